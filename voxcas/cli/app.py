@@ -1,0 +1,82 @@
+"""The `vox` Typer application and the one place where library errors become exit codes.
+
+Each command family lives in its own module with a `register(app)` function; modules import
+only Typer at import time and the library inside command bodies, so `vox --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from voxcas.errors import SourceError, VoxcasError
+
+app = typer.Typer(
+    name="vox",
+    help="Run VoxLogicA programs on a persistent, content-addressed store.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+# command-family modules, each exposing register(app); listed here so the order of --help is stable
+COMMAND_MODULES = (
+    "voxcas.cli.run_cmd",
+    "voxcas.cli.plan_cmd",
+    "voxcas.cli.store_cmds",
+    "voxcas.cli.transfer_cmds",
+    "voxcas.cli.serve_cmd",
+)
+
+
+def _register_all() -> None:
+    import importlib
+
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a family not built yet
+            if exc.name != name:
+                raise
+            continue
+        module.register(app)
+
+
+_register_all()
+
+
+def report(error: VoxcasError) -> int:
+    """Print an error as one clear line (source errors add the line and a caret); return the exit code."""
+    text = error.render() if isinstance(error, SourceError) else f"error: {error}"
+    print(text, file=sys.stderr)
+    return error.exit_code
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except VoxcasError as error:
+        sys.exit(report(error))
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("error: aborted", file=sys.stderr)
+        sys.exit(1)
+    except Exception as exc:  # click usage errors come through here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,300 @@
+"""The primitive registry: declaration, lookup by namespace, argument checking and coercion.
+
+Adding a namespace is a matter of one module: create `voxcas/primitives/<module>.py` that makes a
+`Namespace` and registers functions on it with `@NAMESPACE.primitive(...)`, then name the module
+in `NAMESPACE_MODULES` below. Namespace modules are imported lazily (only when a program or a
+command needs that namespace), and must themselves import heavy libraries (SimpleITK, scipy,
+pyarrow) inside the primitive functions, so that reducing a program stays fast.
+
+A primitive function receives plain runtime values (see `voxcas.values`) in parameter order,
+already coerced to the declared kinds, and returns a value. Errors it means to report are
+`voxcas.errors.PrimitiveError(qualified_name, message, argument=param_name)`.
+
+Kinds used for coercion and docs: "any", "int", "float", "number", "bool", "str", "seq",
+"image", "mask" (boolean image), "func" (a closure, `map`'s first argument).
+`4.0` is accepted where "int" is declared; `4.5` is an error naming the argument.
+
+Special flags:
+- `reads_files`: the node id includes `fingerprint(args)` (default: content digest of the
+  paths given in the parameters listed in `path_params`), computed when the arguments are
+  constants (at reduction, or when a loop item is instantiated).
+- `foldable`: cheap, pure and scalar-valued (string building, arithmetic on numbers): the
+  reducer may evaluate it on constant arguments and use the result as a constant node.
+- `base_image`: the reducer passes the base image (primitives.md: the first image the program
+  loads outside loops, or the current loop item's image) as an extra first argument, so it is
+  part of the node id (`tt`, `ff`, `border`, `x`, `constant`, ...).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from voxcas.errors import PrimitiveError
+
+# namespace name -> module defining it (imported on first use)
+NAMESPACE_MODULES: dict[str, str] = {
+    "default": "voxcas.primitives.default",
+    "strings": "voxcas.primitives.strings",
+    "vox1": "voxcas.primitives.vox1",
+    "simpleitk": "voxcas.primitives.simpleitk",
+    "metrics": "voxcas.primitives.metrics",
+}
+
+REQUIRED: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    kind: str = "any"
+    default: Any = REQUIRED
+
+    @property
+    def optional(self) -> bool:
+        return self.default is not REQUIRED
+
+
+@dataclass(frozen=True, slots=True)
+class Primitive:
+    namespace: str
+    name: str
+    fn: Callable[..., Any]
+    params: tuple[Param, ...]
+    variadic: Param | None = None
+    result: str = "any"
+    version: str = "1"
+    doc: str = ""
+    pure: bool = True
+    reads_files: bool = False
+    path_params: tuple[int, ...] = ()
+    fingerprint: Callable[[list[Any]], str] | None = None
+    foldable: bool = False
+    base_image: bool = False
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.namespace}.{self.name}"
+
+    @property
+    def min_arity(self) -> int:
+        return sum(1 for p in self.params if not p.optional)
+
+    @property
+    def max_arity(self) -> int | None:
+        return None if self.variadic is not None else len(self.params)
+
+    def arity_text(self) -> str:
+        lo, hi = self.min_arity, self.max_arity
+        if hi is None:
+            return f"at least {lo}"
+        return str(lo) if lo == hi else f"{lo} to {hi}"
+
+    def accepts(self, n: int) -> bool:
+        hi = self.max_arity
+        return n >= self.min_arity and (hi is None or n <= hi)
+
+    def signature(self) -> str:
+        parts = [p.name if not p.optional else f"{p.name}={p.default!r}" for p in self.params]
+        if self.variadic is not None:
+            parts.append(f"{self.variadic.name}...")
+        return f"{self.name}({', '.join(parts)})"
+
+    def bind(self, args: list[Any]) -> list[Any]:
+        """Coerce positional arguments to the declared kinds and fill defaults."""
+        out: list[Any] = []
+        for i, param in enumerate(self.params):
+            if i < len(args):
+                out.append(coerce(self.qualified, param, args[i]))
+            elif param.optional:
+                out.append(param.default)
+            else:
+                raise PrimitiveError(self.qualified, "missing argument", param.name)
+        if self.variadic is not None:
+            out.extend(coerce(self.qualified, self.variadic, a) for a in args[len(self.params):])
+        return out
+
+    def __call__(self, *args: Any) -> Any:
+        return self.fn(*self.bind(list(args)))
+
+
+def coerce(primitive: str, param: Param, value: Any) -> Any:
+    """Numeric coercion: ints where floats are expected, integral floats where ints are."""
+    kind = param.kind
+    if kind == "int":
+        if isinstance(value, bool):
+            raise PrimitiveError(primitive, f"expected an integer, got a boolean", param.name)
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) or type(value).__module__ == "numpy":
+            try:
+                as_float = float(value)
+            except (TypeError, ValueError):
+                pass
+            else:
+                if as_float.is_integer():
+                    return int(as_float)
+                raise PrimitiveError(primitive, f"expected an integer, got {as_float!r}", param.name)
+        raise PrimitiveError(primitive, f"expected an integer, got {_kind(value)}", param.name)
+    if kind in ("float", "number"):
+        if isinstance(value, bool):
+            raise PrimitiveError(primitive, "expected a number, got a boolean", param.name)
+        if isinstance(value, int | float):
+            return float(value) if kind == "float" else value
+        if type(value).__module__ == "numpy" and getattr(value, "ndim", 1) == 0:
+            return float(value) if kind == "float" else value.item()
+        raise PrimitiveError(primitive, f"expected a number, got {_kind(value)}", param.name)
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        raise PrimitiveError(primitive, f"expected a boolean, got {_kind(value)}", param.name)
+    if kind == "str":
+        if isinstance(value, str):
+            return value
+        raise PrimitiveError(primitive, f"expected a string, got {_kind(value)}", param.name)
+    return value
+
+
+def _kind(value: Any) -> str:
+    from voxcas.values import kind_of
+
+    return kind_of(value)
+
+
+@dataclass
+class Namespace:
+    """A group of primitives, optionally with a prelude `.imgql` file (derived operators)."""
+
+    name: str
+    doc: str = ""
+    prelude: str | None = None  # file name beside the namespace module, e.g. "vox1.imgql"
+    primitives: dict[str, Primitive] = field(default_factory=dict)
+
+    def add(self, prim: Primitive) -> Primitive:
+        if prim.name in self.primitives:
+            raise ValueError(f"primitive {prim.qualified} declared twice")
+        self.primitives[prim.name] = prim
+        return prim
+
+    def primitive(
+        self,
+        name: str | None = None,
+        *,
+        params: tuple[Param, ...] | list[Param] | None = None,
+        variadic: Param | None = None,
+        result: str = "any",
+        version: str = "1",
+        doc: str | None = None,
+        pure: bool = True,
+        reads_files: bool = False,
+        path_params: tuple[int, ...] = (),
+        fingerprint: Callable[[list[Any]], str] | None = None,
+        foldable: bool = False,
+        base_image: bool = False,
+        aliases: tuple[str, ...] = (),
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Decorator: register `fn` as a primitive. `params` default to the function's positional
+        parameters (kind "any"); `doc` defaults to the first line of its docstring."""
+
+        def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+            import inspect
+
+            declared = tuple(params) if params is not None else _params_of(fn, base_image)
+            text = doc if doc is not None else (inspect.getdoc(fn) or "").split("\n", 1)[0]
+            for prim_name in (name or fn.__name__, *aliases):
+                self.add(
+                    Primitive(
+                        namespace=self.name,
+                        name=prim_name,
+                        fn=fn,
+                        params=declared,
+                        variadic=variadic,
+                        result=result,
+                        version=version,
+                        doc=text,
+                        pure=pure,
+                        reads_files=reads_files,
+                        path_params=path_params,
+                        fingerprint=fingerprint,
+                        foldable=foldable,
+                        base_image=base_image,
+                    )
+                )
+            return fn
+
+        return register
+
+
+def _params_of(fn: Callable[..., Any], base_image: bool) -> tuple[Param, ...]:
+    import inspect
+
+    out = []
+    for i, p in enumerate(inspect.signature(fn).parameters.values()):
+        if base_image and i == 0:
+            continue  # the hidden base-image argument is not a declared parameter
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        default = REQUIRED if p.default is inspect.Parameter.empty else p.default
+        out.append(Param(p.name, "any", default))
+    return tuple(out)
+
+
+class Registry:
+    """Namespaces by name, loaded on first use."""
+
+    def __init__(self, modules: dict[str, str] | None = None) -> None:
+        self._modules = dict(NAMESPACE_MODULES if modules is None else modules)
+        self._loaded: dict[str, Namespace] = {}
+
+    def add_namespace(self, namespace: Namespace) -> None:
+        """Register a namespace directly (tests, plugins)."""
+        self._loaded[namespace.name] = namespace
+        self._modules.setdefault(namespace.name, "")
+
+    def names(self) -> list[str]:
+        return sorted(self._modules)
+
+    def has_namespace(self, name: str) -> bool:
+        return name in self._modules
+
+    def namespace(self, name: str) -> Namespace:
+        if name not in self._loaded:
+            module_name = self._modules.get(name)
+            if not module_name:
+                raise KeyError(name)
+            module = importlib.import_module(module_name)
+            ns = module.NAMESPACE
+            if not isinstance(ns, Namespace) or ns.name != name:
+                raise TypeError(f"{module_name}.NAMESPACE is not the namespace {name!r}")
+            self._loaded[name] = ns
+        return self._loaded[name]
+
+    def lookup(self, namespace: str, name: str) -> Primitive | None:
+        if not self.has_namespace(namespace):
+            return None
+        return self.namespace(namespace).primitives.get(name)
+
+    def get(self, qualified: str) -> Primitive:
+        """The primitive with a qualified name (`vox1.near`); KeyError if none."""
+        ns, _, name = qualified.partition(".")
+        prim = self.lookup(ns, name)
+        if prim is None:
+            raise KeyError(qualified)
+        return prim
+
+    def __iter__(self) -> Iterator[Primitive]:
+        for ns in self.names():
+            yield from self.namespace(ns).primitives.values()
+
+
+_DEFAULT: Registry | None = None
+
+
+def default_registry() -> Registry:
+    """The process-wide registry of the built-in namespaces."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Registry()
+    return _DEFAULT

@@ -1,0 +1,233 @@
+"""The Store interface: what every store implementation (SQLite, memory) guarantees.
+
+Vocabulary (as in dvc/git): an *object* is an immutable value addressed by `Digest`
+(`sha256:` of its uncompressed canonical encoding, see `voxcas.store.codec`); a *result* binds a
+`NodeId` (a computation) to the digest of its value; a *node record* keeps the definition that
+the node id was computed from, so a result can be explained and its id re-verified.
+
+Contract (checked by the shared suite `tests/store/contract.py` for every implementation):
+- Writes are idempotent: putting an existing object or re-binding a node to the same digest is a
+  no-op; Dask may run a task twice and nothing breaks. Binding a node to a *different* digest
+  replaces the result (a recomputation by a newer primitive version never happens, since the
+  version is part of the id, but an imported result may be superseded by a local one).
+- `put_result` commits the object (with its sequence items), the node record and the result in
+  ONE transaction: durable before visible.
+- Reads are verified: `get` re-hashes what it reads and raises `CorruptObjectError` on a
+  mismatch, never returning bad data. `lookup` returns a digest only when the object row exists;
+  callers that then fail to `get` it (corruption) treat the node as a cache miss.
+- Sequences are stored like git trees: each item is an object, the sequence object is the list of
+  item digests; `get` of a sequence returns a lazy `StoredSequence` that loads items on access.
+  Mappings likewise map keys to item digests.
+- Errors are from `voxcas.errors`: `ObjectNotFoundError`, `AmbiguousPrefixError`,
+  `CorruptObjectError`, `EncodingError`, `SchemaVersionError`, `BundleError`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from voxcas.ids import Digest, NodeId, RunId
+from voxcas.plan.nodes import PlanNode
+
+Provenance = str  # "local" or "import:<bundle digest>"
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectInfo:
+    digest: Digest
+    kind: str  # scalar | mapping | sequence | ndarray | image | bytes
+    size: int  # uncompressed encoding size in bytes
+    stored_size: int  # bytes on disk (compressed when that helped)
+    created: float  # unix time
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRecord:
+    id: NodeId
+    definition: str  # canonical JSON (voxcas.plan.identity.definition_to_json)
+    op: str | None  # qualified primitive name for applications, else the node kind
+    span: str | None  # "path:line:col" of the expression that made it
+    label: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ResultInfo:
+    node: NodeId
+    digest: Digest
+    seconds: float  # compute time
+    created: float  # unix time
+    run: RunId | None
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class FailureInfo:
+    node: NodeId
+    run: RunId
+    message: str
+    traceback: str
+    created: float
+
+
+@dataclass(slots=True)
+class RunInfo:
+    id: RunId
+    program: str  # path as given
+    program_digest: Digest | None
+    started: float
+    finished: float | None = None
+    status: str = "running"  # running | ok | failed | cancelled | killed
+    computed: int = 0
+    reused: int = 0
+    failed: int = 0
+    goals: list[dict[str, Any]] = field(default_factory=list)  # [{"kind","target","node"}]
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingResult:
+    """One result to commit: the node, its value, and how long it took."""
+
+    node: PlanNode
+    value: Any
+    seconds: float = 0.0
+    run: RunId | None = None
+
+
+Resolved = tuple[Literal["object", "node", "run", "ref"], str]
+
+
+class Store(ABC):
+    """Abstract store. Implementations: `SqliteStore` (`voxcas.store.sqlite`), `MemoryStore`."""
+
+    # -- objects ---------------------------------------------------------------------------
+    @abstractmethod
+    def put(self, value: Any) -> Digest:
+        """Store a value (and, for sequences/mappings, its items); return its digest."""
+
+    @abstractmethod
+    def get(self, digest: Digest) -> Any:
+        """The value of an object, verified against its digest."""
+
+    @abstractmethod
+    def has(self, digest: Digest) -> bool: ...
+
+    @abstractmethod
+    def missing(self, digests: Iterable[Digest]) -> set[Digest]:
+        """Which of `digests` the store lacks (for push/pull)."""
+
+    @abstractmethod
+    def get_encoded(self, digest: Digest) -> bytes:
+        """The verified uncompressed encoding of an object (for export and the HTTP API)."""
+
+    @abstractmethod
+    def objects(self) -> Iterator[ObjectInfo]:
+        """Every object, newest first."""
+
+    # -- nodes and results -------------------------------------------------------------------
+    @abstractmethod
+    def put_result(
+        self, node: PlanNode, value: Any, *, seconds: float = 0.0, run: RunId | None = None
+    ) -> Digest:
+        """Commit object + node record + result in one transaction; return the digest."""
+
+    @abstractmethod
+    def put_results(self, pending: Sequence[PendingResult]) -> list[Digest]:
+        """Commit many results in one transaction (the executor's batched single writer)."""
+
+    @abstractmethod
+    def put_nodes(self, nodes: Iterable[PlanNode]) -> None:
+        """Record node definitions without results (plans are explainable before they run)."""
+
+    @abstractmethod
+    def lookup(self, node: NodeId) -> Digest | None:
+        """The digest bound to a node, if its object is present."""
+
+    @abstractmethod
+    def lookup_many(self, nodes: Iterable[NodeId]) -> dict[NodeId, Digest]:
+        """`lookup` for many ids in few queries; absent ids are left out."""
+
+    @abstractmethod
+    def result(self, node: NodeId) -> ResultInfo | None: ...
+
+    @abstractmethod
+    def results(self) -> Iterator[ResultInfo]:
+        """Every result, newest first."""
+
+    @abstractmethod
+    def node(self, node: NodeId) -> NodeRecord:
+        """The definition of a node; `ObjectNotFoundError` if unknown."""
+
+    @abstractmethod
+    def delete_result(self, node: NodeId) -> None:
+        """Forget a result (its object stays until gc); used when its object is corrupt."""
+
+    # -- failures, runs, refs ----------------------------------------------------------------
+    @abstractmethod
+    def record_failure(self, node: NodeId, run: RunId, message: str, traceback: str) -> None: ...
+
+    @abstractmethod
+    def failures(self, run: RunId | None = None) -> list[FailureInfo]: ...
+
+    @abstractmethod
+    def start_run(
+        self,
+        program: str,
+        program_digest: Digest | None,
+        goals: list[dict[str, Any]],
+        options: dict[str, Any] | None = None,
+    ) -> RunId: ...
+
+    @abstractmethod
+    def finish_run(
+        self, run: RunId, status: str, *, computed: int, reused: int, failed: int
+    ) -> None: ...
+
+    @abstractmethod
+    def run_info(self, run: RunId) -> RunInfo: ...
+
+    @abstractmethod
+    def runs(self) -> list[RunInfo]:
+        """Every run, newest first."""
+
+    @abstractmethod
+    def run_nodes(self, run: RunId) -> list[tuple[NodeId, str]]:
+        """The nodes a run touched with what happened: computed | reused | failed | skipped."""
+
+    @abstractmethod
+    def note_run_nodes(self, run: RunId, entries: Iterable[tuple[NodeId, str]]) -> None: ...
+
+    @abstractmethod
+    def tag(self, name: str, run: RunId) -> None:
+        """Point ref `name` at a run (replacing an existing ref of that name)."""
+
+    @abstractmethod
+    def untag(self, name: str) -> None: ...
+
+    @abstractmethod
+    def refs(self) -> dict[str, RunId]: ...
+
+    # -- ids ----------------------------------------------------------------------------------
+    @abstractmethod
+    def resolve(self, text: str) -> Resolved:
+        """Resolve a ref name, or a unique prefix of an object digest, node id or run id."""
+
+    # -- file fingerprints (cached by path, size and mtime) ----------------------------------
+    @abstractmethod
+    def cached_fingerprint(self, path: str, size: int, mtime_ns: int) -> str | None: ...
+
+    @abstractmethod
+    def remember_fingerprint(self, path: str, size: int, mtime_ns: int, fingerprint: str) -> None: ...
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
