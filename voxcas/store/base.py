@@ -97,6 +97,35 @@ class PendingResult:
     run: RunId | None = None
 
 
+class StoredSequence(Sequence[Any]):
+    """A sequence object read from (or already in) a store: item digests, values loaded on access.
+
+    The codec encodes a `StoredSequence` from its digests without re-storing its items, so a
+    loop can persist its result as the list of its items' digests.
+    """
+
+    __slots__ = ("digests", "store")
+
+    def __init__(self, store: Store, digests: Sequence[Digest]) -> None:
+        self.store = store
+        self.digests: tuple[Digest, ...] = tuple(digests)
+
+    def __len__(self) -> int:
+        return len(self.digests)
+
+    def __getitem__(self, index: int | slice) -> Any:  # type: ignore[override]
+        if isinstance(index, slice):
+            return StoredSequence(self.store, self.digests[index])
+        return self.store.get(self.digests[index])
+
+    def __iter__(self) -> Iterator[Any]:
+        for digest in self.digests:
+            yield self.store.get(digest)
+
+    def __repr__(self) -> str:
+        return f"StoredSequence({len(self.digests)} items)"
+
+
 Resolved = tuple[Literal["object", "node", "run", "ref"], str]
 
 
@@ -114,6 +143,10 @@ class Store(ABC):
 
     @abstractmethod
     def has(self, digest: Digest) -> bool: ...
+
+    @abstractmethod
+    def put_sequence(self, digests: Sequence[Digest]) -> Digest:
+        """Store a sequence object whose items are already stored (a loop's result)."""
 
     @abstractmethod
     def missing(self, digests: Iterable[Digest]) -> set[Digest]:
