@@ -165,3 +165,9 @@ class Workplan:
                 if arg not in seen:
                     stack.append((arg, False))
         return order
+
+
+# Applications of these primitives are loops: the executor runs them itself (closure over a
+# sequence, item by item, each item a sub-workplan instantiated from the closure's template),
+# instead of calling a primitive function.
+LOOP_OPS: frozenset[str] = frozenset({"default.for", "default.filter", "default.map"})
