@@ -117,6 +117,9 @@ class Primitive:
         return out
 
     def __call__(self, *args: Any) -> Any:
+        """Call with argument values in node order (the hidden base image first, if declared)."""
+        if self.base_image:
+            return self.fn(args[0], *self.bind(list(args[1:])))
         return self.fn(*self.bind(list(args)))
 
 
@@ -125,7 +128,7 @@ def coerce(primitive: str, param: Param, value: Any) -> Any:
     kind = param.kind
     if kind == "int":
         if isinstance(value, bool):
-            raise PrimitiveError(primitive, f"expected an integer, got a boolean", param.name)
+            raise PrimitiveError(primitive, "expected an integer, got a boolean", param.name)
         if isinstance(value, int):
             return value
         if isinstance(value, float) or type(value).__module__ == "numpy":
