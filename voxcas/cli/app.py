@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "voxcas.cli.store_cmds",
     "voxcas.cli.transfer_cmds",
     "voxcas.cli.serve_cmd",
+    "voxcas.cli.remote_cmds",
 )
 
 
