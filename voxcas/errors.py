@@ -8,6 +8,7 @@ caret) and exits with `error.exit_code`; the HTTP app (`voxcas.server`) answers 
 
     VoxcasError
     ├── UsageError                      bad command-line / API input (exit 2, HTTP 400)
+    ├── AccessDeniedError (PermissionError)  a program asks for a file outside the allowed roots (HTTP 403)
     ├── SourceError                     a problem at a position in a program (exit 2)
     │   ├── VoxSyntaxError              lexing / parsing
     │   └── ResolutionError             unknown name, arity, recursion, import cycle, ...
@@ -46,6 +47,12 @@ class UsageError(VoxcasError):
 
     exit_code = 2
     http_status = 400
+
+
+class AccessDeniedError(VoxcasError, PermissionError):
+    """A request is not allowed: e.g. a program submitted over HTTP reads outside the data roots."""
+
+    http_status = 403
 
 
 class SourceError(VoxcasError):
