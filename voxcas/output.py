@@ -1,0 +1,108 @@
+"""Writing a runtime value to a file, by extension: what `save "path" e` and `vox cat -o` do.
+
+- `.nii` `.nii.gz` `.mha` `.mhd` `.nrrd` `.tif` `.tiff`: an image, every voxel (bool masks as
+  uint8 0/1).
+- `.png` `.jpg` `.jpeg` `.bmp`: an image as a windowed uint8 picture: the image when 2D, its
+  middle axial slice when 3D (`voxcas.primitives.imageio.display_slice`).
+- `.json`: null, booleans, numbers, strings, sequences, mappings; numbers exact (shortest
+  round-trip floats; `NaN`/`Infinity` as Python's JSON extensions).
+- `.csv`: a sequence of numbers (one per line) or of rows (sequences of scalars).
+- `.txt`: anything, as `format_value` renders it (the text `print` shows), then a newline.
+
+Parent directories are created. A value that cannot go in the format the extension names, or an
+unknown extension, raises `PrimitiveError("save", ...)` naming the path.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from voxcas.errors import PrimitiveError
+from voxcas.values import Image, format_value, kind_of
+
+TEXT_EXTENSIONS: tuple[str, ...] = (".json", ".csv", ".txt")
+
+
+def write_value(value: Any, path: Path) -> None:
+    """Write `value` to `path` in the format its extension names (see the module docstring)."""
+    from voxcas.primitives.imageio import WRITE_EXTENSIONS, extension_of, write_image
+
+    path = Path(path)
+    ext = extension_of(path)
+    kind = kind_of(value)
+    if ext in WRITE_EXTENSIONS:
+        if not isinstance(value, Image):
+            raise PrimitiveError("save", f"cannot write a {kind} to '{path}': '{ext}' is an image format")
+        write_image(value, path)
+        return
+    if ext not in TEXT_EXTENSIONS:
+        what = "an image" if isinstance(value, Image) else f"a {kind}"
+        known = (
+            "use .nii.gz, .mha, .nrrd, .png, ..." if isinstance(value, Image) else "use .json, .csv or .txt"
+        )
+        raise PrimitiveError(
+            "save", f"cannot write {what} to '{path}': unknown extension '{ext or path.name}' ({known})"
+        )
+    if ext == ".json":
+        text = json.dumps(to_json(value, path), ensure_ascii=False, indent=2) + "\n"
+    elif ext == ".csv":
+        text = to_csv(value, path)
+    else:
+        text = format_value(value) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def to_json(value: Any, path: Path) -> Any:
+    """A JSON-ready structure for `value`; images, arrays and bytes are refused."""
+    kind = kind_of(value)
+    if kind in ("null", "str"):
+        return value
+    if kind == "bool":
+        return bool(value)
+    if kind == "int":
+        return int(value)
+    if kind == "float":
+        return float(value)
+    if kind == "sequence":
+        return [to_json(v, path) for v in value]
+    if kind == "mapping":
+        return {str(k): to_json(v, path) for k, v in value.items()}
+    hint = " (use .nii.gz, .mha, .nrrd or .png)" if kind == "image" else ""
+    raise PrimitiveError("save", f"cannot write a {kind} to the JSON file '{path}'{hint}")
+
+
+def _csv_cell(value: Any, path: Path) -> str | int | float:
+    kind = kind_of(value)
+    if kind == "bool":
+        return "true" if value else "false"
+    if kind == "int":
+        return int(value)
+    if kind == "float":
+        x = float(value)
+        return repr(x) if math.isfinite(x) else format_value(x)
+    if kind == "str":
+        return str(value)
+    raise PrimitiveError("save", f"cannot write a {kind} in a cell of the CSV file '{path}'")
+
+
+def to_csv(value: Any, path: Path) -> str:
+    """CSV text: one line per item of a sequence; an item that is a sequence becomes a row."""
+    if not isinstance(value, Sequence) or isinstance(value, str | bytes | Mapping):
+        raise PrimitiveError(
+            "save", f"cannot write a {kind_of(value)} to the CSV file '{path}': expected a sequence"
+        )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for item in value:
+        if kind_of(item) == "sequence":
+            writer.writerow([_csv_cell(v, path) for v in item])
+        else:
+            writer.writerow([_csv_cell(item, path)])
+    return buffer.getvalue()

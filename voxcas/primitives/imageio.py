@@ -1,0 +1,296 @@
+"""Image files and SimpleITK conversion: reading, writing, display windowing and overlays.
+
+This module owns the boundary between `voxcas.values.Image` and the outside world:
+
+- `from_sitk(img)` / `to_sitk(image)`: lossless conversion to and from `SimpleITK.Image`
+  (pixel type, component count, spacing, origin, direction). Numpy has pixel types SimpleITK
+  lacks: `bool` masks become `uint8` 0/1 and `float16` becomes `float32` in `to_sitk`; every
+  SimpleITK pixel type round-trips exactly through `from_sitk` then `to_sitk` (a vector image with
+  a single component comes back as a scalar image).
+- `read_image(path)`: NIfTI, MetaImage, NRRD, PNG/JPEG/BMP/TIFF files and DICOM (a single file or a
+  directory holding one series). A missing, unreadable or corrupt file is an `InputFileError`
+  naming the file, never a SimpleITK traceback.
+- `write_image(image, path)`: by extension; `.png`/`.jpg`/`.bmp` receive a 2D 8-bit picture
+  (`display_slice`): the image itself when 2D, its middle axial slice (numpy axis 0, ITK z) when
+  3D, windowed to uint8 by `window_uint8`.
+- `window_uint8(array)`: uint8 data is kept, boolean masks become 0/255, anything else is mapped
+  linearly from its 0.5th–99.5th percentile range to 0–255 (clipped).
+- `overlay_rgb(image, mask, color, opacity)`: the windowed image as RGB uint8 with the mask
+  blended in a colour (the `vox1.overlay` primitive).
+
+SimpleITK and numpy are imported inside the functions: importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from voxcas.errors import InputFileError, PrimitiveError
+from voxcas.values import Image
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# Every extension `read_image` accepts (a directory is read as a DICOM series).
+IMAGE_EXTENSIONS: tuple[str, ...] = (
+    ".nii",
+    ".nii.gz",
+    ".mha",
+    ".mhd",
+    ".nrrd",
+    ".nhdr",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".bmp",
+    ".tif",
+    ".tiff",
+    ".dcm",
+    ".gipl",
+    ".gipl.gz",
+    ".vtk",
+)
+
+# Extensions `write_image` accepts: volumes keep every voxel, pictures get a windowed 2D slice.
+VOLUME_WRITE_EXTENSIONS: tuple[str, ...] = (".nii", ".nii.gz", ".mha", ".mhd", ".nrrd", ".tif", ".tiff")
+PICTURE_WRITE_EXTENSIONS: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".bmp")
+WRITE_EXTENSIONS: tuple[str, ...] = VOLUME_WRITE_EXTENSIONS + PICTURE_WRITE_EXTENSIONS
+
+_DOUBLE_EXTENSIONS = (".nii.gz", ".gipl.gz", ".tar.gz")
+
+
+def extension_of(path: str | Path) -> str:
+    """The lower-case extension of a file name, two parts for `.nii.gz` and the like."""
+    name = Path(path).name.lower()
+    for ext in _DOUBLE_EXTENSIONS:
+        if name.endswith(ext):
+            return ext
+    return Path(name).suffix
+
+
+def is_image_path(path: str | Path) -> bool:
+    """True when `read_image` would read this path as an image (by extension, or a directory)."""
+    return Path(path).is_dir() or extension_of(path) in IMAGE_EXTENSIONS
+
+
+# --- SimpleITK conversion -------------------------------------------------------------------
+
+
+def from_sitk(img: Any) -> Image:
+    """The voxcas image of a SimpleITK image: same pixel type, components and geometry."""
+    sitk = sitk_module()
+
+    array = sitk.GetArrayFromImage(img)  # a copy, in [z, y, x(, c)] order
+    components = int(img.GetNumberOfComponentsPerPixel())
+    dim = int(img.GetDimension())
+    if components == 1 and array.ndim == dim + 1:
+        array = array[..., 0]
+    return Image(
+        array,
+        tuple(float(s) for s in img.GetSpacing()),
+        tuple(float(o) for o in img.GetOrigin()),
+        tuple(float(d) for d in img.GetDirection()),
+        components,
+    )
+
+
+def to_sitk(image: Image) -> Any:
+    """The SimpleITK image of a voxcas image (bool → uint8 0/1, float16 → float32)."""
+    import numpy as np
+    sitk = sitk_module()
+
+    array = image.array
+    if array.dtype == np.bool_:
+        array = array.view(np.uint8)
+    elif array.dtype == np.float16:
+        array = array.astype(np.float32)
+    elif not array.flags.c_contiguous:
+        array = np.ascontiguousarray(array)
+    img = sitk.GetImageFromArray(array, isVector=image.components > 1)
+    img.SetSpacing(image.spacing)
+    img.SetOrigin(image.origin)
+    img.SetDirection(image.direction)
+    return img
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def sitk_module() -> Any:
+    """SimpleITK, imported on first use (typed `Any`: its SWIG wrappers carry no annotations)."""
+    import SimpleITK
+
+    return SimpleITK
+
+
+def _reason(exc: BaseException) -> str:
+    """The useful line of an ITK exception (ITK messages span several lines)."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    for ln in reversed(lines):
+        if ln.lower().startswith(("description:", "itk::error")):
+            return ln.split(":", 1)[1].strip() if ln.lower().startswith("description:") else ln
+    return lines[-1] if lines else type(exc).__name__
+
+
+def read_image(path: str | Path) -> Image:
+    """Read an image file, or the DICOM series in a directory.
+
+    Raises `InputFileError` (one line, naming the file) when the path is missing, has an
+    extension that is not an image format, or cannot be decoded.
+    """
+    sitk = sitk_module()
+
+    p = Path(path)
+    if not p.exists():
+        raise InputFileError(f"cannot read image '{p}': no such file or directory")
+    if p.is_dir():
+        return _read_dicom_series(p)
+    ext = extension_of(p)
+    if ext not in IMAGE_EXTENSIONS:
+        known = ", ".join(IMAGE_EXTENSIONS[:8])
+        raise InputFileError(
+            f"cannot read image '{p}': unknown image extension '{ext or p.name}' (use {known}, ...)"
+        )
+    try:
+        img = sitk.ReadImage(str(p))
+    except RuntimeError:
+        raise InputFileError(f"cannot read image '{p}': the file is corrupt or not a {ext} image") from None
+    return from_sitk(img)
+
+
+def _read_dicom_series(directory: Path) -> Image:
+    sitk = sitk_module()
+
+    warnings = sitk.ProcessObject.GetGlobalWarningDisplay()
+    sitk.ProcessObject.SetGlobalWarningDisplay(False)  # GDCM warns on stderr about empty directories
+    try:
+        series = sitk.ImageSeriesReader.GetGDCMSeriesIDs(str(directory))
+    except RuntimeError as exc:
+        raise InputFileError(f"cannot read DICOM series in '{directory}': {_reason(exc)}") from None
+    finally:
+        sitk.ProcessObject.SetGlobalWarningDisplay(warnings)
+    if not series:
+        raise InputFileError(f"cannot read image '{directory}': the directory holds no DICOM series")
+    files = sitk.ImageSeriesReader.GetGDCMSeriesFileNames(str(directory), series[0])
+    reader = sitk.ImageSeriesReader()
+    reader.SetFileNames(files)
+    try:
+        img = reader.Execute()
+    except RuntimeError as exc:
+        raise InputFileError(f"cannot read DICOM series in '{directory}': {_reason(exc)}") from None
+    return from_sitk(img)
+
+
+# --- display --------------------------------------------------------------------------------
+
+
+def window_uint8(array: np.ndarray) -> np.ndarray:
+    """Map intensities to uint8 for display.
+
+    uint8 is kept as is; bool becomes 0/255; other types are mapped linearly from their
+    0.5th–99.5th percentile range to 0–255 and clipped (NaNs become 0). A constant image maps
+    to 0. Vector pixels share one window across channels.
+    """
+    import numpy as np
+
+    if array.dtype == np.uint8:
+        return array
+    if array.dtype == np.bool_:
+        return array.astype(np.uint8) * np.uint8(255)
+    data = array.astype(np.float64)
+    finite = data[np.isfinite(data)]
+    if finite.size == 0:
+        return np.zeros(array.shape, np.uint8)
+    lo, hi = (float(v) for v in np.percentile(finite, [0.5, 99.5]))
+    if hi <= lo:
+        return np.where(data > lo, 255, 0).astype(np.uint8)
+    scaled = (np.nan_to_num(data, nan=lo) - lo) * (255.0 / (hi - lo))
+    return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+
+
+def middle_slice(image: Image) -> Image:
+    """The image itself when 2D; its middle axial slice (index size_z // 2) when 3D."""
+    if image.dim == 2:
+        return image
+    if image.dim != 3:
+        raise PrimitiveError("save", f"cannot make a picture of a {image.dim}D image")
+    k = image.array.shape[0] // 2
+    return Image(
+        image.array[k],
+        image.spacing[:2],
+        image.origin[:2],
+        (image.direction[0], image.direction[1], image.direction[3], image.direction[4]),
+        image.components,
+    )
+
+
+def display_slice(image: Image) -> Image:
+    """The 2D uint8 picture `save` writes for `.png`/`.jpg`: windowed over the whole image, then sliced."""
+    windowed = image.with_array(window_uint8(image.array), image.components)
+    return middle_slice(windowed)
+
+
+def overlay_rgb(
+    image: Image, mask: np.ndarray, color: Sequence[float] = (255, 0, 0), opacity: float = 0.5
+) -> Image:
+    """The windowed image as RGB uint8 with `mask` voxels blended towards `color`."""
+    import numpy as np
+
+    if image.components >= 3:
+        rgb = window_uint8(image.array[..., :3]).astype(np.float32)
+    elif image.components == 1:
+        grey = window_uint8(image.array).astype(np.float32)
+        rgb = np.repeat(grey[..., None], 3, axis=-1)
+    else:
+        raise PrimitiveError(
+            "vox1.overlay", f"expected a grey or RGB image, got {image.components} components", "i"
+        )
+    col = np.asarray([float(c) for c in color], dtype=np.float32)
+    rgb[mask] = (1.0 - opacity) * rgb[mask] + opacity * col
+    out = np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
+    return image.with_array(out, 3)
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def write_image(image: Image, path: str | Path) -> None:
+    """Write an image by extension (see the module docstring); parent directories are created."""
+    sitk = sitk_module()
+
+    p = Path(path)
+    ext = extension_of(p)
+    if ext not in WRITE_EXTENSIONS:
+        raise PrimitiveError(
+            "save",
+            f"cannot write an image to '{p}': unknown image extension '{ext or p.name}' "
+            f"(use .nii.gz, .mha, .nrrd, .png, ...)",
+        )
+    if ext in PICTURE_WRITE_EXTENSIONS:
+        picture = display_slice(image)
+        if ext in (".jpg", ".jpeg", ".bmp") and picture.components == 4:
+            picture = picture.with_array(picture.array[..., :3], 3)
+        if picture.components not in (1, 3, 4):
+            raise PrimitiveError(
+                "save",
+                f"cannot write an image with {picture.components} components to '{p}' (use .nii.gz or .mha)",
+            )
+        img = to_sitk(picture)
+    else:
+        img = to_sitk(image)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        sitk.WriteImage(img, str(p), useCompression=ext in (".mha", ".nrrd", ".tif", ".tiff"))
+    except RuntimeError as exc:
+        raise PrimitiveError("save", f"cannot write an image to '{p}': {_reason(exc)}") from None
+
+
+def coerce_image(primitive: str, value: Any, argument: str) -> Image:
+    """`value` if it is an image, else a `PrimitiveError` naming the argument."""
+    if isinstance(value, Image):
+        return value
+    from voxcas.values import kind_of
+
+    raise PrimitiveError(primitive, f"expected an image, got {kind_of(value)}", argument)
