@@ -1,0 +1,83 @@
+"""The FastAPI application factory: `create_app(settings) -> FastAPI`.
+
+One router per resource (`voxcas.server.routes.*`); every router except `/health` requires the
+bearer token when one is configured. The app owns a `ServerState` (store provider, run pool,
+registry) on `app.state.vox`; its lifespan closes the run pool and the stores at shutdown.
+Request bodies are size-limited by `BodyLimitMiddleware`; errors are rendered by
+`voxcas.server.errors` as `{"error": message}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from voxcas import __version__
+from voxcas.server.settings import ServerSettings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+API_DESCRIPTION = """\
+Run VoxLogicA-2 programs on a voxcas store and exchange verified objects with peers.
+
+Every error is `{"error": "<one line>"}` with the status of the error's kind (400 bad input,
+401 missing or wrong token, 403 a read outside the data roots, 404 unknown id, 413 too large,
+500 corrupt object). When the server has a token, send `Authorization: Bearer <token>`.
+"""
+
+
+def create_app(settings: ServerSettings | None = None) -> FastAPI:
+    """A configured app; nothing is opened until the first request (or `stores.check()`)."""
+    from fastapi import Depends, FastAPI
+
+    from voxcas.primitives.registry import default_registry
+    from voxcas.server.deps import ServerState, require_token
+    from voxcas.server.errors import install_error_handlers
+    from voxcas.server.limits import BodyLimitMiddleware
+    from voxcas.server.routes import bundles, gc, meta, objects, refs, runs
+    from voxcas.server.runner import RunManager
+    from voxcas.server.stores import StoreProvider
+
+    settings = settings or ServerSettings()
+    stores = StoreProvider(settings.store_path, settings.store)
+    state = ServerState(
+        settings=settings,
+        stores=stores,
+        runs=RunManager(stores.get, workers=settings.run_workers),
+        registry=default_registry(),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            shutdown(app)
+
+    app = FastAPI(
+        title="voxcas",
+        version=__version__,
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.vox = state
+    install_error_handlers(app)
+    app.add_middleware(
+        BodyLimitMiddleware,  # type: ignore[arg-type]
+        max_body_bytes=settings.max_body_bytes,
+        max_bundle_bytes=settings.max_bundle_bytes,
+    )
+    app.include_router(meta.public_router)
+    protected = [Depends(require_token)]
+    for module in (runs, objects, bundles, refs, gc, meta):
+        app.include_router(module.router, dependencies=protected)
+    return app
+
+
+def shutdown(app: FastAPI) -> None:
+    """Cancel runs in flight, wait for the workers, close the stores (idempotent)."""
+    state = app.state.vox
+    state.runs.shutdown()
+    state.stores.close_all()

@@ -1,0 +1,76 @@
+"""Shared state of the app and the `Annotated` dependencies routes declare (`StoreDep`, ...).
+
+The state lives on `app.state.vox` (made by `create_app`), never in module globals, so two apps
+(two stores, two configurations) can live in one process, as the tests do.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException
+
+from voxcas.primitives.registry import Registry
+from voxcas.server.runner import RunManager
+from voxcas.server.settings import ServerSettings
+from voxcas.server.stores import StoreProvider
+from voxcas.store.base import Store
+
+
+@dataclass(slots=True)
+class ServerState:
+    settings: ServerSettings
+    stores: StoreProvider
+    runs: RunManager
+    registry: Registry
+
+
+def get_state(request: Request) -> ServerState:
+    state: ServerState = request.app.state.vox
+    return state
+
+
+StateDep = Annotated[ServerState, Depends(get_state)]
+
+
+def get_store(state: StateDep) -> Store:
+    return state.stores.get()
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def get_settings(state: StateDep) -> ServerSettings:
+    return state.settings
+
+
+def get_runs(state: StateDep) -> RunManager:
+    return state.runs
+
+
+SettingsDep = Annotated[ServerSettings, Depends(get_settings)]
+RunsDep = Annotated[RunManager, Depends(get_runs)]
+
+_bearer = HTTPBearer(
+    auto_error=False, description="`Authorization: Bearer <token>` when the server has a token."
+)
+
+
+def require_token(
+    state: StateDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """401 unless the request carries the configured bearer token (no token configured: open)."""
+    token = state.settings.token
+    if token is None:
+        return
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(
+            401, "missing bearer token: send 'Authorization: Bearer <token>'", {"WWW-Authenticate": "Bearer"}
+        )
+    if not secrets.compare_digest(credentials.credentials.encode(), token.encode()):
+        raise HTTPException(401, "invalid bearer token", {"WWW-Authenticate": "Bearer"})

@@ -1,0 +1,242 @@
+"""Runs submitted over HTTP: a bounded pool of worker threads, progress, cancel and time limits.
+
+Design:
+- `submit` is called by `POST /runs` after the program was reduced and checked (so syntax errors
+  and forbidden reads are answered synchronously, and nothing is queued for them). It registers
+  a `RunJob` ("queued") and hands it to a `ThreadPoolExecutor` of `run_workers` threads; more
+  runs wait in its queue. The caller gets the job id at once.
+- A worker marks the job "running", arms a timer for the job's time limit, and calls
+  `voxcas.execute.run_workplan` with the job's cancel event in `RunOptions.cancel` and a progress
+  callback that keeps the counts `GET /runs/{id}` shows. The executor stores every finished node
+  as it completes, so a cancelled or timed-out run keeps its finished work.
+- Cancel sets the event: a queued job never starts, a running one stops at the executor's next
+  check. The timer sets the same event and marks the job "timeout".
+- Job records live in memory for the life of the server (the store keeps the durable run record,
+  `store_run`); `shutdown()` cancels what is in flight and waits for the workers.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from voxcas.errors import ObjectNotFoundError, RunCancelled, VoxcasError
+from voxcas.ids import RunId, new_run_id
+
+if TYPE_CHECKING:
+    from voxcas.execute.options import RunSummary
+    from voxcas.ids import NodeId
+    from voxcas.plan.nodes import Workplan
+    from voxcas.store.base import Store
+
+
+@dataclass(slots=True)
+class RunJob:
+    """One run submitted over HTTP, as the API reports it."""
+
+    id: RunId
+    name: str
+    plan: Workplan
+    program_text: str
+    max_seconds: float
+    workers: int | None
+    out_dir: Path | None
+    submitted: float = field(default_factory=time.time)
+    status: str = "queued"  # queued | running | ok | failed | cancelled | timeout
+    started: float | None = None
+    finished: float | None = None
+    error: str | None = None
+    store_run: RunId | None = None
+    total: int = 0
+    done: int = 0
+    reused: int = 0
+    failed: int = 0
+    skipped: int = 0
+    timed_out: bool = False
+    cancel: threading.Event = field(default_factory=threading.Event)
+    finished_event: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def computed(self) -> int:
+        return max(0, self.done - self.failed - self.skipped)
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in ("ok", "failed", "cancelled", "timeout")
+
+
+def _job_progress(job: RunJob) -> Any:
+    """A progress callback writing the executor's counts into the job (read by GET /runs/{id})."""
+    from voxcas.execute.progress import CountingProgress
+
+    class JobProgress(CountingProgress):
+        def _copy(self) -> None:
+            job.total, job.done, job.reused = self.total, self.done, self.reused
+            job.failed, job.skipped = self.failed, self.skipped
+
+        def start(self, run: RunId, total: int, reused: int) -> None:
+            super().start(run, total, reused)
+            job.store_run = run
+            self._copy()
+
+        def grow(self, total: int, reused: int) -> None:
+            super().grow(total, reused)
+            self._copy()
+
+        def posttask(self, node: NodeId, status: str) -> None:
+            super().posttask(node, status)
+            self._copy()
+
+    return JobProgress()
+
+
+Execute = Callable[[RunJob, "Store", Any], "RunSummary"]
+
+
+def execute_job(job: RunJob, store: Store, progress: Any) -> RunSummary:
+    """Run a job's plan with the executor (the default `Execute` of a `RunManager`)."""
+    from voxcas.execute import run_workplan
+    from voxcas.execute.options import RunOptions
+
+    options = RunOptions(
+        workers=job.workers,
+        out_dir=job.out_dir if job.out_dir is not None else Path.cwd(),
+        program=job.name,
+        program_text=job.program_text,
+        cancel=job.cancel,
+    )
+    return run_workplan(job.plan, store, options, progress=progress)
+
+
+class RunManager:
+    def __init__(
+        self,
+        store_for_thread: Callable[[], Store],
+        *,
+        workers: int,
+        execute: Execute = execute_job,
+    ) -> None:
+        self._store_for_thread = store_for_thread
+        self._execute = execute
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vox-run")
+        self._jobs: dict[RunId, RunJob] = {}
+        self._lock = threading.Lock()
+
+    # -- API -----------------------------------------------------------------------------------
+    def submit(
+        self,
+        plan: Workplan,
+        *,
+        name: str,
+        program_text: str,
+        max_seconds: float,
+        workers: int | None = None,
+        out_root: Path | None = None,
+    ) -> RunJob:
+        run_id = new_run_id()
+        job = RunJob(
+            id=run_id,
+            name=name,
+            plan=plan,
+            program_text=program_text,
+            max_seconds=max_seconds,
+            workers=workers,
+            out_dir=(out_root / run_id) if out_root is not None else None,
+        )
+        with self._lock:
+            self._jobs[run_id] = job
+        self._pool.submit(self._work, job)
+        return job
+
+    def get(self, run_id: str) -> RunJob:
+        """A job by id or unique prefix (at least 4 hex digits)."""
+        from voxcas.errors import AmbiguousPrefixError
+
+        with self._lock:
+            if run_id in self._jobs:
+                return self._jobs[RunId(run_id)]
+            matches = [j for k, j in self._jobs.items() if len(run_id) >= 4 and k.startswith(run_id)]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise AmbiguousPrefixError(f"run prefix {run_id!r} matches {len(matches)} runs")
+        raise ObjectNotFoundError(f"no run {run_id!r} on this server")
+
+    def jobs(self) -> list[RunJob]:
+        """Every job, newest first."""
+        with self._lock:
+            return sorted(self._jobs.values(), key=lambda j: j.submitted, reverse=True)
+
+    def cancel(self, run_id: str) -> RunJob:
+        job = self.get(run_id)
+        if job.is_final:
+            return job
+        job.cancel.set()
+        with self._lock:
+            if job.status == "queued":
+                self._finish(job, "cancelled", "cancelled before it started")
+        return job
+
+    def shutdown(self) -> None:
+        for job in self.jobs():
+            if not job.is_final:
+                job.cancel.set()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            for job in self._jobs.values():
+                if job.status == "queued":
+                    self._finish(job, "cancelled", "the server shut down before the run started")
+
+    # -- worker ----------------------------------------------------------------------------------
+    def _finish(self, job: RunJob, status: str, error: str | None) -> None:
+        job.status = status
+        job.error = error
+        job.finished = time.time()
+        job.finished_event.set()
+
+    def _time_out(self, job: RunJob) -> None:
+        job.timed_out = True
+        job.cancel.set()
+
+    def _work(self, job: RunJob) -> None:
+        with self._lock:
+            if job.status != "queued" or job.cancel.is_set():
+                if not job.is_final:
+                    self._finish(job, "cancelled", "cancelled before it started")
+                return
+            job.status = "running"
+            job.started = time.time()
+        timer = threading.Timer(job.max_seconds, self._time_out, args=(job,))
+        timer.daemon = True
+        timer.start()
+        status, error = "failed", None
+        try:
+            summary = self._execute(job, self._store_for_thread(), _job_progress(job))
+            status = summary.status
+            if summary.failures:
+                error = summary.failures[0].message
+                if len(summary.failures) > 1:
+                    error += f" (and {len(summary.failures) - 1} more failures)"
+            if job.store_run is None:
+                job.store_run = summary.run
+        except RunCancelled as exc:
+            status, error = "cancelled", str(exc)
+        except VoxcasError as exc:
+            status, error = "failed", str(exc)
+        except Exception as exc:  # a bug must not kill the worker thread silently
+            status, error = "failed", f"internal error: {type(exc).__name__}: {exc}"
+        finally:
+            timer.cancel()
+        if status == "cancelled" and job.timed_out:
+            status, error = "timeout", f"the run exceeded its time limit of {job.max_seconds:g} s"
+        elif status == "cancelled" and error is None:
+            error = "cancelled"
+        with self._lock:
+            self._finish(
+                job, status if status in ("ok", "failed", "cancelled", "timeout") else "failed", error
+            )

@@ -1,0 +1,166 @@
+"""Request and response bodies of the HTTP API (pydantic), in families per resource.
+
+`XCreate` is what a client sends to make an X, `XPublic` what the API returns about one. These
+shapes are the public contract: `api/openapi.json` is generated from them and a test keeps it
+current, so a change here is a visible API change.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+RunStatus = Literal["queued", "running", "ok", "failed", "cancelled", "timeout"]
+
+
+class ErrorPublic(BaseModel):
+    error: str = Field(description="One line: what is wrong, the offending value, and where.")
+
+
+# --- runs -------------------------------------------------------------------------------------------
+class RunCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    program: str = Field(description="The program text (VoxLogicA-2 `.imgql` source).")
+    name: str = Field(
+        "program.imgql",
+        description="A file name for the program, used in error positions and run records.",
+        max_length=200,
+    )
+    workers: int | None = Field(None, ge=1, le=256, description="Executor threads for this run.")
+    max_seconds: float | None = Field(
+        None, gt=0, description="A time limit for this run (at most the server's limit)."
+    )
+
+
+class RunProgress(BaseModel):
+    total: int = Field(0, description="Nodes the run needs (known once it has started).")
+    done: int = 0
+    computed: int = 0
+    reused: int = 0
+    failed: int = 0
+
+
+class RunPublic(BaseModel):
+    id: str
+    name: str
+    status: RunStatus
+    submitted: float
+    started: float | None = None
+    finished: float | None = None
+    progress: RunProgress
+    error: str | None = Field(None, description="Why the run failed, was cancelled or timed out.")
+    store_run: str | None = Field(None, description="The run record in the store (`vox show`).")
+
+
+class RunsPublic(BaseModel):
+    runs: list[RunPublic]
+
+
+class GoalPublic(BaseModel):
+    kind: Literal["print", "save"]
+    target: str = Field(description="The print label, or the save path (relative to the run's output).")
+    node: str
+    digest: str | None = Field(None, description="The value's object digest, when computed.")
+    text: str | None = Field(None, description="The value as `print` shows it, when computed.")
+    error: str | None = None
+
+
+class GoalsPublic(BaseModel):
+    run: str
+    status: RunStatus
+    goals: list[GoalPublic]
+
+
+# --- objects ----------------------------------------------------------------------------------------
+class MissingRequest(BaseModel):
+    digests: list[str] = Field(description="Object digests (`sha256:` + 64 hex digits).")
+
+
+class MissingPublic(BaseModel):
+    missing: list[str] = Field(description="The requested digests this store does not hold, in order.")
+
+
+class ClosureRequest(BaseModel):
+    roots: list[str] = Field(
+        min_length=1, description="Refs, run ids, node ids or digests (prefixes allowed)."
+    )
+
+
+class ClosurePublic(BaseModel):
+    digests: list[str] = Field(description="Every object the roots reach.")
+
+
+class BundleExportRequest(BaseModel):
+    roots: list[str] = Field(min_length=1)
+    objects: list[str] | None = Field(
+        None, description="Put only these objects in the bundle (the ones the caller lacks)."
+    )
+
+
+class ImportPublic(BaseModel):
+    objects: int = Field(description="Objects added (already present ones are not counted).")
+    results: int
+    nodes: int
+    runs: int = 0
+    bundle: str | None = Field(None, description="The bundle's digest, recorded as the results' provenance.")
+
+
+# --- refs, gc, primitives, health ---------------------------------------------------------------------
+class RefUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    run: str = Field(description="A run id (or unique prefix, or another ref name).")
+
+
+class RefPublic(BaseModel):
+    name: str
+    run: str
+
+
+class RefsPublic(BaseModel):
+    refs: list[RefPublic]
+
+
+class GcRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dry_run: bool = Field(True, description="Only report what would be deleted (the default).")
+    keep_runs: int | None = Field(None, ge=0, description="Keep the results of the newest N runs.")
+    older_than: str | None = Field(None, description="Only delete what is older than this (`30d`, `12h`).")
+    max_size: str | None = Field(
+        None, description="Delete oldest first until the store is under this (`5G`)."
+    )
+
+
+class GcPublic(BaseModel):
+    dry_run: bool
+    report: dict[str, Any] = Field(description="What gc deleted (or would delete), as the store reports it.")
+
+
+class ParamPublic(BaseModel):
+    name: str
+    kind: str
+    optional: bool
+
+
+class PrimitivePublic(BaseModel):
+    name: str = Field(description="Qualified name, e.g. `vox1.near`.")
+    signature: str
+    version: str
+    result: str
+    doc: str
+    params: list[ParamPublic]
+    reads_files: bool
+
+
+class PrimitivesPublic(BaseModel):
+    primitives: list[PrimitivePublic]
+
+
+class HealthPublic(BaseModel):
+    status: Literal["ok"]
+    version: str
+    auth: bool = Field(description="Whether requests need a bearer token.")
+    data_roots: int = Field(description="How many data roots programs may read from.")

@@ -1,0 +1,67 @@
+"""Turning program text received over HTTP into a workplan that is allowed to run.
+
+`prepare_program(text, name, settings)` parses and reduces the program exactly as `vox run`
+would (`voxcas.lang.reduce_source`), so syntax and resolution errors come back at once as a 400
+with the position. Before reduction, file imports (`import "lib.imgql"`) must lie inside a data
+root (namespace imports such as `import "vox1"` are always allowed); after reduction,
+`voxcas.server.guard.check_plan` proves every file read and save target is allowed (403 otherwise).
+The program's name is a bare file name: it appears in error positions and the run record, and
+relative paths in the program resolve against the server's working directory, as in `vox run`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePath
+
+from voxcas.errors import AccessDeniedError, UsageError
+from voxcas.plan.nodes import Workplan
+from voxcas.primitives.registry import Registry, default_registry
+from voxcas.server.guard import check_plan, inside
+from voxcas.server.settings import ServerSettings
+
+
+def check_program_name(name: str) -> str:
+    pure = PurePath(name)
+    if not name or len(pure.parts) != 1 or name in (".", "..") or "\\" in name:
+        raise UsageError(f"invalid program name {name!r}: expected a bare file name such as 'prog.imgql'")
+    return name
+
+
+def check_imports(text: str, name: str, settings: ServerSettings, registry: Registry) -> None:
+    """File imports must lie inside a data root; namespace imports are always fine."""
+    from voxcas.lang import ast as A
+    from voxcas.lang.parser import parse_program
+
+    program = parse_program(text, name)
+    for command in program.commands:
+        if not isinstance(command, A.Import) or registry.has_namespace(command.target):
+            continue
+        if not settings.data_roots:
+            raise AccessDeniedError(
+                f"{command.span}: importing {command.target!r} is not allowed: this server has no data roots"
+            )
+        if not inside(command.target, settings.data_roots):
+            raise AccessDeniedError(
+                f"{command.span}: import {command.target!r} is outside the data roots "
+                f"({', '.join(str(r) for r in settings.resolved_roots)})"
+            )
+
+
+def prepare_program(
+    text: str, name: str, settings: ServerSettings, registry: Registry | None = None
+) -> Workplan:
+    """The checked workplan of a program submitted over HTTP (400 on bad source, 403 on forbidden reads)."""
+    from voxcas.lang import reduce_source
+
+    registry = registry or default_registry()
+    check_program_name(name)
+    check_imports(text, name, settings, registry)
+    plan = reduce_source(text, name)
+    check_plan(plan, settings.data_roots, registry=registry, cwd=Path.cwd())
+    if settings.out_root is None and any(goal.kind == "save" for goal in plan.goals):
+        goal = next(g for g in plan.goals if g.kind == "save")
+        where = f"{goal.span}: " if goal.span is not None else ""
+        raise AccessDeniedError(
+            f"{where}save {goal.target!r} is not allowed: this server has no output directory (--out-root)"
+        )
+    return plan
