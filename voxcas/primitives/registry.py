@@ -301,3 +301,20 @@ def default_registry() -> Registry:
     if _DEFAULT is None:
         _DEFAULT = Registry()
     return _DEFAULT
+
+
+def prelude_path(registry: Registry, name: str) -> str | None:
+    """The file of namespace `name`'s prelude (`Namespace.prelude`, beside its module), if it has one.
+
+    A prelude given as an absolute path (a namespace added with `add_namespace`) is used as is."""
+    import os
+    import sys
+
+    ns = registry.namespace(name)
+    if ns.prelude is None:
+        return None
+    if os.path.isabs(ns.prelude):
+        return ns.prelude
+    module = sys.modules.get(registry._modules.get(name) or "")
+    base = os.path.dirname(module.__file__) if module is not None and module.__file__ else os.getcwd()
+    return os.path.join(base, ns.prelude)
