@@ -1,0 +1,160 @@
+"""The SQLite schema of a store (and of a bundle), its version, and forward migrations.
+
+`SCHEMA_VERSION` is the version this voxcas writes. A database records its version in
+`meta.schema_version`. `migrate(conn)`:
+
+- creates the current schema in an empty database;
+- upgrades an older database step by step (`MIGRATIONS[v]` turns version v-1 into v) inside ONE
+  `BEGIN IMMEDIATE` transaction: every step only adds tables, columns or indexes and copies data,
+  never drops any; a failing step rolls everything back and the store stays at its old version;
+- refuses a newer database with `SchemaVersionError` naming both versions.
+
+History:
+- v1: objects, object_items, nodes, results, failures, runs, run_nodes, refs.
+- v2: `fingerprints` (file fingerprints cached by path/size/mtime) and `runs.options`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from voxcas.errors import SchemaVersionError
+
+SCHEMA_VERSION = 2
+
+# The first released layout, kept verbatim: migrations start from it and the migration test
+# builds a v1 database from it.
+SCHEMA_V1 = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE objects(
+    digest TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    stored_size INTEGER NOT NULL,
+    codec TEXT NOT NULL,
+    created REAL NOT NULL,
+    data BLOB NOT NULL  -- last: reading the other columns never walks a large blob's pages
+);
+CREATE INDEX objects_created ON objects(created);
+CREATE TABLE object_items(
+    parent TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    child TEXT NOT NULL,
+    PRIMARY KEY(parent, idx)
+) WITHOUT ROWID;
+CREATE INDEX object_items_child ON object_items(child);
+CREATE TABLE nodes(
+    id TEXT PRIMARY KEY,
+    definition TEXT NOT NULL,
+    op TEXT,
+    span TEXT,
+    label TEXT
+);
+CREATE TABLE results(
+    node TEXT PRIMARY KEY,
+    digest TEXT NOT NULL,
+    seconds REAL NOT NULL,
+    created REAL NOT NULL,
+    run TEXT,
+    provenance TEXT NOT NULL
+);
+CREATE INDEX results_digest ON results(digest);
+CREATE INDEX results_created ON results(created);
+CREATE TABLE failures(
+    node TEXT NOT NULL,
+    run TEXT NOT NULL,
+    message TEXT NOT NULL,
+    traceback TEXT NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY(node, run)
+);
+CREATE TABLE runs(
+    id TEXT PRIMARY KEY,
+    program TEXT NOT NULL,
+    program_digest TEXT,
+    started REAL NOT NULL,
+    finished REAL,
+    status TEXT NOT NULL,
+    computed INTEGER NOT NULL DEFAULT 0,
+    reused INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    goals TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX runs_started ON runs(started);
+CREATE TABLE run_nodes(
+    run TEXT NOT NULL,
+    node TEXT NOT NULL,
+    status TEXT NOT NULL,
+    PRIMARY KEY(run, node)
+) WITHOUT ROWID;
+CREATE TABLE refs(name TEXT PRIMARY KEY, run TEXT NOT NULL);
+"""
+
+MIGRATION_V2 = """
+CREATE TABLE fingerprints(
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL
+);
+ALTER TABLE runs ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
+"""
+
+MIGRATIONS: dict[int, str] = {1: SCHEMA_V1, 2: MIGRATION_V2}
+
+TABLES = (
+    "meta",
+    "objects",
+    "object_items",
+    "nodes",
+    "results",
+    "failures",
+    "runs",
+    "run_nodes",
+    "refs",
+    "fingerprints",
+)
+
+
+def read_version(conn: Any) -> int:
+    """The schema version of a database (0 when it has no voxcas tables yet)."""
+    has_meta = conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'"
+    ).fetchone()[0]
+    if not has_meta:
+        return 0
+    row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def check_version(version: int, where: str) -> None:
+    if version > SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"store at {where} was written by schema version {version}; this voxcas reads up to "
+            f"version {SCHEMA_VERSION} — upgrade voxcas"
+        )
+
+
+def migrate(conn: Any, where: str, *, target: int = SCHEMA_VERSION) -> int:
+    """Bring the database to `target` (default: current) in one transaction; return the old version."""
+    version = read_version(conn)
+    check_version(version, where)
+    if version >= target:
+        return version
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = read_version(conn)  # another process may have migrated while we waited
+        check_version(version, where)
+        start = version
+        for step in range(version + 1, target + 1):
+            conn.execute(MIGRATIONS[step])
+            conn.execute(
+                "INSERT INTO meta(key, value) VALUES('schema_version', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (str(step),),
+            )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return start

@@ -1,0 +1,560 @@
+"""`SqliteStore`: the persistent store, one SQLite database (`store.db`) in WAL mode via apsw.
+
+Design
+------
+- **Binding.** apsw bundles its own SQLite (3.54 here), free of the WAL-reset race of SQLite
+  3.7.0–3.51.2 that can corrupt a database written by several processes; the system library of
+  these machines is 3.40.1, so the stdlib `sqlite3` module is not used for stores.
+- **What is written when.** Values are encoded, hashed and compressed *before* the write lock is
+  taken; then one `BEGIN IMMEDIATE` transaction inserts the object rows (items first, for
+  containers), the node record and the result: durable before visible. `put_results` does the same
+  for many results in one transaction (the executor's batched commits). Existing objects, node
+  records and identical results are left untouched (idempotent writes).
+- **Durability.** WAL with `synchronous=NORMAL`: a committed transaction survives the death of the
+  process at any instant (kill -9 included), since the WAL is written before COMMIT returns; only an
+  operating-system crash or power loss may roll back the last transactions (never corrupt).
+- **Concurrency.** Readers never block (WAL). Writers take the lock with `BEGIN IMMEDIATE` and wait
+  up to `BUSY_TIMEOUT_MS` (60 s) for one another, so "database is locked" does not reach callers.
+  Within a process, one connection is shared by threads under an `RLock`.
+- **WAL size.** A checkpoint copies the WAL into the database and fsyncs both files, which costs
+  more than the write itself for large objects. So instead of SQLite's automatic checkpoint in the
+  committing thread, a WAL hook wakes a background `_Checkpointer` thread (own connection) once the
+  WAL holds `CHECKPOINT_BYTES`; it runs a PASSIVE checkpoint (never blocks writers or readers).
+  `journal_size_limit` truncates the WAL file after it is reset, and `checkpoint()` runs a TRUNCATE
+  checkpoint (gc and close call it). A kill at any point is safe: the WAL is the source of truth
+  until a checkpoint completes.
+- **Reads are verified**: `get`/`get_encoded` decompress, re-hash and compare with the digest;
+  a mismatch raises `CorruptObjectError`, never returns data.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from voxcas.errors import CorruptObjectError, ObjectNotFoundError, StoreError, StoreNotFoundError
+from voxcas.ids import DIGEST_PREFIX, Digest, NodeId, RunId, digest_bytes, new_run_id
+from voxcas.plan.nodes import PlanNode
+from voxcas.store import codec
+from voxcas.store.base import (
+    FailureInfo,
+    NodeRecord,
+    ObjectInfo,
+    PendingResult,
+    Resolved,
+    ResultInfo,
+    RunInfo,
+    Store,
+    StoredSequence,
+)
+from voxcas.store.common import check_ref_name, node_record, resolve_text
+from voxcas.store.schema import migrate
+
+DB_NAME = "store.db"
+BUSY_TIMEOUT_MS = 60_000
+PAGE_SIZE = 32768
+JOURNAL_SIZE_LIMIT = 64 << 20
+LARGE = 1 << 20  # objects from this size on go through incremental blob I/O
+
+CHECKPOINT_BYTES = 32 << 20
+
+# (encoded object, codec, stored bytes); items of containers come before their parent
+Prepared = tuple[codec.Encoded, str, Any]
+
+
+def connect(db_path: Path, *, create: bool, readonly: bool = False) -> Any:
+    """An apsw connection with the store's pragmas (WAL, busy timeout, synchronous=NORMAL)."""
+    import apsw
+
+    if readonly:
+        flags = apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI
+    else:
+        flags = apsw.SQLITE_OPEN_READWRITE | (apsw.SQLITE_OPEN_CREATE if create else 0)
+    try:
+        conn = apsw.Connection(str(db_path), flags=flags)
+    except apsw.CantOpenError:
+        raise StoreNotFoundError(f"cannot open the store database {db_path}") from None
+    conn.setbusytimeout(BUSY_TIMEOUT_MS)
+    if not readonly:
+        if create:  # only effective before the first table exists
+            conn.execute(f"PRAGMA page_size={PAGE_SIZE}; PRAGMA auto_vacuum=INCREMENTAL")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
+    conn.execute("PRAGMA cache_size=-32768")  # 32 MiB
+    return conn
+
+
+class _Checkpointer:
+    """A daemon thread that runs PASSIVE checkpoints on its own connection when woken."""
+
+    def __init__(self, db_path: Path) -> None:
+        self._db_path = db_path
+        self._wake = threading.Event()
+        self._stop = False
+        self._thread = threading.Thread(target=self._loop, name="voxcas-checkpoint", daemon=True)
+        self._thread.start()
+
+    def hook(self, conn: Any, dbname: str, pages: int) -> int:
+        if pages * PAGE_SIZE >= CHECKPOINT_BYTES:
+            self._wake.set()
+        return 0  # SQLITE_OK
+
+    def _loop(self) -> None:
+        import apsw
+
+        conn = None
+        try:
+            while True:
+                self._wake.wait()
+                self._wake.clear()
+                if self._stop:
+                    return
+                if conn is None:
+                    conn = apsw.Connection(str(self._db_path), flags=apsw.SQLITE_OPEN_READWRITE)
+                    conn.setbusytimeout(BUSY_TIMEOUT_MS)
+                with suppress(apsw.Error):  # busy or closing: the next wake-up tries again
+                    conn.wal_checkpoint(mode=apsw.SQLITE_CHECKPOINT_PASSIVE)
+        finally:
+            if conn is not None:
+                conn.close()
+
+    def stop(self) -> None:
+        self._stop = True
+        self._wake.set()
+        self._thread.join(timeout=60)
+
+
+class SqliteStore(Store):
+    """The store in `directory/store.db` (see the module docstring for the guarantees)."""
+
+    def __init__(self, directory: Path, *, create: bool = False) -> None:
+        import apsw
+
+        self.directory = Path(directory)
+        self.db_path = self.directory / DB_NAME
+        if not self.db_path.exists():
+            if not create:
+                raise StoreNotFoundError(f"no voxcas store at {self.directory} (missing {DB_NAME})")
+            self.directory.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._depth = 0
+        try:
+            self._conn = connect(self.db_path, create=create)
+            migrate(self._conn, str(self.directory))
+        except apsw.NotADBError:
+            raise StoreError(f"{self.db_path} is not a voxcas store (not an SQLite database)") from None
+        self._checkpointer = _Checkpointer(self.db_path)
+        self._conn.set_wal_hook(self._checkpointer.hook)  # replaces SQLite's automatic checkpoint
+
+    # -- plumbing ---------------------------------------------------------------------------
+    @property
+    def connection(self) -> Any:
+        """The apsw connection (gc, fsck and bundles work on it inside `transaction()`)."""
+        return self._conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """A write transaction (BEGIN IMMEDIATE); nested uses join the outer one."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._conn
+                finally:
+                    self._depth -= 1
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self._conn
+            except BaseException:
+                self._depth = 0
+                self._conn.execute("ROLLBACK")
+                raise
+            self._depth = 0
+            self._conn.execute("COMMIT")
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return list(self._conn.execute(sql, params))
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database and truncate it (best effort: skipped while busy)."""
+        import apsw
+
+        with self._lock, suppress(apsw.BusyError):
+            self._conn.wal_checkpoint(mode=apsw.SQLITE_CHECKPOINT_TRUNCATE)
+
+    # -- objects ----------------------------------------------------------------------------
+    def _prepare(self, value: Any, out: list[Prepared]) -> Digest:
+        if isinstance(value, StoredSequence) and value.store is not self:
+            for digest in value.digests:
+                self._prepare_copy(value.store, digest, out)
+        enc = codec.encode(value, lambda item: self._prepare(item, out))
+        if self.has(enc.digest):
+            return enc.digest
+        how, stored = codec.compress(enc.data)
+        out.append((enc, how, stored))
+        return enc.digest
+
+    def _prepare_copy(self, source: Store, digest: Digest, out: list[Prepared]) -> None:
+        if self.has(digest):
+            return
+        data = source.get_encoded(digest)
+        kind, children = codec.children_of(data, digest)
+        for child in children:
+            self._prepare_copy(source, child, out)
+        how, stored = codec.compress(data)
+        out.append((codec.Encoded(kind, data, digest, children), how, stored))
+
+    def _insert_objects(self, prepared: Iterable[Prepared]) -> None:
+        now = time.time()
+        for enc, how, stored in prepared:
+            if self._conn.execute("SELECT 1 FROM objects WHERE digest=?", (enc.digest,)).fetchone():
+                continue
+            stored_size = memoryview(stored).nbytes
+            if stored_size < LARGE:
+                self._conn.execute(
+                    "INSERT INTO objects(digest, kind, size, stored_size, codec, created, data) "
+                    "VALUES(?,?,?,?,?,?,?)",
+                    (enc.digest, enc.kind, enc.size, stored_size, how, now, stored),
+                )
+            else:  # incremental blob I/O: no intermediate copy of the value in a bound parameter
+                self._conn.execute(
+                    "INSERT INTO objects(digest, kind, size, stored_size, codec, created, data) "
+                    "VALUES(?,?,?,?,?,?,zeroblob(?))",
+                    (enc.digest, enc.kind, enc.size, stored_size, how, now, stored_size),
+                )
+                rowid = self._conn.last_insert_rowid()
+                with self._conn.blob_open("main", "objects", "data", rowid, True) as blob:
+                    blob.write(stored)
+            if enc.children:
+                self._conn.executemany(
+                    "INSERT OR IGNORE INTO object_items(parent, idx, child) VALUES(?,?,?)",
+                    [(enc.digest, i, c) for i, c in enumerate(enc.children)],
+                )
+
+    def put(self, value: Any) -> Digest:
+        prepared: list[Prepared] = []
+        digest = self._prepare(value, prepared)
+        if prepared:
+            with self.transaction():
+                self._insert_objects(prepared)
+        return digest
+
+    def put_sequence(self, digests: Sequence[Digest]) -> Digest:
+        absent = self.missing(digests)
+        if absent:
+            raise ObjectNotFoundError(
+                f"cannot store a sequence: item {sorted(absent)[0]} is not in the store"
+            )
+        return self.put(StoredSequence(self, digests))
+
+    def _row(self, digest: Digest) -> tuple[str, int, str, Any]:
+        """kind, size, codec and stored bytes of an object (large blobs read straight into a buffer)."""
+        with self._lock:
+            rows = list(
+                self._conn.execute(
+                    "SELECT kind, size, codec, rowid, stored_size, CASE WHEN stored_size < ? THEN data END "
+                    "FROM objects WHERE digest=?",
+                    (LARGE, digest),
+                )
+            )
+            if not rows:
+                raise ObjectNotFoundError(f"no object {digest} in the store")
+            kind, size, how, rowid, stored_size, data = rows[0]
+            if data is None:
+                data = bytearray(stored_size)
+                with self._conn.blob_open("main", "objects", "data", rowid, False) as blob:
+                    if blob.length() != stored_size:
+                        got = blob.length()
+                        raise CorruptObjectError(
+                            f"object {digest} is corrupt: {got} bytes stored, {stored_size} expected"
+                        )
+                    blob.readinto(data)
+        return str(kind), int(size), str(how), data
+
+    def _verified(self, digest: Digest) -> Any:
+        """The uncompressed encoding of an object (bytes or bytearray), checked against its digest."""
+        _, size, how, stored = self._row(digest)
+        data = codec.decompress(how, stored, size, digest)
+        codec.verify(data, digest)
+        return data
+
+    def get_encoded(self, digest: Digest) -> bytes:
+        data = self._verified(digest)
+        return data if isinstance(data, bytes) else bytes(data)
+
+    def get(self, digest: Digest) -> Any:
+        return codec.decode(self._verified(digest), digest, self.get, self)
+
+    def has(self, digest: Digest) -> bool:
+        return bool(self._query("SELECT 1 FROM objects WHERE digest=?", (digest,)))
+
+    def missing(self, digests: Iterable[Digest]) -> set[Digest]:
+        wanted = list(dict.fromkeys(digests))
+        present: set[str] = set()
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            present.update(
+                r[0] for r in self._query(f"SELECT digest FROM objects WHERE digest IN ({marks})", chunk)
+            )
+        return {d for d in wanted if d not in present}
+
+    def objects(self) -> Iterator[ObjectInfo]:
+        rows = self._query(
+            "SELECT digest, kind, size, stored_size, created FROM objects ORDER BY created DESC, rowid DESC"
+        )
+        return iter([ObjectInfo(Digest(d), k, int(s), int(ss), float(c)) for d, k, s, ss, c in rows])
+
+    # -- nodes and results ------------------------------------------------------------------
+    def _insert_node(self, node: PlanNode) -> None:
+        rec = node_record(node)
+        self._conn.execute(
+            "INSERT OR IGNORE INTO nodes(id, definition, op, span, label) VALUES(?,?,?,?,?)",
+            (rec.id, rec.definition, rec.op, rec.span, rec.label),
+        )
+
+    def _bind(self, node: NodeId, digest: Digest, seconds: float, run: RunId | None) -> None:
+        self._conn.execute(
+            "INSERT INTO results(node, digest, seconds, created, run, provenance) VALUES(?,?,?,?,?, 'local') "
+            "ON CONFLICT(node) DO UPDATE SET digest=excluded.digest, seconds=excluded.seconds, "
+            "created=excluded.created, run=excluded.run, provenance='local' "
+            "WHERE results.digest != excluded.digest",
+            (node, digest, seconds, time.time(), run),
+        )
+
+    def put_result(
+        self, node: PlanNode, value: Any, *, seconds: float = 0.0, run: RunId | None = None
+    ) -> Digest:
+        return self.put_results([PendingResult(node, value, seconds, run)])[0]
+
+    def put_results(self, pending: Sequence[PendingResult]) -> list[Digest]:
+        prepared: list[Prepared] = []
+        digests = [self._prepare(p.value, prepared) for p in pending]
+        with self.transaction():
+            self._insert_objects(prepared)
+            for p, digest in zip(pending, digests, strict=True):
+                self._insert_node(p.node)
+                self._bind(p.node.id, digest, p.seconds, p.run)
+        return digests
+
+    def put_nodes(self, nodes: Iterable[PlanNode]) -> None:
+        with self.transaction():
+            for node in nodes:
+                self._insert_node(node)
+
+    def lookup(self, node: NodeId) -> Digest | None:
+        return self.lookup_many([node]).get(node)
+
+    def lookup_many(self, nodes: Iterable[NodeId]) -> dict[NodeId, Digest]:
+        wanted = list(dict.fromkeys(nodes))
+        found: dict[NodeId, Digest] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for n, d in self._query(
+                f"SELECT r.node, r.digest FROM results r JOIN objects o ON o.digest = r.digest "
+                f"WHERE r.node IN ({marks})",
+                chunk,
+            ):
+                found[NodeId(n)] = Digest(d)
+        return found
+
+    @staticmethod
+    def _result(row: tuple[Any, ...]) -> ResultInfo:
+        n, d, s, c, r, p = row
+        return ResultInfo(NodeId(n), Digest(d), float(s), float(c), None if r is None else RunId(r), str(p))
+
+    _RESULT_COLS = "node, digest, seconds, created, run, provenance"
+
+    def result(self, node: NodeId) -> ResultInfo | None:
+        rows = self._query(f"SELECT {self._RESULT_COLS} FROM results WHERE node=?", (node,))
+        return self._result(rows[0]) if rows else None
+
+    def results(self) -> Iterator[ResultInfo]:
+        rows = self._query(f"SELECT {self._RESULT_COLS} FROM results ORDER BY created DESC, rowid DESC")
+        return iter([self._result(r) for r in rows])
+
+    def node(self, node: NodeId) -> NodeRecord:
+        rows = self._query("SELECT id, definition, op, span, label FROM nodes WHERE id=?", (node,))
+        if not rows:
+            raise ObjectNotFoundError(f"no node {node} in the store")
+        i, d, o, s, lab = rows[0]
+        return NodeRecord(NodeId(i), d, o, s, lab)
+
+    def delete_result(self, node: NodeId) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM results WHERE node=?", (node,))
+
+    # -- failures, runs, refs ---------------------------------------------------------------
+    def record_failure(self, node: NodeId, run: RunId, message: str, traceback: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO failures(node, run, message, traceback, created) VALUES(?,?,?,?,?)",
+                (node, run, message, traceback, time.time()),
+            )
+
+    def failures(self, run: RunId | None = None) -> list[FailureInfo]:
+        sql = "SELECT node, run, message, traceback, created FROM failures"
+        rows = self._query(
+            sql + (" WHERE run=?" if run else "") + " ORDER BY created DESC, rowid DESC",
+            (run,) if run else (),
+        )
+        return [FailureInfo(NodeId(n), RunId(r), m, t, float(c)) for n, r, m, t, c in rows]
+
+    def start_run(
+        self,
+        program: str,
+        program_digest: Digest | None,
+        goals: list[dict[str, Any]],
+        options: dict[str, Any] | None = None,
+    ) -> RunId:
+        run = new_run_id()
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO runs(id, program, program_digest, started, status, goals, options) "
+                "VALUES(?,?,?,?, 'running', ?, ?)",
+                (run, program, program_digest, time.time(), json.dumps(goals), json.dumps(options or {})),
+            )
+        return run
+
+    def finish_run(self, run: RunId, status: str, *, computed: int, reused: int, failed: int) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE runs SET finished=?, status=?, computed=?, reused=?, failed=? WHERE id=?",
+                (time.time(), status, computed, reused, failed, run),
+            )
+            if not conn.changes():
+                raise ObjectNotFoundError(f"no run {run} in the store")
+
+    _RUN_COLS = (
+        "id, program, program_digest, started, finished, status, computed, reused, failed, goals, options"
+    )
+
+    @staticmethod
+    def _run(row: tuple[Any, ...]) -> RunInfo:
+        i, p, pd, st, fi, status, c, r, f, goals, options = row
+        return RunInfo(
+            RunId(i),
+            p,
+            None if pd is None else Digest(pd),
+            float(st),
+            None if fi is None else float(fi),
+            status,
+            int(c),
+            int(r),
+            int(f),
+            json.loads(goals),
+            json.loads(options),
+        )
+
+    def run_info(self, run: RunId) -> RunInfo:
+        rows = self._query(f"SELECT {self._RUN_COLS} FROM runs WHERE id=?", (run,))
+        if not rows:
+            raise ObjectNotFoundError(f"no run {run} in the store")
+        return self._run(rows[0])
+
+    def runs(self) -> list[RunInfo]:
+        return [
+            self._run(r)
+            for r in self._query(f"SELECT {self._RUN_COLS} FROM runs ORDER BY started DESC, rowid DESC")
+        ]
+
+    def run_nodes(self, run: RunId) -> list[tuple[NodeId, str]]:
+        return [
+            (NodeId(n), s) for n, s in self._query("SELECT node, status FROM run_nodes WHERE run=?", (run,))
+        ]
+
+    def note_run_nodes(self, run: RunId, entries: Iterable[tuple[NodeId, str]]) -> None:
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO run_nodes(run, node, status) VALUES(?,?,?)",
+                [(run, n, s) for n, s in entries],
+            )
+
+    def tag(self, name: str, run: RunId) -> None:
+        check_ref_name(name)
+        with self.transaction() as conn:
+            if not conn.execute("SELECT 1 FROM runs WHERE id=?", (run,)).fetchone():
+                raise ObjectNotFoundError(f"no run {run} in the store")
+            conn.execute("INSERT OR REPLACE INTO refs(name, run) VALUES(?,?)", (name, run))
+
+    def untag(self, name: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM refs WHERE name=?", (name,))
+            if not conn.changes():
+                raise ObjectNotFoundError(f"no ref named '{name}'")
+
+    def refs(self) -> dict[str, RunId]:
+        return {n: RunId(r) for n, r in self._query("SELECT name, run FROM refs ORDER BY name")}
+
+    # -- ids --------------------------------------------------------------------------------
+    def _find(self, prefix: str) -> list[tuple[Any, str]]:
+        hi = prefix + "g"  # 'g' sorts after every hex digit: a range scan on the primary keys
+        found: list[tuple[Any, str]] = []
+        for (d,) in self._query(
+            "SELECT digest FROM objects WHERE digest >= ? AND digest < ? LIMIT 6",
+            (DIGEST_PREFIX + prefix, DIGEST_PREFIX + hi),
+        ):
+            found.append(("object", d))
+        for (n,) in self._query("SELECT id FROM nodes WHERE id >= ? AND id < ? LIMIT 6", (prefix, hi)):
+            found.append(("node", n))
+        for (n,) in self._query(
+            "SELECT node FROM results WHERE node >= ? AND node < ? LIMIT 6", (prefix, hi)
+        ):
+            found.append(("node", n))
+        for (r,) in self._query("SELECT id FROM runs WHERE id >= ? AND id < ? LIMIT 6", (prefix, hi)):
+            found.append(("run", r))
+        return found
+
+    def resolve(self, text: str) -> Resolved:
+        return resolve_text(text, self.refs(), self._find)
+
+    # -- fingerprints -----------------------------------------------------------------------
+    def cached_fingerprint(self, path: str, size: int, mtime_ns: int) -> str | None:
+        rows = self._query(
+            "SELECT fingerprint FROM fingerprints WHERE path=? AND size=? AND mtime_ns=?",
+            (path, size, mtime_ns),
+        )
+        return str(rows[0][0]) if rows else None
+
+    def remember_fingerprint(self, path: str, size: int, mtime_ns: int, fingerprint: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO fingerprints(path, size, mtime_ns, fingerprint) VALUES(?,?,?,?)",
+                (path, size, mtime_ns, fingerprint),
+            )
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is None:
+                return
+            self._checkpointer.stop()
+            self.checkpoint()
+            self._conn.close()
+            self._conn = None
+
+    def __repr__(self) -> str:
+        return f"SqliteStore({str(self.directory)!r})"
+
+
+def digest_of_file(path: Path) -> Digest:
+    """The digest of a file's bytes, read in chunks (bundles are named by it)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return Digest(DIGEST_PREFIX + h.hexdigest())
+
+
+__all__ = ["DB_NAME", "SqliteStore", "connect", "digest_bytes", "digest_of_file"]
