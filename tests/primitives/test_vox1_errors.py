@@ -1,0 +1,113 @@
+"""vox1 refuses bad arguments with one clear line naming the primitive and the argument."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from voxcas.errors import PrimitiveError
+from voxcas.primitives.registry import default_registry
+from voxcas.values import Image
+
+
+def call(name: str, *args: Any) -> Any:
+    return default_registry().get(f"vox1.{name}")(*args)
+
+
+def img(array: np.ndarray, spacing: tuple[float, ...] | None = None) -> Image:
+    return Image.from_array(np.asarray(array), spacing=spacing)
+
+
+def test_a_float_image_where_a_mask_is_expected_names_primitive_argument_and_pixel_type() -> None:
+    with pytest.raises(PrimitiveError) as info:
+        call("near", img(np.zeros((3, 3), np.float32)))
+    assert str(info.value) == "vox1.near: argument 'a': expected a boolean image, got float32 values"
+    assert info.value.primitive == "vox1.near" and info.value.argument == "a"
+
+
+def test_a_uint8_image_with_values_other_than_0_and_1_is_not_a_mask() -> None:
+    with pytest.raises(PrimitiveError) as info:
+        call("through", img(np.zeros((2, 2), bool)), img(np.full((2, 2), 7, np.uint8)))
+    assert str(info.value) == (
+        "vox1.through: argument 'b': expected a boolean image, got uint8 values other than 0 and 1"
+    )
+
+
+def test_a_number_where_a_mask_is_expected_is_refused() -> None:
+    with pytest.raises(PrimitiveError) as info:
+        call("interior", 3)
+    assert str(info.value) == "vox1.interior: argument 'a': expected a boolean image, got int"
+
+
+def test_images_of_different_sizes_are_refused_naming_both_sizes() -> None:
+    with pytest.raises(PrimitiveError) as info:
+        call("and", img(np.zeros((4, 5, 6), bool)), img(np.zeros((4, 5, 7), bool)))
+    assert str(info.value) == "vox1.and: images of different sizes: a is 6x5x4, b is 7x5x4"
+
+
+def test_images_of_the_same_size_with_different_spacing_are_refused() -> None:
+    with pytest.raises(PrimitiveError) as info:
+        call("mask", img(np.zeros((2, 3), np.int16), (1.0, 1.0)), img(np.zeros((2, 3), bool), (1.0, 2.0)))
+    assert str(info.value) == (
+        "vox1.mask: images of size 3x2 with different geometry: i has spacing 1.0x1.0 origin (0.0,0.0), "
+        "b has spacing 1.0x2.0 origin (0.0,0.0)"
+    )
+
+
+def test_avg_over_an_empty_mask_is_an_error() -> None:
+    with pytest.raises(PrimitiveError) as info:
+        call("avg", img(np.ones((2, 2))), img(np.zeros((2, 2), bool)))
+    assert str(info.value) == "vox1.avg: argument 'b': the mask is empty: no voxels to average"
+
+
+def test_otsu_over_an_empty_mask_is_an_error() -> None:
+    with pytest.raises(PrimitiveError) as info:
+        call("otsu", img(np.ones((2, 2))), img(np.zeros((2, 2), bool)), 8)
+    assert str(info.value) == "vox1.otsu: argument 'b': the mask is empty: no voxels to threshold"
+
+
+def test_a_non_integral_bin_count_is_refused_by_coercion() -> None:
+    with pytest.raises(PrimitiveError) as info:
+        call("otsu", img(np.ones((2, 2))), img(np.ones((2, 2), bool)), 4.5)
+    assert str(info.value) == "vox1.otsu: argument 'bins': expected an integer, got 4.5"
+
+
+def test_cross_correlation_refuses_an_empty_histogram_range() -> None:
+    i = img(np.ones((2, 2), np.float32))
+    with pytest.raises(PrimitiveError) as info:
+        call("crossCorrelation", 1, i, i, img(np.ones((2, 2), bool)), 3, 3, 4)
+    assert str(info.value) == "vox1.crossCorrelation: argument 'm2': empty histogram range [3.0, 3.0)"
+
+
+def test_alpha_of_an_rgb_image_is_an_error() -> None:
+    rgb = Image.from_array(np.zeros((2, 2, 3), np.uint8), components=3)
+    with pytest.raises(PrimitiveError) as info:
+        call("alpha", rgb)
+    assert str(info.value) == "vox1.alpha: argument 'i': the image has no alpha channel (3 components)"
+
+
+def test_thresholds_refuse_vector_images() -> None:
+    rgb = Image.from_array(np.zeros((2, 2, 3), np.uint8), components=3)
+    with pytest.raises(PrimitiveError) as info:
+        call("geq_sv", 1, rgb)
+    assert str(info.value) == "vox1.geq_sv: argument 'i': expected a scalar image, got 3 components"
+
+
+def test_max_of_an_empty_sequence_is_an_error() -> None:
+    with pytest.raises(PrimitiveError) as info:
+        call("max", [])
+    assert str(info.value) == "vox1.max: argument 'i': empty sequence"
+
+
+def test_geometry_primitives_need_a_base_image() -> None:
+    with pytest.raises(PrimitiveError) as info:
+        call("tt", None)
+    assert str(info.value) == "vox1.tt: no base image: load an image before using it"
+
+
+def test_every_vox1_primitive_has_a_one_line_doc_and_version_1() -> None:
+    for prim in default_registry().namespace("vox1").primitives.values():
+        assert prim.doc and "\n" not in prim.doc, prim.name
+        assert prim.version == "1"

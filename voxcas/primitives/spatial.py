@@ -1,0 +1,275 @@
+"""Array kernels of the vox1 spatial logic: plain numpy arrays in, numpy arrays out.
+
+`voxcas.primitives.vox1` checks arguments and wraps these in images; this module only computes.
+Arrays are in numpy order (`[z, y, x]`), so a `spacing` argument here is already numpy-ordered
+(`Image.spacing[::-1]`). Every kernel is vectorised (numpy, scipy.ndimage, SimpleITK), so the
+heavy loops run in C and release the GIL; none depends on the number of threads for its result.
+
+Definitions (shared with docs/images.md):
+
+- *box neighbourhood*: the 3^d voxels at Chebyshev index distance <= 1 (8 neighbours in 2D,
+  26 in 3D). `near` is dilation by it with the outside of the image false; `interior` is its
+  dual (erosion with the outside true).
+- *full connectivity*: components use the same box neighbourhood
+  (`scipy.ndimage.generate_binary_structure(d, d)`).
+- *boundary voxel of a*: a voxel of `a` with at least one voxel of its box neighbourhood
+  inside the image and not in `a` (diagonal neighbours count). The edge of the image is not a
+  boundary.
+- *signed distance* `dt(a)`: the Euclidean distance in physical units from each voxel centre to
+  the nearest boundary voxel centre of `a`, negative inside `a`, 0 on its boundary voxels,
+  positive outside; +inf everywhere when `a` is empty and -inf everywhere when `a` has no
+  boundary voxel but is not empty (all true). Computed with ITK's exact signed Maurer transform,
+  whose contour is exactly this boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+def _shifted(ndim: int, axis: int, start: int | None, stop: int | None) -> tuple[slice, ...]:
+    index = [slice(None)] * ndim
+    index[axis] = slice(start, stop)
+    return tuple(index)
+
+
+def near(a: np.ndarray) -> np.ndarray:
+    """Dilation by the box neighbourhood, outside false: separable ORs of one-voxel shifts."""
+    out = a
+    for axis in range(a.ndim):
+        grown = out.copy()
+        grown[_shifted(a.ndim, axis, 1, None)] |= out[_shifted(a.ndim, axis, None, -1)]
+        grown[_shifted(a.ndim, axis, None, -1)] |= out[_shifted(a.ndim, axis, 1, None)]
+        out = grown
+    return out if out is not a else a.copy()
+
+
+def interior(a: np.ndarray) -> np.ndarray:
+    """Erosion by the box neighbourhood, outside true: `not near(not a)`."""
+    import numpy as np
+
+    out: np.ndarray = np.logical_not(near(np.logical_not(a)))
+    return out
+
+
+def label(a: np.ndarray) -> tuple[np.ndarray, int]:
+    """Connected components with full connectivity: int32 labels 1..n in raster order of first voxel."""
+    import numpy as np
+    from scipy import ndimage
+
+    structure = ndimage.generate_binary_structure(a.ndim, a.ndim)
+    labels = np.empty(a.shape, np.int32)
+    n = ndimage.label(a, structure=structure, output=labels)
+    return labels, int(n)
+
+
+def through(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Voxels of b whose component in b contains a voxel of a."""
+    import numpy as np
+
+    labels, n = label(b)
+    keep = np.zeros(n + 1, np.bool_)
+    keep[labels[a]] = True
+    keep[0] = False
+    out: np.ndarray = keep[labels]
+    return out
+
+
+def maxvol(a: np.ndarray) -> np.ndarray:
+    """The union of the components of a with the largest voxel count (empty stays empty)."""
+    import numpy as np
+
+    labels, n = label(a)
+    if n == 0:
+        return np.zeros(a.shape, np.bool_)
+    counts = np.bincount(labels.ravel(), minlength=n + 1)
+    counts[0] = 0
+    keep = counts == counts.max()
+    out: np.ndarray = keep[labels]
+    return out
+
+
+def boundary(a: np.ndarray) -> np.ndarray:
+    """Voxels of a with a box neighbour inside the image that is not in a: `a & near(~a)`."""
+    import numpy as np
+
+    out: np.ndarray = a & near(np.logical_not(a))
+    return out
+
+
+def signed_distance(a: np.ndarray, spacing: Sequence[float]) -> np.ndarray:
+    """Signed Euclidean distance to the boundary of a (see the module docstring), float32."""
+    import numpy as np
+
+    from voxcas.primitives.imageio import sitk_module
+
+    if not a.any():
+        return np.full(a.shape, np.inf, np.float32)
+    if a.all():
+        return np.full(a.shape, -np.inf, np.float32)
+    sitk = sitk_module()
+    img = sitk.GetImageFromArray(a.view(np.uint8))
+    img.SetSpacing([float(s) for s in spacing[::-1]])
+    dist = sitk.SignedMaurerDistanceMap(
+        img, insideIsPositive=False, squaredDistance=False, useImageSpacing=True
+    )
+    out: np.ndarray = sitk.GetArrayFromImage(dist).astype(np.float32, copy=False)
+    out += np.float32(0.0)  # -0.0 on the boundary becomes 0.0
+    return out
+
+
+def percentiles(values: np.ndarray, mask: np.ndarray, k: float) -> np.ndarray:
+    """(count(< v) + k * count(== v)) / n over the voxels of mask, -1 outside; float32.
+
+    Counting is exact: small-range integer images use a histogram, others sort once and
+    locate every value with two binary searches.
+    """
+    import numpy as np
+
+    out = np.full(values.shape, -1.0, np.float32)
+    selected = values[mask]
+    n = selected.size
+    if n == 0:
+        return out
+    if selected.dtype.kind in "iub":
+        lo = int(selected.min())
+        span = int(selected.max()) - lo + 1
+    else:
+        span = -1
+    if 0 < span <= 1 << 20:
+        shifted = (selected.astype(np.int64) - lo) if lo != 0 or selected.dtype.kind == "b" else selected
+        counts = np.bincount(shifted, minlength=span)
+        below = np.cumsum(counts) - counts
+        less = below[shifted]
+        equal = counts[shifted]
+    else:
+        ordered = np.sort(selected, kind="stable")
+        less = np.searchsorted(ordered, selected, side="left")
+        equal = np.searchsorted(ordered, selected, side="right") - less
+    out[mask] = ((less + k * equal) / n).astype(np.float32)
+    return out
+
+
+def box_sum(counts: np.ndarray, radii: Sequence[int]) -> np.ndarray:
+    """Exact integer sum over the box of the given radius per axis (truncated at the image edge)."""
+    import numpy as np
+
+    out = counts.astype(np.int32, copy=True)
+    for axis, r in enumerate(radii):
+        if r <= 0:
+            continue
+        n = out.shape[axis]
+        pad = [(0, 0)] * out.ndim
+        pad[axis] = (1, 0)
+        csum = np.pad(np.cumsum(out, axis=axis, dtype=np.int32), pad)
+        idx = np.arange(n)
+        upper = np.minimum(idx + r + 1, n)
+        lower = np.maximum(idx - r, 0)
+        out = np.take(csum, upper, axis=axis) - np.take(csum, lower, axis=axis)
+    return out
+
+
+def histogram_bins(values: np.ndarray, m1: float, m2: float, bins: int) -> np.ndarray:
+    """Bin index 0..bins-1 of each value in [m1, m2), -1 for values outside that range (and NaN)."""
+    import numpy as np
+
+    data = values.astype(np.float64)
+    width = (m2 - m1) / bins
+    index = np.floor((data - m1) / width)
+    inside = (data >= m1) & (data < m2)
+    index = np.clip(index, 0, bins - 1)  # rounding can push a value just below m2 to `bins`
+    return np.where(inside, index, -1).astype(np.int32)
+
+
+def cross_correlation(
+    a: np.ndarray,
+    b: np.ndarray,
+    fb: np.ndarray,
+    radii: Sequence[int],
+    m1: float,
+    m2: float,
+    bins: int,
+) -> np.ndarray:
+    """Pearson correlation, at each voxel, of the local histogram of `a` with the histogram of `b` on `fb`.
+
+    Algorithm (exact and order-fixed, so independent of the number of cores): bin every voxel
+    once; the target histogram H counts the bins of `b` over `fb`; for each bin j the local count
+    C_j is an exact integer box sum of the indicator `bin(a) == j`; then, with Hc = H - mean(H),
+    corr = sum_j C_j Hc_j / sqrt((sum_j C_j^2 - (sum_j C_j)^2 / bins) * sum_j Hc_j^2),
+    accumulated over j in increasing order in float64. Both histograms constant gives 1, exactly
+    one constant gives 0. Result float32.
+    """
+    import numpy as np
+
+    a_bins = histogram_bins(a, m1, m2, bins)
+    b_bins = histogram_bins(b[fb], m1, m2, bins)
+    target = np.bincount(b_bins[b_bins >= 0], minlength=bins).astype(np.float64)
+    centred = target - target.mean()
+    target_var = float(np.dot(centred, centred))
+    numerator = np.zeros(a.shape, np.float64)
+    squares = np.zeros(a.shape, np.float64)
+    total = np.zeros(a.shape, np.float64)
+    for j in range(bins):
+        local = box_sum((a_bins == j).view(np.uint8), radii).astype(np.float64)
+        numerator += local * centred[j]
+        squares += local * local
+        total += local
+    local_var = squares - total * total / bins
+    local_var[local_var < 1e-9] = 0.0
+    out = np.zeros(a.shape, np.float32)
+    if target_var == 0.0:
+        out[local_var == 0.0] = 1.0
+        return out
+    varying = local_var > 0.0
+    out[varying] = (numerator[varying] / np.sqrt(local_var[varying] * target_var)).astype(np.float32)
+    return out
+
+
+def otsu_threshold(values: np.ndarray, bins: int) -> float:
+    """Otsu's threshold of a set of values with `bins` equal-width bins over [min, max].
+
+    Returns the lower edge of the first bin of the upper class, for the split maximising the
+    between-class variance (the first such split on ties); the minimum itself when all values are
+    equal. Voxels `>= threshold` form the upper class.
+    """
+    import numpy as np
+
+    data = values.astype(np.float64).ravel()
+    lo, hi = float(data.min()), float(data.max())
+    if hi <= lo:
+        return lo
+    width = (hi - lo) / bins
+    index = np.clip(np.floor((data - lo) / width), 0, bins - 1).astype(np.int64)
+    counts = np.bincount(index, minlength=bins).astype(np.float64)
+    centres = lo + (np.arange(bins) + 0.5) * width
+    sums = counts * centres
+    w0 = np.cumsum(counts)[:-1]
+    s0 = np.cumsum(sums)[:-1]
+    w1 = data.size - w0
+    s1 = sums.sum() - s0
+    valid = (w0 > 0) & (w1 > 0)
+    between = np.zeros(bins - 1)
+    m0 = np.divide(s0, w0, out=np.zeros_like(s0), where=valid)
+    m1_ = np.divide(s1, w1, out=np.zeros_like(s1), where=valid)
+    between[valid] = w0[valid] * w1[valid] * (m0[valid] - m1_[valid]) ** 2
+    t = int(np.argmax(between)) + 1
+    return lo + t * width
+
+
+def gradient_magnitude(values: np.ndarray, spacing: Sequence[float]) -> np.ndarray:
+    """|∇i| in intensity per physical unit: central differences inside, one-sided at the edges; float32."""
+    import numpy as np
+
+    data = values.astype(np.float32)
+    total = np.zeros(data.shape, np.float32)
+    for axis, step in enumerate(spacing):
+        if data.shape[axis] < 2:
+            continue
+        g = np.gradient(data, float(step), axis=axis)
+        total += g * g
+    out: np.ndarray = np.sqrt(total)
+    return out
