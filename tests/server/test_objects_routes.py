@@ -135,7 +135,7 @@ def test_a_png_of_a_number_is_400(client: TestClient, store: MemoryStore) -> Non
     digest = store.put(3)
     response = client.get(f"/objects/{digest}/png")
     assert response.status_code == 400
-    assert response.json() == {"error": f"object {digest} is a int, not an image: it has no PNG"}
+    assert response.json() == {"error": f"object {digest} is an int, not an image: it has no PNG"}
 
 
 def test_the_png_shows_the_slice_contents(client: TestClient, store: MemoryStore, tmp_path: Path) -> None:

@@ -16,6 +16,11 @@ from voxcas.server.deps import StoreDep
 from voxcas.server.schemas import ErrorPublic, MissingPublic, MissingRequest
 from voxcas.store.base import Store
 
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
+
+
 router = APIRouter(prefix="/objects", tags=["objects"])
 
 ERRORS: dict[int | str, dict[str, object]] = {
@@ -41,7 +46,7 @@ def resolve_object(store: Store, text: str) -> Digest:
         return digest
     kind, ident = store.resolve(text)
     if kind != "object":
-        raise ObjectNotFoundError(f"{text!r} names a {kind}, not an object")
+        raise ObjectNotFoundError(f"{text!r} names {_a(kind)}, not an object")
     return Digest(ident)
 
 
@@ -87,7 +92,7 @@ def get_object_png(
     resolved = resolve_object(store, digest)
     value = store.get(resolved)
     if not isinstance(value, Image):
-        raise UsageError(f"object {resolved} is a {kind_of(value)}, not an image: it has no PNG")
+        raise UsageError(f"object {resolved} is {_a(kind_of(value))}, not an image: it has no PNG")
     return Response(image_png(value, slice, axis), media_type="image/png")
 
 

@@ -9,6 +9,11 @@ from voxcas.ids import RunId
 from voxcas.server.deps import StoreDep
 from voxcas.server.schemas import ErrorPublic, RefPublic, RefsPublic, RefUpdate
 
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
+
+
 router = APIRouter(prefix="/refs", tags=["refs"])
 
 REF_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/")
@@ -37,7 +42,7 @@ def put_ref(store: StoreDep, name: str, body: RefUpdate) -> RefPublic:
     if kind == "ref":
         ident = store.refs().get(ident, ident)
     elif kind != "run":
-        raise UsageError(f"{body.run!r} names a {kind}, not a run: a ref must point at a run")
+        raise UsageError(f"{body.run!r} names {_a(kind)}, not a run: a ref must point at a run")
     store.tag(name, RunId(ident))
     return RefPublic(name=name, run=ident)
 
