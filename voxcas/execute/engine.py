@@ -1,0 +1,327 @@
+"""The executor: a workplan and a store in, stored results, goal outputs and a run record out.
+
+Design (DESIGN.md §Executor semantics):
+
+1. **Top-down lookup.** The roots (goal nodes and `--show` nodes) are looked up first, in one
+   `store.lookup_many`. A stored root needs nothing beneath it: a fully cached run stops here,
+   having imported neither Dask nor numpy. For the missing roots, every node beneath them is
+   looked up in one more bulk call, and the walk descends only through missing nodes; the
+   stored nodes where it stops are the *reused* frontier.
+2. **Stages.** Missing nodes run as one Dask graph per stage (`Scheduler`). Loop nodes
+   (`LOOP_OPS`) are run by the engine itself between stages (`voxcas.execute.loops`), and
+   whatever depends on a loop waits for the next stage. Inputs cross stages through the store
+   (persisted first), except loop sequences, which are kept in memory for the loop.
+3. **Persist as you go.** Each finished node is queued to the single `Writer` thread in the
+   Dask `posttask` callback; the writer commits batches with `store.put_results`. Values are
+   released by Dask as soon as no pending task needs them (sinks feed a `drop` task).
+4. **Node kinds.** Const and Closure nodes are definitions: evaluated in place, never looked up,
+   stored or counted. ValueRef nodes name a stored object and load it. Applications of primitives
+   declared impure are never looked up (always recomputed) but are stored.
+5. **Failures.** A task never raises: a failing primitive returns `Failed`, recorded with
+   `store.record_failure` against node and run; its dependents return `Skipped`; independent
+   branches finish and are stored. The run ends with status "failed" (exit 1).
+6. **Cancel.** Ctrl-C (KeyboardInterrupt) or `options.cancel.set()` stops scheduling, waits for
+   the writer to commit what finished, and marks the run "cancelled" (exit 130). A process
+   killed outright keeps every committed batch; a re-run resumes from them.
+7. **Goals** run after computing, in program order, every time (`voxcas.execute.goals`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from voxcas.errors import RunCancelled, UsageError
+from voxcas.execute.options import Failure, RunOptions, RunSummary
+from voxcas.execute.progress import NullProgress, Progress
+from voxcas.execute.writer import Writer
+from voxcas.ids import Digest, NodeId, RunId, digest_bytes
+from voxcas.plan.nodes import LOOP_OPS, Apply, Closure, Const, PlanNode, ValueRef, Workplan
+from voxcas.primitives.registry import Registry, default_registry
+from voxcas.store.base import Store
+
+if TYPE_CHECKING:
+    from voxcas.execute.schedulers import Scheduler
+
+Nodes = Mapping[NodeId, PlanNode]
+
+
+def where_of(node: PlanNode) -> str | None:
+    return str(node.span) if node.span is not None else None
+
+
+def is_loop(node: PlanNode) -> bool:
+    return isinstance(node.definition, Apply) and node.definition.op in LOOP_OPS
+
+
+def walk_down(nodes: Nodes, roots: list[NodeId]) -> list[NodeId]:
+    """Every node reachable from `roots`, dependencies first (iterative, deep chains are fine)."""
+    seen: set[NodeId] = set()
+    order: list[NodeId] = []
+    stack: list[tuple[NodeId, bool]] = [(r, False) for r in reversed(roots)]
+    while stack:
+        nid, expanded = stack.pop()
+        if expanded:
+            order.append(nid)
+            continue
+        if nid in seen:
+            continue
+        seen.add(nid)
+        stack.append((nid, True))
+        for arg in reversed(nodes[nid].args):
+            if arg not in seen:
+                stack.append((arg, False))
+    return order
+
+
+class Engine:
+    """The state of one run: what is stored, what failed, the writer, the scheduler."""
+
+    def __init__(
+        self, store: Store, registry: Registry, options: RunOptions, progress: Progress, run: RunId
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.options = options
+        self.progress = progress
+        self.run = run
+        self.writer = Writer(store, run)
+        self.known: dict[NodeId, Digest] = {}  # node -> digest of its stored value
+        self.bad: dict[NodeId, str] = {}  # node -> "failed" | "skipped"
+        self.held: dict[NodeId, Any] = {}  # values kept in memory (loop sequences, loop items)
+        self.failures: list[Failure] = []
+        self.computed = self.reused = self.skipped = 0
+        self._scheduler: Scheduler | None = None
+
+    # -- bookkeeping -------------------------------------------------------------------------
+    def scheduler(self) -> Scheduler:
+        if self._scheduler is None:
+            from voxcas.execute.schedulers import Scheduler
+
+            self._scheduler = Scheduler(self.options.scheduler, self.options.workers)
+        return self._scheduler
+
+    def close(self) -> None:
+        try:
+            self.writer.close()
+        finally:
+            if self._scheduler is not None:
+                self._scheduler.close()
+
+    def digest_of(self, node: NodeId) -> Digest | None:
+        return self.known.get(node) or self.writer.digests.get(node)
+
+    def flush(self) -> None:
+        """Commit everything finished so far; learn the digests and any refused values."""
+        self.writer.flush()
+        for nid, message in list(self.writer.refused.items()):
+            if nid not in self.bad:
+                self.bad[nid] = "failed"
+                self.computed -= 1
+                self.failures.append(Failure(nid, None, None, f"error: {message}"))
+
+    def check_cancel(self) -> None:
+        if self.options.cancel.is_set():
+            raise RunCancelled(f"run {self.run[:12]} cancelled")
+
+    def mark_reused(self, found: Mapping[NodeId, Digest]) -> None:
+        fresh = [n for n in found if n not in self.known]
+        self.known.update(found)
+        self.reused += len(fresh)
+        for nid in fresh:
+            self.writer.note(nid, "reused")
+
+    def mark_failed(self, node: PlanNode, message: str, tb: str = "") -> None:
+        prim = node.definition.op if isinstance(node.definition, Apply) else None
+        self.bad[node.id] = "failed"
+        self.failures.append(Failure(node.id, prim, where_of(node), message))
+        self.writer.fail(node, message, tb)
+        self.writer.note(node.id, "failed")
+        self.progress.posttask(node.id, "failed")
+
+    def failures_on_load(self, node: NodeId, message: str) -> None:
+        """A stored input could not be read back (its object is missing or corrupt).
+
+        The result is forgotten (`store.delete_result`), so the next run recomputes the node;
+        this run reports the failure and skips what depended on it."""
+        self.failures.append(Failure(node, None, None, message))
+        store = self.store
+        self.writer.call(lambda: store.delete_result(node))
+
+    def mark_skipped(self, node: PlanNode) -> None:
+        self.bad[node.id] = "skipped"
+        self.skipped += 1
+        self.writer.note(node.id, "skipped")
+        self.progress.posttask(node.id, "skipped")
+
+    def mark_computed(self, node: PlanNode, value: Any, seconds: float) -> None:
+        self.computed += 1
+        self.writer.put(node, value, seconds)
+        self.writer.note(node.id, "computed")
+        self.progress.posttask(node.id, "computed")
+
+    def lookupable(self, node: PlanNode) -> bool:
+        d = node.definition
+        if not isinstance(d, Apply) or self.options.no_cache:
+            return False
+        if d.op in LOOP_OPS:
+            return True
+        try:
+            return self.registry.get(d.op).pure
+        except KeyError:
+            return True
+
+    # -- the top-down walk -------------------------------------------------------------------
+    def missing(self, nodes: Nodes, roots: list[NodeId]) -> list[NodeId]:
+        """The nodes that must run to make `roots` available, dependencies first."""
+        todo: list[NodeId] = []
+        for root in dict.fromkeys(roots):
+            if root in self.bad or self.digest_of(root) is not None or root in self.held:
+                continue
+            d = nodes[root].definition
+            if isinstance(d, Const):
+                continue
+            if isinstance(d, ValueRef):
+                self.known[root] = d.digest
+                continue
+            todo.append(root)
+        ask = [r for r in todo if self.lookupable(nodes[r])]
+        found = self.store.lookup_many(ask) if ask else {}
+        self.mark_reused(found)
+        missing_roots = [r for r in todo if r not in found]
+        if not missing_roots:
+            return []
+        order = walk_down(nodes, missing_roots)
+        ask = [n for n in order if n not in self.known and self.lookupable(nodes[n])]
+        below = self.store.lookup_many(ask) if ask else {}
+        marked = set(missing_roots)
+        frontier: dict[NodeId, Digest] = {}
+        stack = list(missing_roots)
+        while stack:
+            for arg in nodes[stack.pop()].args:
+                if arg in marked or arg in self.bad or arg in self.held or self.digest_of(arg) is not None:
+                    continue
+                if arg in below:
+                    frontier[arg] = below[arg]
+                    continue
+                d = nodes[arg].definition
+                if isinstance(d, Const):
+                    continue
+                if isinstance(d, ValueRef):
+                    self.known[arg] = d.digest
+                    continue
+                marked.add(arg)
+                stack.append(arg)
+        self.mark_reused(frontier)
+        return [n for n in order if n in marked]
+
+    # -- stages ----------------------------------------------------------------------------
+    def satisfy(self, nodes: Nodes, roots: list[NodeId]) -> None:
+        """Make every root stored, held, constant, failed or skipped."""
+        from voxcas.execute import loops, stage
+
+        reused_before = self.reused
+        remaining = self.missing(nodes, roots)
+        work = sum(1 for n in remaining if not isinstance(nodes[n].definition, Closure))
+        self.progress.grow(work, self.reused - reused_before)
+        while remaining:
+            self.check_cancel()
+            blocked: set[NodeId] = set()
+            runnable: list[NodeId] = []
+            loop_ids: list[NodeId] = []
+            for nid in remaining:
+                node = nodes[nid]
+                if any(a in blocked for a in node.args):
+                    blocked.add(nid)
+                elif is_loop(node):
+                    loop_ids.append(nid)
+                    blocked.add(nid)
+                elif not isinstance(node.definition, Closure):
+                    runnable.append(nid)
+            keep = {a for nid in blocked if is_loop(nodes[nid]) for a in nodes[nid].args}
+            stage.compute(self, nodes, runnable, keep)
+            self.flush()
+            for lid in loop_ids:
+                self.check_cancel()
+                loops.run_loop(self, nodes, lid)
+            self.flush()
+            remaining = [n for n in remaining if n in blocked and n not in loop_ids]
+            for nid in keep:
+                if not any(nid in nodes[r].args for r in remaining if is_loop(nodes[r])):
+                    self.held.pop(nid, None)
+
+
+def _roots(plan: Workplan, show: tuple[str, ...]) -> list[NodeId]:
+    roots = [g.node for g in plan.goals]
+    for name in show:
+        if name not in plan.names:
+            known = ", ".join(sorted(plan.names)) or "none"
+            raise UsageError(f"--show {name}: no top-level declaration named {name!r} (declared: {known})")
+        roots.append(plan.names[name])
+    return roots
+
+
+def run_workplan(
+    plan: Workplan, store: Store, options: RunOptions, progress: Progress | None = None
+) -> RunSummary:
+    """Run a reduced program: compute what is missing, persist it, run the goals, record the run."""
+    from voxcas.execute import goals as goal_runner
+
+    started = time.perf_counter()
+    progress = progress or NullProgress()
+    registry = options.registry or default_registry()
+    roots = _roots(plan, options.show)
+    text = options.program_text
+    program_digest = digest_bytes(text.encode("utf-8")) if text is not None else None
+    goal_records = [{"kind": g.kind, "target": g.target, "node": g.node} for g in plan.goals]
+    run = store.start_run(options.program, program_digest, goal_records, options.record())
+    summary = RunSummary(run=run, warnings=list(plan.warnings))
+    engine = Engine(store, registry, options, progress, run)
+    progress.start(run, 0, 0)
+    status = "ok"
+    try:
+        try:
+            engine.satisfy(plan.nodes, roots)
+            engine.flush()
+        except (KeyboardInterrupt, RunCancelled):
+            options.cancel.set()
+            status = "cancelled"
+        if status == "ok":
+            goal_runner.run_goals(engine, plan, summary)
+    finally:
+        try:
+            engine.close()
+        finally:
+            if status == "ok" and engine.failures:
+                status = "failed"
+            summary.status = status
+            summary.computed, summary.reused = engine.computed, engine.reused
+            summary.failed, summary.skipped = len(engine.failures), engine.skipped
+            summary.failures = list(engine.failures)
+            summary.seconds = time.perf_counter() - started
+            store.finish_run(
+                run, status, computed=engine.computed, reused=engine.reused, failed=len(engine.failures)
+            )
+            progress.finish(summary)
+    return summary
+
+
+def run_file(
+    path: str | Path, store: Store, options: RunOptions, progress: Progress | None = None
+) -> RunSummary:
+    """Reduce a program file (the store caches input-file fingerprints) and run it."""
+    from voxcas.lang import load_workplan
+
+    path = Path(path)
+    registry = options.registry or default_registry()
+    plan = load_workplan(path, registry=registry, fingerprints=store)
+    if options.program == "<workplan>":
+        options.program = str(path)
+    if options.program_text is None:
+        try:
+            options.program_text = path.read_text(encoding="utf-8")
+        except OSError:
+            options.program_text = None
+    return run_workplan(plan, store, options, progress)

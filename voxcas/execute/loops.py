@@ -1,0 +1,222 @@
+"""Loops: `for`, `filter` and `map` over a sequence, item by item, each item stored on its own.
+
+A loop node is `Apply(default.for|filter|map, (closure, sequence))` in either argument order;
+the engine runs it itself, between stages, once its sequence and the closure's captures are
+available. For each item:
+
+1. the item becomes a parameter node, `param_node(item, digest)`: a constant for scalars (a
+   path from `dir()`, an integer from `range`), a `ValueRef` to the stored object otherwise
+   (an image of a dataset, loaded once here and held in memory while its item is in flight);
+2. `instantiate(closure, [param])` gives the item's sub-workplan and its result id. Ids depend
+   on the item's *value*, not its index, so adding one file to a dataset leaves every other
+   item's ids unchanged;
+3. the items of a batch (`RunOptions.loop_batch`) are satisfied together by the engine: one
+   bulk lookup of their result ids, then only the missing items' missing nodes are computed,
+   as one Dask graph per stage (items run in parallel; a loop inside the body is expanded the
+   same way, on the client, so nested loops never nest Dask computations and cannot deadlock).
+   Memory stays bounded by one batch of items.
+
+The loop's value is a sequence object of the item results' digests (`StoredSequence`, stored
+without copying its items); `filter` keeps the digests of the items whose predicate is true.
+A failing item is recorded (with its source position inside the body); the other items still
+finish and are stored; the loop node itself is then skipped, and so are its dependents.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import ChainMap
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from voxcas.ids import Digest, NodeId
+from voxcas.plan.nodes import Apply, Closure, Const, PlanNode, ValueRef
+from voxcas.store.base import StoredSequence
+from voxcas.values import kind_of
+
+if TYPE_CHECKING:
+    from voxcas.execute.engine import Engine, Nodes
+
+SCALAR_KINDS = frozenset({"null", "bool", "int", "float", "str"})
+
+
+def _split(nodes: Nodes, loop: PlanNode) -> tuple[NodeId, NodeId]:
+    d = loop.definition
+    assert isinstance(d, Apply) and len(d.args) == 2
+    a, b = d.args
+    if isinstance(nodes[a].definition, Closure):
+        return a, b
+    return b, a
+
+
+class _Items:
+    """Random access to a loop's items and, when needed, their digests (loaded lazily)."""
+
+    def __init__(self, engine: Engine, nodes: Nodes, seq: NodeId) -> None:
+        self.engine = engine
+        d = nodes[seq].definition
+        self.values: Sequence[Any] | None = None
+        self._stored: StoredSequence | None = None
+        self._seq_digest: Digest | None = None
+        if isinstance(d, Const):
+            value: Any = d.value
+        elif seq in engine.held:
+            value = engine.held[seq]
+            self._seq_digest = engine.digest_of(seq)
+        else:
+            digest = d.digest if isinstance(d, ValueRef) else engine.digest_of(seq)
+            value = engine.store.get(digest) if digest is not None else None
+        if isinstance(value, StoredSequence):
+            self._stored = value
+        elif kind_of(value) != "sequence":
+            raise TypeError(f"expected a sequence to loop over, got {kind_of(value)}")
+        self.values = value
+
+    def __len__(self) -> int:
+        assert self.values is not None
+        return len(self.values)
+
+    def item(self, i: int) -> Any:
+        assert self.values is not None
+        return self.values[i]
+
+    def digest(self, i: int) -> Digest | None:
+        """The stored digest of item i (None while the sequence exists only in memory)."""
+        if self._stored is None and self._seq_digest is not None:
+            stored = self.engine.store.get(self._seq_digest)
+            if isinstance(stored, StoredSequence):
+                self._stored = stored
+        return self._stored.digests[i] if self._stored is not None else None
+
+
+def run_loop(engine: Engine, nodes: Nodes, loop_id: NodeId) -> None:
+    from voxcas.execute.engine import where_of
+    from voxcas.plan.template import instantiate, param_node
+
+    loop = nodes[loop_id]
+    op = loop.definition.op if isinstance(loop.definition, Apply) else "loop"
+    closure_id, seq_id = _split(nodes, loop)
+    closure = nodes[closure_id].definition
+    assert isinstance(closure, Closure)
+    if seq_id in engine.bad or any(c in engine.bad for c in closure.captures):
+        engine.mark_skipped(loop)
+        return
+    where = where_of(loop)
+
+    def fail(message: str) -> None:
+        engine.mark_failed(loop, f"{where}: error: {op}: {message}" if where else f"error: {op}: {message}")
+
+    started = time.perf_counter()
+    try:
+        items = _Items(engine, nodes, seq_id)
+    except TypeError as error:
+        fail(str(error))
+        return
+    keep_filter = op == "default.filter"
+    out: list[Digest | None] = []
+    any_failed = False
+    batch = engine.options.loop_batch
+    for first in range(0, len(items), batch):
+        engine.check_cancel()
+        sub: dict[NodeId, PlanNode] = {}
+        results: list[NodeId | None] = []
+        values: list[Any] = []
+        params: list[PlanNode] = []
+        for i in range(first, min(first + batch, len(items))):
+            value = items.item(i)
+            scalar = kind_of(value) in SCALAR_KINDS
+            digest = None if scalar else items.digest(i)
+            if not scalar and digest is None:
+                digest = _put_values(engine, [value])[0]
+            try:
+                param = param_node(value, digest)
+                body, result = instantiate(
+                    closure, [param], registry=engine.registry, fingerprints=engine.store
+                )
+            except Exception as error:
+                engine.failures.append(_item_failure(engine, loop, where, op, error))
+                any_failed = True
+                results.append(None)
+                values.append(value)
+                params.append(loop)
+                continue
+            if isinstance(param.definition, ValueRef):
+                engine.held[param.id] = value
+            sub[param.id] = param
+            for node in body.values() if isinstance(body, dict) else body:
+                sub[node.id] = node
+            results.append(result)
+            values.append(value)
+            params.append(param)
+        view: Nodes = ChainMap(sub, dict(nodes))  # type: ignore[arg-type]
+        engine.satisfy(view, [r for r in results if r is not None])
+        engine.flush()
+        for result, value, param, i in zip(
+            results, values, params, range(first, first + len(results)), strict=True
+        ):
+            if result is None or result in engine.bad:
+                any_failed = True
+                out.append(None)
+                continue
+            if keep_filter:
+                keep = _value(engine, view, result)
+                if not isinstance(keep, bool):
+                    fail(f"the predicate must give a boolean, got {kind_of(keep)} for item {i}")
+                    _release(engine, params)
+                    return
+                if keep:
+                    out.append(items.digest(i) or _item_digest(engine, param, value))
+            else:
+                out.append(_result_digest(engine, view, result))
+        _release(engine, params)
+    if any_failed:
+        engine.mark_skipped(loop)
+        return
+    digests = [d for d in out if d is not None]
+    engine.mark_computed(loop, StoredSequence(engine.store, digests), time.perf_counter() - started)
+
+
+def _release(engine: Engine, params: list[PlanNode]) -> None:
+    for param in params:
+        engine.held.pop(param.id, None)
+
+
+def _item_failure(engine: Engine, loop: PlanNode, where: str | None, op: str, error: BaseException) -> Any:
+    from voxcas.execute.options import Failure
+
+    message = f"{where}: error: {op}: {error}" if where else f"error: {op}: {error}"
+    return Failure(loop.id, op, where, message)
+
+
+def _put_values(engine: Engine, values: list[Any]) -> list[Digest]:
+    store = engine.store
+    put: Callable[[], list[Digest]] = lambda: [store.put(v) for v in values]  # noqa: E731
+    result: list[Digest] = engine.writer.call(put).result()
+    return result
+
+
+def _item_digest(engine: Engine, param: PlanNode, value: Any) -> Digest:
+    if isinstance(param.definition, ValueRef):
+        return param.definition.digest
+    return _put_values(engine, [value])[0]
+
+
+def _value(engine: Engine, nodes: Nodes, node: NodeId) -> Any:
+    d = nodes[node].definition
+    if isinstance(d, Const):
+        return d.value
+    if node in engine.held:
+        return engine.held[node]
+    digest = d.digest if isinstance(d, ValueRef) else engine.digest_of(node)
+    assert digest is not None, f"no value for {node}"
+    return engine.store.get(digest)
+
+
+def _result_digest(engine: Engine, nodes: Nodes, node: NodeId) -> Digest:
+    d = nodes[node].definition
+    if isinstance(d, ValueRef):
+        return d.digest
+    digest = engine.digest_of(node)
+    if digest is not None:
+        return digest
+    return _put_values(engine, [_value(engine, nodes, node)])[0]

@@ -1,0 +1,127 @@
+"""Small adapters that run one Dask graph on the chosen scheduler and report every finished key.
+
+One interface, `Scheduler.run(dsk, outputs, keys, on_start, on_done)`, four back ends:
+
+- "threads": dask's threaded scheduler on a pool of daemon threads (so Ctrl-C is not held up
+  by a long primitive: the process can exit without joining them);
+- "sync": dask's synchronous scheduler (one thread, for debugging and deterministic tests);
+- "processes": dask's multiprocessing scheduler on one spawned process pool kept for the run;
+- "tcp://..." (any address): a `distributed.Client` to an existing cluster; every node's
+  outcome is gathered to the client as it completes (`as_completed`), because the store lives
+  on the client side: workers compute, the client persists.
+
+`in_process` says whether tasks run in this process (threads/sync): only then may a task read
+the store or watch a cancel event; the engine embeds stored inputs in the graph otherwise.
+Dask is imported only when a scheduler is created, i.e. only when something must be computed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from voxcas.errors import UsageError
+
+OnStart = Callable[[str], None]
+OnDone = Callable[[str, Any], None]
+
+
+class Scheduler:
+    def __init__(self, kind: str, workers: int | None) -> None:
+        self.kind = kind
+        self.workers = workers or os.cpu_count() or 1
+        self.in_process = kind in ("threads", "sync")
+        self._pool: Any = None
+        self._client: Any = None
+        if "://" in kind:
+            self._connect(kind)
+
+    def _connect(self, address: str) -> None:
+        from distributed import Client
+
+        try:
+            self._client = Client(address, timeout="10s", set_as_default=False)  # type: ignore[no-untyped-call]
+        except (OSError, TimeoutError) as error:
+            raise UsageError(f"cannot reach the dask scheduler at {address}: {error}") from error
+
+    def run(
+        self,
+        dsk: Mapping[str, Any],
+        outputs: Sequence[str],
+        on_start: OnStart,
+        on_done: OnDone,
+    ) -> dict[str, Any]:
+        """Run `dsk`; call `on_done(key, result)` for every key as it finishes (in this thread);
+        return the results of `outputs`."""
+        if self._client is not None:
+            return self._run_distributed(dsk, outputs, on_done)
+
+        def pretask(key: Any, dsk: Any, state: Any) -> None:
+            on_start(key)
+
+        def posttask(key: Any, result: Any, dsk: Any, state: Any, worker_id: Any) -> None:
+            on_done(key, result)
+
+        callbacks = [(None, None, pretask, posttask, None)]
+        keys = list(outputs)
+        if self.kind == "sync":
+            from dask.local import get_sync
+
+            values = get_sync(dict(dsk), keys, callbacks=callbacks)
+        elif self.kind == "threads":
+            from dask.threaded import get as threaded_get
+
+            values = threaded_get(dict(dsk), keys, pool=self._thread_pool(), callbacks=callbacks)
+        else:
+            from dask.multiprocessing import get as process_get
+
+            values = process_get(
+                dict(dsk), keys, pool=self._process_pool(), optimize_graph=False, callbacks=callbacks
+            )
+        return dict(zip(keys, values, strict=True))
+
+    def _thread_pool(self) -> Any:
+        if self._pool is None:
+            from multiprocessing.pool import ThreadPool
+
+            self._pool = ThreadPool(self.workers)  # daemon threads
+        return self._pool
+
+    def _process_pool(self) -> Any:
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return self._pool
+
+    def _run_distributed(
+        self, dsk: Mapping[str, Any], outputs: Sequence[str], on_done: OnDone
+    ) -> dict[str, Any]:
+        from distributed import as_completed
+
+        keys = list(dsk)
+        futures = self._client.get(dict(dsk), keys, sync=False)
+        wanted = set(outputs)
+        kept: dict[str, Any] = {}
+        by_future = dict(zip(futures, keys, strict=True))
+        del futures
+        for future, result in as_completed(list(by_future), with_results=True):  # type: ignore[no-untyped-call]
+            key = by_future.pop(future)
+            on_done(key, result)
+            if key in wanted:
+                kept[key] = result
+            future.release()
+        return kept
+
+    def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            if hasattr(pool, "terminate"):
+                pool.terminate()
+            else:
+                pool.shutdown(wait=False, cancel_futures=True)
+        if self._client is not None:
+            client, self._client = self._client, None
+            client.close()

@@ -1,0 +1,122 @@
+"""One stage of a run: the missing non-loop nodes whose inputs are all available, as one Dask graph.
+
+Graph shape: one task per node, keyed by its node id, `(evaluate, Call, cancel, *args)`; an
+argument is the key of another node of the stage, a `Literal` (constants, held values, the
+outcome of a node that already failed), or — for stored inputs — a `load-<digest>` task when
+tasks run in this process (threads/sync: decoding runs in the pool) or the value loaded here and
+embedded as a `Literal` (processes/distributed: the store stays with the client). Every sink
+feeds a `drop-<id>` task so that Dask releases its value once the writer has it; only values the
+engine asked to keep (loop sequences) are outputs of the graph.
+
+What is written when: in the `posttask` callback (this thread) each outcome is handed to the
+engine: `Ok` values go to the writer, `Failed` become failure records, `Skipped` are noted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from voxcas.execute.tasks import Call, Failed, Literal, Ok, Skipped, drop, evaluate, load_object
+from voxcas.ids import NodeId
+from voxcas.plan.nodes import Apply, Const, PlanNode, ValueRef
+
+if TYPE_CHECKING:
+    from voxcas.execute.engine import Engine
+
+
+def const_value(node: PlanNode) -> Any:
+    d = node.definition
+    assert isinstance(d, Const)
+    return d.value
+
+
+def compute(
+    engine: Engine, nodes: Mapping[NodeId, PlanNode], runnable: list[NodeId], keep: set[NodeId]
+) -> None:
+    """Run `runnable` (dependencies first); hand every outcome to the engine as it finishes."""
+    if not runnable:
+        return
+    from voxcas.execute.engine import where_of
+
+    scheduler = engine.scheduler()
+    cancel = engine.options.cancel if scheduler.in_process else None
+    in_stage = set(runnable)
+    used: set[NodeId] = set()
+    dsk: dict[str, Any] = {}
+    loads: dict[str, Any] = {}
+    load_nodes: dict[str, NodeId] = {}
+
+    def argument(arg: NodeId) -> Any:
+        if arg in in_stage:
+            used.add(arg)
+            return arg
+        if arg in engine.bad:
+            return Literal(Skipped(f"depends on {engine.bad[arg]} node {arg[:12]}"))
+        if arg in engine.held:
+            return Literal(Ok(engine.held[arg], 0.0))
+        d = nodes[arg].definition
+        if isinstance(d, Const):
+            return Literal(Ok(d.value, 0.0))
+        digest = d.digest if isinstance(d, ValueRef) else engine.digest_of(arg)
+        if digest is None:
+            return Literal(Failed(f"error: internal: no value for node {arg[:12]}", ""))
+        key = f"load-{digest}"
+        if key not in loads:
+            load_nodes[key] = arg
+            if scheduler.in_process:
+                loads[key] = (load_object, Literal(engine.store), Literal(digest), Literal(arg))
+            else:
+                loads[key] = load_object(engine.store, digest, arg)
+        return key if scheduler.in_process else Literal(loads[key])
+
+    for nid in runnable:
+        node = nodes[nid]
+        d = node.definition
+        assert isinstance(d, Apply)
+        try:
+            primitive = engine.registry.get(d.op)
+        except KeyError:
+            where = where_of(node)
+            message = f"unknown primitive {d.op}"
+            engine.mark_failed(node, f"{where}: error: {message}" if where else f"error: {message}")
+            dsk[nid] = Literal(Failed(message, ""))  # a literal outcome: dependents skip
+            continue
+        args = [argument(a) for a in d.args]
+        dsk[nid] = (evaluate, Literal(Call(nid, primitive, where_of(node))), Literal(cancel), *args)
+    if scheduler.in_process:
+        dsk.update(loads)
+    outputs: list[str] = [nid for nid in runnable if nid in keep]
+    for nid in runnable:
+        if nid not in used and nid not in keep:
+            dsk[f"drop-{nid}"] = (drop, nid)
+            outputs.append(f"drop-{nid}")
+
+    def on_start(key: str) -> None:
+        if key in in_stage:
+            engine.progress.pretask(NodeId(key), nodes[NodeId(key)].label)
+
+    def on_done(key: str, outcome: Any) -> None:
+        if key not in in_stage:
+            if key in load_nodes and isinstance(outcome, Failed):
+                engine.failures_on_load(load_nodes[key], outcome.message)
+            return
+        node = nodes[NodeId(key)]
+        if node.id in engine.bad:  # failed before it could be scheduled (unknown primitive)
+            return
+        if isinstance(outcome, Ok):
+            engine.mark_computed(node, outcome.value, outcome.seconds)
+        elif isinstance(outcome, Failed):
+            engine.mark_failed(node, outcome.message, outcome.traceback)
+        else:
+            engine.mark_skipped(node)
+        engine.check_cancel()
+
+    for key, outcome in loads.items():  # loaded here (processes/distributed): report bad reads
+        if not scheduler.in_process and isinstance(outcome, Failed):
+            engine.failures_on_load(load_nodes[key], outcome.message)
+    results = scheduler.run(dsk, outputs, on_start, on_done)
+    for nid in keep & in_stage:
+        outcome = results.get(nid)
+        if isinstance(outcome, Ok):
+            engine.held[nid] = outcome.value

@@ -1,0 +1,120 @@
+"""The functions Dask runs, and the outcome objects that travel between them.
+
+A task never raises: `evaluate` returns `Ok(value, seconds)`, `Failed(message, traceback)` or
+`Skipped(cause)`, so one failing primitive does not stop the scheduler; its dependents see a
+`Failed`/`Skipped` argument and skip themselves, while independent branches go on. Everything
+here is a module-level function or a small dataclass, so it pickles for the processes and
+distributed schedulers (the store never travels: stored inputs are loaded by the client for
+those schedulers and embedded in the graph as `Literal`s).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from voxcas.errors import PrimitiveError, VoxcasError
+from voxcas.ids import Digest, NodeId
+from voxcas.primitives.registry import Primitive
+from voxcas.store.base import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Ok:
+    value: Any
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    message: str  # "path:line:col: error: <primitive>: <cause>"
+    traceback: str
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    cause: str  # why: "depends on failed node <id>" / "cancelled"
+
+
+Outcome = Ok | Failed | Skipped
+
+
+class Literal:
+    """A value placed in a graph as is: Dask does not look inside it for keys or tasks."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Literal, (self.value,))
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """What a task needs to apply one primitive: the node, the primitive, and where it came from."""
+
+    node: NodeId
+    primitive: Primitive
+    where: str | None  # "prog.imgql:4:9", or None for nodes without a source position
+
+
+def failure_message(where: str | None, primitive: str, error: BaseException) -> str:
+    """The one-line failure text: `prog.imgql:4:9: error: vox1.near: argument 'a': ...`."""
+    if isinstance(error, PrimitiveError):
+        cause = str(error)
+    elif isinstance(error, VoxcasError):
+        cause = f"{primitive}: {error}"
+    else:
+        cause = f"{primitive}: {type(error).__name__}: {error}"
+    return f"{where}: error: {cause}" if where else f"error: {cause}"
+
+
+def _open(value: Any) -> Any:
+    return value.value if isinstance(value, Literal) else value
+
+
+def evaluate(call_arg: Call | Literal, cancel_arg: threading.Event | Literal | None, *args: Any) -> Outcome:
+    """Apply `call.primitive` to the argument values; never raises."""
+    call: Call = _open(call_arg)
+    cancel: threading.Event | None = _open(cancel_arg)
+    values: list[Any] = []
+    for arg in args:
+        if isinstance(arg, Literal):
+            arg = arg.value
+        if isinstance(arg, Ok):
+            values.append(arg.value)
+        elif isinstance(arg, Failed | Skipped):
+            return Skipped("an argument failed" if isinstance(arg, Failed) else arg.cause)
+        else:
+            values.append(arg)
+    if cancel is not None and cancel.is_set():
+        return Skipped("cancelled")
+    started = time.perf_counter()
+    try:
+        value = call.primitive(*values)
+    except Exception as error:
+        return Failed(failure_message(call.where, call.primitive.qualified, error), traceback.format_exc())
+    return Ok(value, time.perf_counter() - started)
+
+
+def load_object(store: Store | Literal, digest: Digest | Literal, node: NodeId | Literal) -> Outcome:
+    """Load a stored input (threads/sync schedulers, inside the pool: decoding runs in parallel)."""
+    store_: Store = _open(store)
+    digest_: Digest = _open(digest)
+    node_: NodeId = _open(node)
+    try:
+        return Ok(store_.get(digest_), 0.0)
+    except Exception as error:
+        return Failed(
+            f"error: cannot read the stored value of node {node_[:12]}: {error}", traceback.format_exc()
+        )
+
+
+def drop(outcome: Outcome) -> None:
+    """A sink's consumer: lets Dask release the sink's value as soon as it is persisted."""
+    return None

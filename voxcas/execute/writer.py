@@ -1,0 +1,195 @@
+"""The single writer: one thread that persists a run's results in batched transactions.
+
+Why: a run may finish thousands of tiny nodes per second. Committing each in its own
+transaction would cost one fsync each; the writer instead drains everything queued since its
+last commit and writes it with ONE `store.put_results` call (one transaction), so the commit
+rate adapts to the load: one node per commit when nodes are slow, hundreds when they are fast.
+
+What is written, in queue order: results (`put`), failures (`fail`: the node definition, then
+`store.record_failure`), the run's node log (`note` → `store.note_run_nodes`), and arbitrary
+store calls that must not race the writer (`call`). Every store write of a run goes through here.
+
+Durability: a result is durable once the batch holding it commits; `flush()` waits for
+everything queued so far. A process killed before a commit loses only that batch (the store's
+own transactions guarantee nothing half-written is ever visible).
+
+Failure: if a batch is refused because one value cannot be encoded (`EncodingError`), the
+batch is retried one result at a time and the refused node is recorded as failed (`refused`).
+Any other store error stops the writer; it is re-raised by the next `flush()`.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import traceback
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+from voxcas.errors import EncodingError
+from voxcas.ids import Digest, NodeId, RunId
+from voxcas.plan.nodes import PlanNode
+from voxcas.store.base import PendingResult, Store
+
+
+@dataclass(slots=True)
+class _Flush:
+    done: threading.Event
+
+
+@dataclass(slots=True)
+class _Fail:
+    node: PlanNode
+    message: str
+    traceback: str
+
+
+@dataclass(slots=True)
+class _Call:
+    fn: Callable[[], Any]
+    future: Future[Any]
+
+
+_STOP = object()
+
+
+class Writer:
+    """Queue results from any thread; one daemon thread commits them in batches."""
+
+    def __init__(self, store: Store, run: RunId, *, batch_size: int = 1000) -> None:
+        self.store = store
+        self.run = run
+        self.batch_size = batch_size
+        self.digests: dict[NodeId, Digest] = {}  # every result committed by this writer
+        self.refused: dict[NodeId, str] = {}  # nodes whose value the store could not encode
+        self.commits = 0
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._loop, name="voxcas-writer", daemon=True)
+        self._thread.start()
+
+    # -- producer side ----------------------------------------------------------------------
+    def put(self, node: PlanNode, value: Any, seconds: float) -> None:
+        self._queue.put(PendingResult(node, value, seconds, self.run))
+
+    def fail(self, node: PlanNode, message: str, tb: str = "") -> None:
+        self._queue.put(_Fail(node, message, tb))
+
+    def note(self, node: NodeId, status: str) -> None:
+        self._queue.put((node, status))
+
+    def call(self, fn: Callable[[], Any]) -> Future[Any]:
+        future: Future[Any] = Future()
+        self._queue.put(_Call(fn, future))
+        return future
+
+    def flush(self) -> None:
+        """Wait until everything queued so far is committed; re-raise a writer failure."""
+        if self._thread.is_alive():
+            done = threading.Event()
+            self._queue.put(_Flush(done))
+            while not done.wait(0.1):
+                if not self._thread.is_alive():
+                    break
+        if self._error is not None:
+            raise self._error
+
+    def close(self) -> None:
+        """Flush, then stop the thread."""
+        try:
+            self.flush()
+        finally:
+            self._queue.put(_STOP)
+            self._thread.join(timeout=30)
+
+    # -- the writer thread ----------------------------------------------------------------
+    def _loop(self) -> None:
+        while True:
+            items = [self._queue.get()]
+            while len(items) < self.batch_size:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                stop = self._write(items)
+            except BaseException as error:  # keep the error for flush(); drain waiters
+                self._error = error
+                self._release(items)
+                self._drain_after_error()
+                return
+            if stop:
+                return
+
+    def _write(self, items: list[Any]) -> bool:
+        results: list[PendingResult] = []
+        notes: list[tuple[NodeId, str]] = []
+        stop = False
+
+        def commit() -> None:
+            if results:
+                self._commit(results)
+                results.clear()
+            if notes:
+                self.store.note_run_nodes(self.run, list(notes))
+                notes.clear()
+
+        for item in items:
+            if isinstance(item, PendingResult):
+                results.append(item)
+            elif isinstance(item, tuple):
+                notes.append(item)
+            elif isinstance(item, _Fail):
+                commit()
+                self.store.put_nodes([item.node])
+                self.store.record_failure(item.node.id, self.run, item.message, item.traceback)
+            elif isinstance(item, _Call):
+                commit()
+                try:
+                    item.future.set_result(item.fn())
+                except BaseException as error:  # handed to the caller
+                    item.future.set_exception(error)
+            elif isinstance(item, _Flush):
+                commit()
+                item.done.set()
+            elif item is _STOP:
+                stop = True
+        commit()
+        return stop
+
+    def _commit(self, results: list[PendingResult]) -> None:
+        try:
+            digests = self.store.put_results(results)
+        except EncodingError:
+            digests = []
+            kept = []
+            for pending in results:
+                try:
+                    digests.append(self.store.put_results([pending])[0])
+                    kept.append(pending)
+                except EncodingError as error:
+                    message = f"cannot store the value of this node: {error}"
+                    self.refused[pending.node.id] = message
+                    self.store.put_nodes([pending.node])
+                    self.store.record_failure(pending.node.id, self.run, message, traceback.format_exc())
+            results = kept
+        self.commits += 1
+        for pending, digest in zip(results, digests, strict=True):
+            self.digests[pending.node.id] = digest
+
+    def _release(self, items: list[Any]) -> None:
+        for item in items:
+            if isinstance(item, _Flush):
+                item.done.set()
+            elif isinstance(item, _Call) and not item.future.done():
+                item.future.set_exception(RuntimeError("the store writer stopped"))
+
+    def _drain_after_error(self) -> None:
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            self._release([item])
