@@ -29,6 +29,11 @@ from voxcas.values import Image, format_value, kind_of
 TEXT_EXTENSIONS: tuple[str, ...] = (".json", ".csv", ".txt")
 
 
+def _a(kind: str) -> str:
+    """The kind with its article: "an int", "a float"."""
+    return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
+
+
 def write_value(value: Any, path: Path) -> None:
     """Write `value` to `path` in the format its extension names (see the module docstring)."""
     from voxcas.primitives.imageio import WRITE_EXTENSIONS, extension_of, write_image
@@ -38,11 +43,11 @@ def write_value(value: Any, path: Path) -> None:
     kind = kind_of(value)
     if ext in WRITE_EXTENSIONS:
         if not isinstance(value, Image):
-            raise PrimitiveError("save", f"cannot write a {kind} to '{path}': '{ext}' is an image format")
+            raise PrimitiveError("save", f"cannot write {_a(kind)} to '{path}': '{ext}' is an image format")
         write_image(value, path)
         return
     if ext not in TEXT_EXTENSIONS:
-        what = "an image" if isinstance(value, Image) else f"a {kind}"
+        what = _a(kind)
         known = (
             "use .nii.gz, .mha, .nrrd, .png, ..." if isinstance(value, Image) else "use .json, .csv or .txt"
         )
@@ -75,7 +80,7 @@ def to_json(value: Any, path: Path) -> Any:
     if kind == "mapping":
         return {str(k): to_json(v, path) for k, v in value.items()}
     hint = " (use .nii.gz, .mha, .nrrd or .png)" if kind == "image" else ""
-    raise PrimitiveError("save", f"cannot write a {kind} to the JSON file '{path}'{hint}")
+    raise PrimitiveError("save", f"cannot write {_a(kind)} to the JSON file '{path}'{hint}")
 
 
 def _csv_cell(value: Any, path: Path) -> str | int | float:
@@ -89,14 +94,14 @@ def _csv_cell(value: Any, path: Path) -> str | int | float:
         return repr(x) if math.isfinite(x) else format_value(x)
     if kind == "str":
         return str(value)
-    raise PrimitiveError("save", f"cannot write a {kind} in a cell of the CSV file '{path}'")
+    raise PrimitiveError("save", f"cannot write {_a(kind)} in a cell of the CSV file '{path}'")
 
 
 def to_csv(value: Any, path: Path) -> str:
     """CSV text: one line per item of a sequence; an item that is a sequence becomes a row."""
     if not isinstance(value, Sequence) or isinstance(value, str | bytes | Mapping):
         raise PrimitiveError(
-            "save", f"cannot write a {kind_of(value)} to the CSV file '{path}': expected a sequence"
+            "save", f"cannot write {_a(kind_of(value))} to the CSV file '{path}': expected a sequence"
         )
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
