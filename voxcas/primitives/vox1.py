@@ -36,7 +36,8 @@ ns = NAMESPACE.primitive
 
 
 def _q(name: str) -> str:
-    return f"vox1.{name}"
+    """The qualified name used in errors (other namespaces pass theirs qualified already)."""
+    return name if "." in name else f"vox1.{name}"
 
 
 def image_arg(prim: str, value: Any, arg: str) -> Image:
