@@ -14,6 +14,7 @@ caret) and exits with `error.exit_code`; the HTTP app (`voxcas.server`) answers 
     │   └── ResolutionError             unknown name, arity, recursion, import cycle, ...
     ├── PrimitiveError                  a primitive refused its arguments or failed (exit 1)
     ├── InputFileError (OSError)        a file a program reads is missing or unreadable (exit 1)
+    ├── RemoteError                     a peer (vox push/pull) is unreachable or refused a request (exit 1)
     ├── ExecutionError                  a run finished with failed nodes (exit 1)
     │   └── RunCancelled                Ctrl-C / API cancel (exit 130)
     └── StoreError                      (exit 1)
@@ -108,6 +109,18 @@ class PrimitiveError(VoxcasError):
 
 class InputFileError(VoxcasError, OSError):
     """A file that a program or command reads is missing, unreadable or corrupt."""
+
+
+class RemoteError(VoxcasError):
+    """A peer server could not be reached, or answered a push/pull request with an error.
+
+    `status` is the peer's HTTP status (None when it could not be reached)."""
+
+    http_status = 502
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        self.status = status
+        super().__init__(message)
 
 
 class ExecutionError(VoxcasError):
