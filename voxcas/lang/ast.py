@@ -1,0 +1,197 @@
+"""The abstract syntax tree of VoxLogicA programs (language.md §2).
+
+Every node is a frozen dataclass carrying the `Span` of the text it came from; spans do not take
+part in equality, so two parses of differently laid out text compare equal when they mean the
+same program (the pretty-printer round-trip test relies on this).
+
+Infix and prefix operator uses (`a + b`, `-x`) are kept apart from the call form (`+(a, b)`) so
+that the pretty-printer gives back what was written; the reducer treats them alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from voxcas.span import Span
+
+_NO_SPAN = Span("<none>", 0, 0, 0, 0)
+
+
+# --- expressions ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Num:
+    value: int | float
+    span: Span = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Str:
+    value: str
+    span: Span = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Bool:
+    value: bool
+    span: Span = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    """A program variable: `$stem`, `$file`, `$dir` (name without the `$`)."""
+
+    name: str
+    span: Span = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """An identifier, possibly qualified (`vox1.near`), used as a value or a nullary call."""
+
+    name: str
+    span: Span = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """`f(a, b)` or the operator call form `+(a, b)`."""
+
+    func: str
+    args: tuple[Expr, ...]
+    span: Span = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp:
+    op: str
+    left: Expr
+    right: Expr
+    # the span of the operator token (where errors point)
+    span: Span = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class UnOp:
+    op: str
+    operand: Expr
+    span: Span = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Array:
+    items: tuple[Expr, ...]
+    span: Span = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    target: Expr
+    index: Expr
+    span: Span = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Slice:
+    target: Expr
+    start: Expr | None
+    stop: Expr | None
+    span: Span = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Let:
+    name: str
+    value: Expr
+    body: Expr
+    span: Span = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class For:
+    var: str
+    seq: Expr
+    body: Expr
+    span: Span = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    var: str
+    seq: Expr
+    body: Expr
+    span: Span = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Fold:
+    op: str
+    init: Expr | None
+    seq: Expr
+    span: Span = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+Expr = Num | Str | Bool | Var | Name | Call | BinOp | UnOp | Array | Index | Slice | Let | For | Filter | Fold
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Decl:
+    """`[let] x = e`, `[let] f(a, b) = e`, `let OP(a, b) = e` (params None for a value)."""
+
+    name: str
+    params: tuple[str, ...] | None
+    body: Expr
+    let: bool = False
+    span: Span = field(default=_NO_SPAN, compare=False, repr=False)  # the span of the declared name
+
+    @property
+    def is_function(self) -> bool:
+        return self.params is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Print:
+    label: str
+    expr: Expr
+    span: Span = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Save:
+    path: str
+    expr: Expr
+    span: Span = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    target: str
+    span: Span = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadDecl:
+    """VoxLogicA 1's `load x = "file"`, meaning `x = load("file")`."""
+
+    name: str
+    path: str
+    span: Span = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+Command = Decl | Print | Save | Import | LoadDecl
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    commands: tuple[Command, ...]
+    path: str = field(default="<string>", compare=False)
+    text: str = field(default="", compare=False, repr=False)
+
+    def source_line(self, line: int) -> str | None:
+        """The text of a 1-based line (for error carets)."""
+        lines = self.text.splitlines()
+        return lines[line - 1] if 0 < line <= len(lines) else None

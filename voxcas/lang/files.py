@@ -1,0 +1,66 @@
+"""Program files as the reducer sees them: program variables and the cache of parsed preludes."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from voxcas.lang import ast as A
+
+_PARSED: dict[str, tuple[int, int, A.Program]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class FileCtx:
+    """A program file: its absolute path, directory, program variables, and (for a prelude) namespace."""
+
+    file: str
+    directory: str
+    variables: dict[str, str] = field(hash=False)
+    namespace: str | None = None
+
+    @classmethod
+    def of(cls, path: str, *, namespace: str | None = None) -> FileCtx:
+        """The context of a file on disk: `$file` its absolute path, `$dir` its directory,
+        `$stem` its name without the `.imgql` extension."""
+        full = os.path.abspath(path)
+        name = os.path.basename(full)
+        stem = name[: -len(".imgql")] if name.endswith(".imgql") else os.path.splitext(name)[0]
+        directory = os.path.dirname(full)
+        return cls(full, directory, {"file": full, "dir": directory, "stem": stem}, namespace)
+
+    @classmethod
+    def of_text(cls, path: str) -> FileCtx:
+        """The context of program text not read from a file (`<string>`): `$dir` is the working directory."""
+        if path.startswith("<"):
+            cwd = os.getcwd()
+            return cls(path, cwd, {"file": path, "dir": cwd, "stem": path.strip("<>")})
+        return cls.of(path)
+
+
+def read_source(path: str) -> str:
+    from voxcas.errors import InputFileError
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise InputFileError(f"no such program file '{path}'") from None
+    except UnicodeDecodeError:
+        raise InputFileError(f"program file '{path}' is not UTF-8 text") from None
+    except OSError as exc:
+        raise InputFileError(f"cannot read program file '{path}': {exc.strerror}") from None
+
+
+def parse_cached(path: str) -> A.Program:
+    """Parse a file once per (path, size, mtime): preludes and imported files are read once."""
+    from voxcas.lang.parser import parse_program
+
+    full = os.path.abspath(path)
+    st = os.stat(full)
+    hit = _PARSED.get(full)
+    if hit is not None and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
+        return hit[2]
+    program = parse_program(read_source(full), full)
+    _PARSED[full] = (st.st_size, st.st_mtime_ns, program)
+    return program

@@ -1,0 +1,530 @@
+"""The reducer: program AST → content-addressed workplan (language.md §4–§5).
+
+Design
+------
+Commands are reduced in program order. Every top-level value declaration is reduced when it is
+met (so every name, including those inside loop bodies and unused declarations, is resolved
+before anything runs); a function declaration only records the function, whose body is
+*inlined* at each call. Calls are memoised on (function, argument node refs, builder, base
+image): calling `g(x)` twice costs one reduction and yields one node, so `f(x) = g(x) + g(x)`
+nested 30 deep stays linear. A function's free names resolve where it was declared (lexical
+scope); a call of a function inside its own body is a `ResolutionError`.
+
+Names resolve (`resolve`) as language.md §4 says: local bindings (function parameters, `let`,
+loop variables), then top-level declarations visible at the position of the use, then imported
+namespaces (most recent `import` first), then `default`; `ns.f` reaches namespace `ns` (its
+primitives and its prelude's declarations). Only on that lookup's failure are all namespaces
+loaded (a unique hit elsewhere resolves with a warning; none is an error listing the closest
+names). `import "ns"` reduces the namespace's prelude file once; file imports are read once,
+relative to the importing file, and a cycle is an error.
+
+Nodes are created through the builders of `voxcas.lang.builder` (constants are folded via
+`voxcas.plan.fold`; loop bodies become closures; loop-invariant work is hoisted out of them).
+File-reading applications with constant paths get their fingerprint here, through the
+`FingerprintCache`; a missing file is a `ResolutionError` at the call. The base image
+(primitives.md) is the first image loaded at the level being reduced (the top level, or the
+body of the loop being reduced), looked up outwards.
+
+Nothing is cached across reductions except parsed prelude files (keyed by path and mtime), and
+nothing is written anywhere: on error the partial workplan is discarded.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from voxcas.errors import PrimitiveError, ResolutionError
+from voxcas.lang import ast as A
+from voxcas.lang.builder import Builder, RootBuilder, TemplateBuilder, Val
+from voxcas.lang.files import FileCtx, parse_cached
+from voxcas.plan.fingerprint import FingerprintCache, missing_path, primitive_fingerprint
+from voxcas.plan.fold import const_value, try_fold
+from voxcas.plan.nodes import Const, Goal, Workplan
+from voxcas.primitives.registry import Primitive, Registry, prelude_path
+from voxcas.span import Span
+
+_fn_serials = itertools.count(1)
+FOLD_OPS = ("+", "-", "*", "/", "&&", "||", "min", "max")
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    """A declared function or operator: inlined at each call."""
+
+    decl: A.Decl
+    pos: int
+    ctx: FileCtx
+    serial: int
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        return self.decl.params or ()
+
+
+Binding = Val | Function
+
+
+@dataclass(frozen=True, slots=True)
+class Local:
+    name: str
+    val: Val
+    parent: Local | None
+
+
+@dataclass(frozen=True, slots=True)
+class Env:
+    """Where an expression is reduced: its local bindings, the top-level position limit, its file."""
+
+    locals: Local | None
+    limit: int
+    ctx: FileCtx
+
+    def bind(self, name: str, val: Val) -> Env:
+        return Env(Local(name, val, self.locals), self.limit, self.ctx)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _suggest(candidates: list[str]) -> str:
+    if not candidates:
+        return ""
+    quoted = [f"'{c}'" for c in candidates]
+    text = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    return f" (did you mean {text}?)"
+
+
+class Reducer:
+    def __init__(self, registry: Registry, fingerprints: FingerprintCache | None) -> None:
+        self.registry = registry
+        self.fingerprints = fingerprints
+        self.workplan = Workplan()
+        self.root = RootBuilder(self.workplan)
+        self.current: Builder = self.root
+        self.top: dict[str, list[tuple[int, Binding]]] = {}
+        self.imports: list[tuple[int, str]] = []
+        self.ns_members: dict[str, dict[str, Binding]] = {}
+        self.preludes_done: set[str] = set()
+        self.files_done: set[str] = set()
+        self.file_stack: list[str] = []
+        self.texts: dict[str, str] = {}
+        self.pos = 0
+        self.memo: dict[tuple[Any, ...], Val] = {}
+        self.active: set[int] = set()
+        self.warned: set[str] = set()
+        self.default = registry.namespace("default")
+        self._expr: dict[type, Callable[[Any, Env], Val]] = {
+            A.Num: self.num,
+            A.Str: self.str_,
+            A.Bool: self.bool_,
+            A.Var: self.var,
+            A.Name: self.name,
+            A.Call: self.call,
+            A.BinOp: self.binop,
+            A.UnOp: self.unop,
+            A.Array: self.array,
+            A.Index: self.index,
+            A.Slice: self.slice,
+            A.Let: self.let,
+            A.For: self.loop,
+            A.Filter: self.loop,
+            A.Fold: self.fold,
+        }
+
+    # --- errors ---------------------------------------------------------------------------
+    def fail(self, message: str, span: Span | None) -> ResolutionError:
+        line = None
+        if span is not None and span.path in self.texts:
+            lines = self.texts[span.path].splitlines()
+            if 0 < span.line <= len(lines):
+                line = lines[span.line - 1]
+        return ResolutionError(message, span, line)
+
+    def warn(self, text: str) -> None:
+        if text not in self.warned:
+            self.warned.add(text)
+            self.workplan.warnings.append(text)
+
+    # --- commands -------------------------------------------------------------------------
+    def program(self, program: A.Program, ctx: FileCtx) -> None:
+        self.texts[program.path] = program.text
+        self.files_done.add(ctx.file)
+        self.file_stack.append(ctx.file)
+        try:
+            for command in program.commands:
+                self.pos += 1
+                self.command(command, ctx)
+        finally:
+            self.file_stack.pop()
+
+    def command(self, cmd: A.Command, ctx: FileCtx) -> None:
+        pos = self.pos
+        env = Env(None, pos, ctx)
+        if isinstance(cmd, A.Decl):
+            if cmd.is_function:
+                self.declare(cmd.name, Function(cmd, pos, ctx, next(_fn_serials)), pos, ctx)
+            else:
+                self.declare_value(cmd.name, self.expr(cmd.body, env), pos, ctx)
+        elif isinstance(cmd, A.LoadDecl):
+            path = self.const(Const("str", cmd.path), cmd.span)
+            self.declare_value(
+                cmd.name, self.apply(self.default.primitives["load"], [path], cmd.span), pos, ctx
+            )
+        elif isinstance(cmd, A.Print | A.Save):
+            val = self.expr(cmd.expr, env)
+            target = cmd.label if isinstance(cmd, A.Print) else cmd.path
+            kind: Any = "print" if isinstance(cmd, A.Print) else "save"
+            self.workplan.goals.append(Goal(kind, target, self.root.lift(val), cmd.span))  # type: ignore[arg-type]
+        elif isinstance(cmd, A.Import):
+            self.import_(cmd, ctx)
+
+    def declare(self, name: str, binding: Binding, pos: int, ctx: FileCtx) -> None:
+        self.top.setdefault(name, []).append((pos, binding))
+        if ctx.namespace is not None:
+            self.ns_members.setdefault(ctx.namespace, {})[name] = binding
+
+    def declare_value(self, name: str, val: Val, pos: int, ctx: FileCtx) -> None:
+        self.declare(name, val, pos, ctx)
+        nid = self.root.lift(val)
+        self.root.label(nid, name)  # type: ignore[arg-type]
+        self.workplan.names[name] = nid  # type: ignore[assignment]
+
+    def import_(self, cmd: A.Import, ctx: FileCtx) -> None:
+        target = cmd.target
+        if target.endswith(".imgql") or "/" in target or os.sep in target:
+            path = os.path.normpath(os.path.join(ctx.directory, target))
+            if path in self.file_stack:
+                chain = [*self.file_stack[self.file_stack.index(path) :], path]
+                raise self.fail("import cycle: " + " -> ".join(os.path.basename(p) for p in chain), cmd.span)
+            if path in self.files_done:
+                return
+            if not os.path.isfile(path):
+                raise self.fail(f"cannot import '{target}': no such file '{path}'", cmd.span)
+            self.program(parse_cached(path), FileCtx.of(path))
+            return
+        if not self.registry.has_namespace(target):
+            names = difflib.get_close_matches(target, self.registry.names(), n=3, cutoff=0.6)
+            raise self.fail(f"unknown namespace '{target}'{_suggest(names)}", cmd.span)
+        try:
+            self.registry.namespace(target)
+        except ImportError as exc:
+            raise self.fail(f"namespace '{target}' cannot be loaded: {exc}", cmd.span) from None
+        self.imports.append((self.pos, target))
+        if target not in self.preludes_done:
+            self.preludes_done.add(target)
+            prelude = prelude_path(self.registry, target)
+            if prelude is not None:
+                self.program(parse_cached(prelude), FileCtx.of(prelude, namespace=target))
+
+    # --- values and nodes -----------------------------------------------------------------
+    def const(self, const: Const, span: Span | None) -> Val:
+        return Val(self.root, self.root.const(const, span), const)
+
+    def base_image(self, prim: Primitive, span: Span) -> Val:
+        b: Builder | None = self.current
+        while b is not None:
+            if b.base is not None:
+                return b.base
+            b = b.parent
+        raise self.fail(f"'{prim.name}' needs a base image: load an image before using it", span)
+
+    def apply(self, prim: Primitive, vals: list[Val], span: Span, *, check: bool = True) -> Val:
+        if check and not prim.accepts(len(vals)):
+            raise self.fail(
+                f"'{prim.name}' expects {prim.arity_text()} argument{'' if prim.max_arity == 1 else 's'}, "
+                f"got {len(vals)}",
+                span,
+            )
+        if prim.base_image:
+            vals = [self.base_image(prim, span), *vals]
+        consts = [v.const for v in vals]
+        all_const = all(c is not None for c in consts)
+        fingerprint = None
+        loads_image = False
+        if prim.reads_files:
+            offset = 1 if prim.base_image else 0
+            path_vals = [vals[i + offset] for i in prim.path_params if i + offset < len(vals)]
+            paths_known = all(v.const is not None for v in path_vals)
+            values = [const_value(c) if c is not None else None for c in consts[offset:]]
+            if paths_known:
+                missing = missing_path(prim, values)
+                if missing is not None:
+                    raise self.fail(f"'{prim.name}' cannot read '{missing}': no such file or directory", span)
+            loads_image = prim.result == "image"
+            if prim.qualified == "default.load":
+                from voxcas.primitives.default import is_image_path
+
+                loads_image = not paths_known or is_image_path(str(values[0]))
+            if all_const:
+                folded = try_fold(prim, [c for c in consts if c is not None])
+                if folded is not None:
+                    return self.const(folded, span)
+                try:
+                    fingerprint = primitive_fingerprint(prim, values, self.fingerprints)
+                except FileNotFoundError as exc:
+                    raise self.fail(
+                        f"'{prim.name}' cannot read '{exc.filename}': no such file", span
+                    ) from None
+                except (OSError, PrimitiveError) as exc:
+                    raise self.fail(f"'{prim.name}' cannot fingerprint its input: {exc}", span) from None
+        elif all_const and prim.foldable:
+            folded = try_fold(prim, [c for c in consts if c is not None])
+            if folded is not None:
+                return self.const(folded, span)
+        target: Builder = self.root
+        if not prim.pure:
+            target = self.current
+        else:
+            for v in vals:
+                if v.builder.level > target.level:
+                    target = v.builder
+        refs = tuple(target.lift(v) for v in vals)
+        val = Val(target, target.apply(prim.qualified, prim.version, refs, fingerprint, span))
+        if loads_image and self.current.base is None:
+            self.current.base = val
+        return val
+
+    def closure(self, body: Callable[[Val], Val], span: Span) -> Val:
+        """Reduce a one-parameter loop body into a closure node of the current level."""
+        outer = self.current
+        child = TemplateBuilder(parent=outer)
+        self.current = child
+        try:
+            result = body(Val(child, ("param", 0)))
+            template = child.template(result)
+        finally:
+            self.current = outer
+        return Val(outer, outer.closure(template, tuple(child.captures), span))
+
+    # --- expressions ----------------------------------------------------------------------
+    def expr(self, node: A.Expr, env: Env) -> Val:
+        return self._expr[type(node)](node, env)
+
+    def num(self, node: A.Num, env: Env) -> Val:
+        return self.const(Const("int" if isinstance(node.value, int) else "float", node.value), node.span)
+
+    def str_(self, node: A.Str, env: Env) -> Val:
+        return self.const(Const("str", node.value), node.span)
+
+    def bool_(self, node: A.Bool, env: Env) -> Val:
+        return self.const(Const("bool", node.value), node.span)
+
+    def var(self, node: A.Var, env: Env) -> Val:
+        value = env.ctx.variables.get(node.name)
+        if value is None:
+            known = ", ".join(f"${v}" for v in sorted(env.ctx.variables))
+            raise self.fail(f"unknown program variable '${node.name}' (known: {known})", node.span)
+        return self.const(Const("str", value), node.span)
+
+    def name(self, node: A.Name, env: Env) -> Val:
+        target = self.resolve(node.name, env, node.span)
+        if isinstance(target, Val):
+            return target
+        if isinstance(target, Function):
+            if target.params:
+                raise self.fail(
+                    f"'{node.name}' is a function of {_plural(len(target.params), 'parameter')}: "
+                    f"call it with arguments",
+                    node.span,
+                )
+            return self.call_function(target, [], node.name, node.span)
+        return self.apply(target, [], node.span)
+
+    def call(self, node: A.Call, env: Env) -> Val:
+        return self.call_named(node.func, node.args, env, node.span)
+
+    def binop(self, node: A.BinOp, env: Env) -> Val:
+        return self.call_named(node.op, (node.left, node.right), env, node.span)
+
+    def unop(self, node: A.UnOp, env: Env) -> Val:
+        return self.call_named(node.op, (node.operand,), env, node.span)
+
+    def call_named(self, name: str, args: tuple[A.Expr, ...], env: Env, span: Span) -> Val:
+        target = self.resolve(name, env, span)
+        if isinstance(target, Val):
+            raise self.fail(f"'{name}' is a value, not a function", span)
+        if isinstance(target, Function):
+            return self.call_function(target, [self.expr(a, env) for a in args], name, span)
+        if target.qualified == "default.map":
+            return self.map_(target, args, env, span)
+        return self.apply(target, [self.expr(a, env) for a in args], span)
+
+    def call_function(self, fn: Function, args: list[Val], shown: str, span: Span) -> Val:
+        if len(args) != len(fn.params):
+            raise self.fail(f"'{shown}' expects {_plural(len(fn.params), 'argument')}, got {len(args)}", span)
+        if fn.serial in self.active:
+            raise self.fail(f"function '{fn.decl.name}' calls itself: recursion is not supported", span)
+        base = None
+        b: Builder | None = self.current
+        while b is not None and base is None:
+            base = b.base
+            b = b.parent
+        key = (fn.serial, tuple(a.key for a in args), self.current.serial, base.key if base else None)
+        hit = self.memo.get(key)
+        if hit is not None:
+            return hit
+        env = Env(None, fn.pos + 1, fn.ctx)
+        for pname, val in zip(fn.params, args, strict=True):
+            env = env.bind(pname, val)
+        self.active.add(fn.serial)
+        try:
+            result = self.expr(fn.decl.body, env)
+        finally:
+            self.active.discard(fn.serial)
+        self.memo[key] = result
+        return result
+
+    def map_(self, prim: Primitive, args: tuple[A.Expr, ...], env: Env, span: Span) -> Val:
+        if len(args) != 2:
+            raise self.fail(f"'map' expects 2 arguments, got {len(args)}", span)
+        first = args[0]
+        if not isinstance(first, A.Name):
+            raise self.fail("the first argument of 'map' must be the name of a function or primitive", span)
+        target = self.resolve(first.name, env, first.span)
+        body: Callable[[Val], Val]
+        if isinstance(target, Val):
+            raise self.fail(f"'{first.name}' is a value, not a function: 'map' needs a function", first.span)
+        if isinstance(target, Function):
+            fn = target
+            if len(fn.params) != 1:
+                raise self.fail(
+                    f"'map' needs a function of one parameter; '{first.name}' has {len(fn.params)}",
+                    first.span,
+                )
+
+            def body(item: Val) -> Val:
+                return self.call_function(fn, [item], first.name, first.span)
+
+        else:
+            prim_f = target
+            if not prim_f.accepts(1):
+                raise self.fail(
+                    f"'map' needs a primitive of one argument; '{first.name}' expects {prim_f.arity_text()}",
+                    first.span,
+                )
+
+            def body(item: Val) -> Val:
+                return self.apply(prim_f, [item], first.span)
+
+        seq = self.expr(args[1], env)
+        return self.apply(prim, [self.closure(body, span), seq], span)
+
+    def array(self, node: A.Array, env: Env) -> Val:
+        return self.apply(self.default.primitives["list"], [self.expr(i, env) for i in node.items], node.span)
+
+    def index(self, node: A.Index, env: Env) -> Val:
+        vals = [self.expr(node.target, env), self.expr(node.index, env)]
+        return self.apply(self.default.primitives["index"], vals, node.span)
+
+    def slice(self, node: A.Slice, env: Env) -> Val:
+        vals = [self.expr(node.target, env)]
+        if node.start is not None or node.stop is not None:
+            vals.append(
+                self.expr(node.start, env)
+                if node.start is not None
+                else self.const(Const("int", 0), node.span)
+            )
+        if node.stop is not None:
+            vals.append(self.expr(node.stop, env))
+        return self.apply(self.default.primitives["slice"], vals, node.span)
+
+    def let(self, node: A.Let, env: Env) -> Val:
+        return self.expr(node.body, env.bind(node.name, self.expr(node.value, env)))
+
+    def loop(self, node: A.For | A.Filter, env: Env) -> Val:
+        seq = self.expr(node.seq, env)
+        closure = self.closure(lambda item: self.expr(node.body, env.bind(node.var, item)), node.span)
+        name = "for" if isinstance(node, A.For) else "filter"
+        return self.apply(self.default.primitives[name], [seq, closure], node.span)
+
+    def fold(self, node: A.Fold, env: Env) -> Val:
+        if node.op not in FOLD_OPS:
+            raise self.fail(f"cannot fold with '{node.op}' (use one of {', '.join(FOLD_OPS)})", node.span)
+        vals = [self.const(Const("str", node.op), node.span)]
+        if node.init is not None:
+            vals.append(self.expr(node.init, env))
+        vals.append(self.expr(node.seq, env))
+        return self.apply(self.default.primitives["fold"], vals, node.span)
+
+    # --- name resolution ------------------------------------------------------------------
+    def resolve(self, name: str, env: Env, span: Span) -> Val | Function | Primitive:
+        if "." in name and not name.startswith("."):
+            return self.resolve_qualified(name, span)
+        local = env.locals
+        while local is not None:
+            if local.name == name:
+                return local.val
+            local = local.parent
+        for pos, binding in reversed(self.top.get(name, ())):
+            if pos < env.limit:
+                return binding
+        for pos, ns in reversed(self.imports):
+            if pos < env.limit:
+                prim = self.registry.lookup(ns, name)
+                if prim is not None:
+                    return prim
+        prim = self.default.primitives.get(name)
+        if prim is not None:
+            return prim
+        hits = []
+        for ns in self._all_namespaces():
+            found = self.registry.namespace(ns).primitives.get(name)
+            if found is not None and ns != "default":
+                hits.append(found)
+        if len(hits) == 1:
+            self.warn(
+                f"name '{name}' resolved in namespace '{hits[0].namespace}'; "
+                f'add `import "{hits[0].namespace}"`'
+            )
+            return hits[0]
+        if len(hits) > 1:
+            where = " and ".join(f"'{h.namespace}'" for h in hits)
+            raise self.fail(f"name '{name}' is in namespaces {where}: import one or qualify the name", span)
+        raise self.fail(f"unknown name '{name}'{_suggest(self.close_names(name, env))}", span)
+
+    def resolve_qualified(self, name: str, span: Span) -> Function | Val | Primitive:
+        ns, _, short = name.partition(".")
+        if not self.registry.has_namespace(ns):
+            names = difflib.get_close_matches(ns, self.registry.names(), n=3, cutoff=0.6)
+            raise self.fail(f"unknown namespace '{ns}' in '{name}'{_suggest(names)}", span)
+        member = self.ns_members.get(ns, {}).get(short)
+        if member is not None:
+            return member
+        try:
+            prim = self.registry.lookup(ns, short)
+        except ImportError as exc:
+            raise self.fail(f"namespace '{ns}' cannot be loaded: {exc}", span) from None
+        if prim is not None:
+            return prim
+        known = [*self.registry.namespace(ns).primitives, *self.ns_members.get(ns, {})]
+        close = [f"{ns}.{c}" for c in difflib.get_close_matches(short, known, n=3, cutoff=0.6)]
+        raise self.fail(f"unknown name '{name}'{_suggest(close)}", span)
+
+    def _all_namespaces(self) -> list[str]:
+        loaded = []
+        for ns in self.registry.names():
+            try:
+                self.registry.namespace(ns)
+            except ImportError:
+                continue  # a namespace whose module is not available here
+            loaded.append(ns)
+        return loaded
+
+    def close_names(self, name: str, env: Env) -> list[str]:
+        candidates: set[str] = set()
+        local = env.locals
+        while local is not None:
+            candidates.add(local.name)
+            local = local.parent
+        for key, entries in self.top.items():
+            if any(pos < env.limit for pos, _ in entries):
+                candidates.add(key)
+        for ns in self._all_namespaces():
+            candidates.update(self.registry.namespace(ns).primitives)
+        return difflib.get_close_matches(name, sorted(candidates), n=3, cutoff=0.6)

@@ -1,0 +1,153 @@
+"""Closure instantiation: a loop body's template applied to concrete items becomes plan nodes.
+
+The executor runs `for`/`filter`/`map` itself. For each item it calls `instantiate(closure,
+[param_node(item, digest)])` and gets the item's sub-workplan with concrete ids: the same body
+over the same item always yields the same ids, so each item's result is stored and reused on
+its own. While instantiating, foldable primitives whose arguments are now constants are folded
+(`concat($dir, "/", x)` becomes a constant path), and file-reading primitives whose paths are
+now constants get their fingerprint (so editing one image of a dataset recomputes one item).
+A missing file is an `InputFileError` naming the path and the body's source position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from voxcas.errors import InputFileError, PrimitiveError
+from voxcas.ids import Digest, NodeId
+from voxcas.plan.fingerprint import FingerprintCache, missing_path, primitive_fingerprint
+from voxcas.plan.fold import const_value, to_const, try_fold
+from voxcas.plan.identity import node_id
+from voxcas.plan.nodes import (
+    Apply,
+    Closure,
+    Const,
+    Definition,
+    PlanNode,
+    TApply,
+    TClosure,
+    TConst,
+    TemplateRef,
+    ValueRef,
+)
+from voxcas.primitives.registry import Registry
+
+
+def param_node(value: Any, digest: Digest | None = None) -> PlanNode:
+    """A loop item as a node: a `Const` for int/float/bool/str, else a `ValueRef` to its stored digest."""
+    const = to_const(value) if isinstance(value, bool | int | float | str) else None
+    if const is not None:
+        return PlanNode(node_id(const), const)
+    if digest is None:
+        raise ValueError(f"a loop item of kind {type(value).__name__} needs its store digest")
+    ref = ValueRef(digest)
+    return PlanNode(node_id(ref), ref)
+
+
+def instantiate(
+    closure: Closure,
+    params: Sequence[PlanNode],
+    *,
+    registry: Registry | None = None,
+    fingerprints: FingerprintCache | None = None,
+) -> tuple[list[PlanNode], NodeId]:
+    """The body's nodes for these parameter nodes (dependencies first, the param nodes included)
+    and the id of the result."""
+    if len(params) != closure.params:
+        raise ValueError(f"closure takes {closure.params} parameter(s), got {len(params)}")
+    if registry is None:
+        from voxcas.primitives.registry import default_registry
+
+        registry = default_registry()
+    out: list[PlanNode] = []
+    seen: set[NodeId] = set()
+    consts: dict[NodeId, Const] = {}
+
+    def emit(definition: Definition, span: Any) -> NodeId:
+        nid = node_id(definition)
+        if nid not in seen:
+            seen.add(nid)
+            out.append(PlanNode(nid, definition, span))
+        if isinstance(definition, Const):
+            consts[nid] = definition
+        return nid
+
+    for p in params:
+        if p.id not in seen:
+            seen.add(p.id)
+            out.append(p)
+        if isinstance(p.definition, Const):
+            consts[p.id] = p.definition
+    ids: list[NodeId] = []
+
+    def resolve(ref: TemplateRef) -> NodeId:
+        kind, i = ref
+        if kind == "param":
+            return params[i].id
+        if kind == "capture":
+            return closure.captures[i]
+        return ids[i]
+
+    for tnode in closure.body.nodes:
+        if isinstance(tnode, TConst):
+            ids.append(emit(Const(tnode.type, tnode.value), tnode.span))
+        elif isinstance(tnode, TClosure):
+            captures = tuple(resolve(c) for c in tnode.captures)
+            ids.append(emit(Closure(tnode.params, tnode.body, captures), tnode.span))
+        elif isinstance(tnode, TApply):
+            ids.append(_apply(tnode, [resolve(a) for a in tnode.args], consts, registry, fingerprints, emit))
+        else:  # pragma: no cover - exhaustive
+            raise TypeError(tnode)
+    return out, resolve(closure.body.result)
+
+
+def _apply(
+    tnode: TApply,
+    args: list[NodeId],
+    consts: dict[NodeId, Const],
+    registry: Registry,
+    fingerprints: FingerprintCache | None,
+    emit: Any,
+) -> NodeId:
+    try:
+        prim = registry.get(tnode.op)
+    except KeyError:
+        prim = None
+    fingerprint = None
+    known = [consts.get(a) for a in args]
+    if prim is not None and all(c is not None for c in known):
+        arg_consts = [c for c in known if c is not None]
+        if prim.reads_files:
+            offset = 1 if prim.base_image else 0
+            values = [const_value(c) for c in arg_consts[offset:]]
+            missing = missing_path(prim, values)
+            if missing is not None:
+                where = f" ({tnode.span})" if tnode.span is not None else ""
+                raise InputFileError(
+                    f"'{prim.name}' cannot read '{missing}': no such file or directory{where}"
+                )
+            folded = try_fold(prim, arg_consts)
+            if folded is not None:
+                return emit(folded, tnode.span)  # type: ignore[no-any-return]
+            try:
+                fingerprint = primitive_fingerprint(prim, values, fingerprints)
+            except (OSError, PrimitiveError) as exc:
+                raise InputFileError(f"'{prim.name}' cannot fingerprint its input: {exc}") from None
+        else:
+            folded = try_fold(prim, arg_consts)
+            if folded is not None:
+                return emit(folded, tnode.span)  # type: ignore[no-any-return]
+    elif prim is not None and prim.reads_files:
+        offset = 1 if prim.base_image else 0
+        path_known = all(i + offset < len(known) and known[i + offset] is not None for i in prim.path_params)
+        if path_known and prim.fingerprint is None:
+            values = [const_value(c) if c is not None else None for c in known[offset:]]
+            missing = missing_path(prim, values)
+            if missing is not None:
+                where = f" ({tnode.span})" if tnode.span is not None else ""
+                raise InputFileError(
+                    f"'{prim.name}' cannot read '{missing}': no such file or directory{where}"
+                )
+            fingerprint = primitive_fingerprint(prim, values, fingerprints)
+    return emit(Apply(tnode.op, tnode.version, tuple(args), fingerprint), tnode.span)  # type: ignore[no-any-return]

@@ -1,0 +1,620 @@
+"""The `default` namespace (primitives.md): arithmetic, comparison and logic operators,
+sequences, `fold`, `dir`, `load`, strings and conversions. Always visible to programs.
+
+Operators are polymorphic: on numbers; element-wise on sequences (two sequences must have the
+same length); voxel-wise on `voxcas.values.Image` (two images must have the same geometry, the
+error names both sizes); a scalar broadcasts to a sequence or an image. numpy is imported only
+when an image is involved. `map`, `for` and `filter` are declared here for arity checks and
+documentation, but the executor runs them (`voxcas.plan.nodes.LOOP_OPS`).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from voxcas.errors import PrimitiveError
+from voxcas.primitives.registry import Namespace, Param
+from voxcas.values import Image, format_value, kind_of
+
+NAMESPACE = Namespace("default", doc="Always visible: operators, sequences, files, strings, conversions.")
+prim = NAMESPACE.primitive
+
+# file-name endings `load` reads as images (beside directories, read as DICOM series)
+LOCAL_IMAGE_EXTENSIONS = (
+    ".nii",
+    ".nii.gz",
+    ".mha",
+    ".mhd",
+    ".nrrd",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".tif",
+    ".tiff",
+    ".dcm",
+)
+
+
+def image_extensions() -> tuple[str, ...]:
+    """The image extensions of `voxcas.primitives.imageio` when it exists, else the local list."""
+    try:
+        from voxcas.primitives.imageio import IMAGE_EXTENSIONS  # type: ignore[import-not-found]
+    except ImportError:
+        return LOCAL_IMAGE_EXTENSIONS
+    return tuple(IMAGE_EXTENSIONS)
+
+
+def is_image_path(path: str) -> bool:
+    import os
+
+    return path.lower().endswith(image_extensions()) or os.path.isdir(path)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def is_sequence(value: Any) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, str | bytes)
+
+
+def _number(name: str, value: Any, arg: str) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        if type(value).__module__ == "numpy" and getattr(value, "ndim", 1) == 0 and kind_of(value) != "bool":
+            return value.item()  # type: ignore[no-any-return,union-attr]
+        raise PrimitiveError(name, f"expected a number, got {kind_of(value)}", arg)
+    return value
+
+
+def _size(image: Image) -> str:
+    return "x".join(str(n) for n in image.size)
+
+
+def _image_array(name: str, a: Image, other: Any) -> Any:
+    if isinstance(other, Image):
+        if other.size != a.size:
+            raise PrimitiveError(name, f"images of different sizes: {_size(a)} and {_size(other)}")
+        if not a.same_geometry(other):
+            raise PrimitiveError(
+                name, f"images of size {_size(a)} with different spacing, origin or direction"
+            )
+        return other.array
+    if isinstance(other, int | float):  # bool is an int
+        return other
+    raise PrimitiveError(name, f"cannot combine an image with a {kind_of(other)}")
+
+
+def _binary(name: str, scalar: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
+    """Apply `scalar` with broadcasting over images and sequences."""
+    if isinstance(a, Image) or isinstance(b, Image):
+        import numpy as np
+
+        img = a if isinstance(a, Image) else b
+        x = _image_array(name, img, a)
+        y = _image_array(name, img, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = scalar(np.asarray(x), np.asarray(y)) if isinstance(x, int | float) else scalar(x, y)
+        return img.with_array(np.asarray(out), img.components)
+    a_seq, b_seq = is_sequence(a), is_sequence(b)
+    if a_seq and b_seq:
+        if len(a) != len(b):
+            raise PrimitiveError(name, f"sequences of different lengths: {len(a)} and {len(b)}")
+        return [_binary(name, scalar, x, y) for x, y in zip(a, b, strict=True)]
+    if a_seq:
+        return [_binary(name, scalar, x, b) for x in a]
+    if b_seq:
+        return [_binary(name, scalar, a, y) for y in b]
+    return scalar(a, b)
+
+
+def _arith(name: str, op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    def scalar(x: Any, y: Any) -> Any:
+        if type(x).__module__ == "numpy" or type(y).__module__ == "numpy":
+            return op(x, y)
+        if name == "+" and isinstance(x, str) and isinstance(y, str):
+            return x + y
+        xv = _number(name, x, "a")
+        yv = _number(name, y, "b")
+        try:
+            return op(xv, yv)
+        except ZeroDivisionError:
+            raise PrimitiveError(f"default.{name}", "division by zero") from None
+
+    return scalar
+
+
+def _compare(name: str, op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    def scalar(x: Any, y: Any) -> Any:
+        if type(x).__module__ == "numpy" or type(y).__module__ == "numpy":
+            return op(x, y)
+        if name in ("==", "!="):
+            return op(x, y)
+        if isinstance(x, str) and isinstance(y, str):
+            return op(x, y)
+        return op(_number(name, x, "a"), _number(name, y, "b"))
+
+    return scalar
+
+
+def _register_binary(symbol: str, scalar: Callable[[Any, Any], Any], doc: str) -> None:
+    qualified = f"default.{symbol}"
+
+    def fn(a: Any, b: Any) -> Any:
+        return _binary(qualified, scalar, a, b)
+
+    NAMESPACE.primitive(symbol, params=(Param("a"), Param("b")), doc=doc, foldable=True)(fn)
+
+
+# --- arithmetic and comparison -----------------------------------------------------------
+
+_register_binary("+", _arith("+", operator.add), "Addition (numbers, strings, sequences, images).")
+_register_binary("*", _arith("*", operator.mul), "Multiplication (numbers, sequences, images).")
+_register_binary("/", _arith("/", operator.truediv), "Division: always a float (numbers, sequences, images).")
+_register_binary("%", _arith("%", operator.mod), "Remainder (numbers, sequences, images).")
+for _sym, _op in (
+    ("==", operator.eq),
+    ("!=", operator.ne),
+    ("<", operator.lt),
+    ("<=", operator.le),
+    (">", operator.gt),
+    (">=", operator.ge),
+):
+    _register_binary(
+        _sym, _compare(_sym, _op), f"Comparison {_sym}: a boolean, or a boolean image voxel-wise."
+    )
+
+_minus = _arith("-", operator.sub)
+
+
+@prim("-", params=(Param("a"), Param("b", default=None)), foldable=True)
+def minus(a: Any, b: Any = None) -> Any:
+    """Subtraction, or negation with one argument (numbers, sequences, images)."""
+    if b is None:
+        return _binary("default.-", _minus, 0, a)
+    return _binary("default.-", _minus, a, b)
+
+
+# --- logic -----------------------------------------------------------------------------------
+
+
+def _bool(name: str, value: Any, arg: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if type(value).__module__ == "numpy" and kind_of(value) == "bool":
+        return bool(value)
+    raise PrimitiveError(name, f"expected a boolean, got {kind_of(value)}", arg)
+
+
+@prim("&&", params=(Param("a", "bool"), Param("b", "bool")), foldable=True)
+def logical_and(a: bool, b: bool) -> bool:
+    """Logical and of two booleans."""
+    return a and b
+
+
+@prim("||", params=(Param("a", "bool"), Param("b", "bool")), foldable=True)
+def logical_or(a: bool, b: bool) -> bool:
+    """Logical or of two booleans."""
+    return a or b
+
+
+def _bool_image(name: str, value: Any) -> Any:
+    import numpy as np
+
+    arr = value.array
+    if arr.dtype != np.bool_:
+        if arr.dtype != np.uint8 or (arr.size and int(arr.max()) > 1):
+            raise PrimitiveError(name, f"expected a boolean image, got pixel type {value.pixel_type}")
+        arr = arr.astype(bool)
+    return arr
+
+
+def _logic(name: str, op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    qualified = f"default.{name}"
+
+    def fn(a: Any, b: Any) -> Any:
+        if isinstance(a, Image) or isinstance(b, Image):
+            img = a if isinstance(a, Image) else b
+            x = _bool_image(qualified, a) if isinstance(a, Image) else _bool(qualified, a, "a")
+            y = _bool_image(qualified, b) if isinstance(b, Image) else _bool(qualified, b, "b")
+            if isinstance(a, Image) and isinstance(b, Image):
+                _image_array(qualified, a, b)
+            return img.with_array(op(x, y))
+        return op(_bool(qualified, a, "a"), _bool(qualified, b, "b"))
+
+    return fn
+
+
+prim(
+    "&",
+    params=(Param("a"), Param("b")),
+    foldable=True,
+    doc="And of booleans or of boolean images (voxel-wise).",
+)(_logic("&", operator.and_))
+prim(
+    "|",
+    params=(Param("a"), Param("b")),
+    foldable=True,
+    doc="Or of booleans or of boolean images (voxel-wise).",
+)(_logic("|", operator.or_))
+
+
+@prim("!", params=(Param("a"),), foldable=True)
+def logical_not(a: Any) -> Any:
+    """Not of a boolean or of a boolean image (voxel-wise)."""
+    if isinstance(a, Image):
+        import numpy as np
+
+        return a.with_array(np.logical_not(_bool_image("default.!", a)))
+    return not _bool("default.!", a, "a")
+
+
+# --- sequences -------------------------------------------------------------------------------
+
+
+def _seq(name: str, value: Any, arg: str = "s") -> Sequence[Any]:
+    if not is_sequence(value):
+        raise PrimitiveError(f"default.{name}", f"expected a sequence, got {kind_of(value)}", arg)
+    return value  # type: ignore[no-any-return]
+
+
+@prim("list", variadic=Param("items"), foldable=True)
+def make_list(*items: Any) -> list[Any]:
+    """The sequence of its arguments: `[a, b, c]` is `list(a, b, c)`."""
+    return list(items)
+
+
+@prim("range", params=(Param("a", "int"), Param("b", "int", default=None)))
+def make_range(a: int, b: int | None = None) -> range:
+    """`range(n)` is 0 … n−1, `range(a, b)` is a … b−1: a lazy sequence."""
+    return range(a) if b is None else range(a, b)
+
+
+@prim("index", params=(Param("s"), Param("i", "int")), foldable=True)
+def index(s: Any, i: int) -> Any:
+    """The item at position i of s (negative i counts from the end)."""
+    seq = _seq("index", s)
+    n = len(seq)
+    if not -n <= i < n:
+        raise PrimitiveError("default.index", f"index {i} out of range for a sequence of length {n}", "i")
+    return seq[i]
+
+
+@prim(
+    "slice", params=(Param("s"), Param("a", "int", default=0), Param("b", "int", default=None)), foldable=True
+)
+def slice_(s: Any, a: int = 0, b: int | None = None) -> Any:
+    """Items a … b−1 of s with Python's slicing rules (`s[a:b]`)."""
+    seq = _seq("slice", s)
+    out = seq[a:b]
+    return list(out) if isinstance(out, tuple) else out
+
+
+@prim("subsequence", params=(Param("s"), Param("a", "int"), Param("b", "int")), foldable=True)
+def subsequence(s: Any, a: int, b: int) -> Any:
+    """Items a … b−1 of s; unlike `slice`, a and b must satisfy 0 ≤ a ≤ b ≤ length(s)."""
+    seq = _seq("subsequence", s)
+    if not 0 <= a <= b <= len(seq):
+        raise PrimitiveError(
+            "default.subsequence", f"bounds {a}:{b} out of range for a sequence of length {len(seq)}"
+        )
+    out = seq[a:b]
+    return list(out) if isinstance(out, tuple) else out
+
+
+@prim("length", params=(Param("s"),), foldable=True)
+def length(s: Any) -> int:
+    """The number of items of a sequence (or characters of a string)."""
+    if isinstance(s, str):
+        return len(s)
+    return len(_seq("length", s))
+
+
+def _loop(name: str) -> Callable[..., Any]:
+    def fn(*args: Any) -> Any:
+        raise PrimitiveError(f"default.{name}", "loops are run by the executor, not called as functions")
+
+    fn.__name__ = name
+    return fn
+
+
+prim(
+    "map",
+    params=(Param("f", "func"), Param("s", "seq")),
+    doc="Apply a one-parameter function or primitive to every item of s.",
+)(_loop("map"))
+prim(
+    "for",
+    params=(Param("s", "seq"), Param("body", "func")),
+    doc="`for x in s do e`: the sequence of e for each item x of s.",
+)(_loop("for"))
+prim(
+    "filter",
+    params=(Param("s", "seq"), Param("predicate", "func")),
+    doc="`filter x in s do p`: the items x of s for which p is true.",
+)(_loop("filter"))
+
+
+def _items(name: str, s: Any) -> list[Any]:
+    return list(_seq(name, s))
+
+
+def _extreme(name: str, s: Any, pick: Callable[[Any, Any], bool]) -> int:
+    items = _items(name, s)
+    if not items:
+        raise PrimitiveError(f"default.{name}", "empty sequence", "s")
+    best = 0
+    for i in range(1, len(items)):
+        if pick(items[i], items[best]):
+            best = i
+    return best
+
+
+@prim("argmax", params=(Param("s"),), foldable=True)
+def argmax(s: Any) -> int:
+    """Index of the first largest item; an empty sequence is an error."""
+    return _extreme("argmax", s, operator.gt)
+
+
+@prim("argmin", params=(Param("s"),), foldable=True)
+def argmin(s: Any) -> int:
+    """Index of the first smallest item; an empty sequence is an error."""
+    return _extreme("argmin", s, operator.lt)
+
+
+@prim("sum", params=(Param("s"),), foldable=True)
+def sum_(s: Any) -> Any:
+    """Sum of a sequence (0 when empty); element-wise for sequences of images or sequences."""
+    total: Any = 0
+    for item in _seq("sum", s):
+        total = _binary("default.sum", _arith("+", operator.add), total, item)
+    return total
+
+
+@prim("mean", params=(Param("s"),), foldable=True)
+def mean(s: Any) -> Any:
+    """Arithmetic mean of a sequence; an empty sequence is an error."""
+    items = _items("mean", s)
+    if not items:
+        raise PrimitiveError("default.mean", "empty sequence", "s")
+    return _binary("default.mean", _arith("/", operator.truediv), sum_(items), len(items))
+
+
+def _min_max(name: str, s: Any, take: Callable[..., Any]) -> Any:
+    if isinstance(s, Image):
+        return take(s.array).item()
+    items = _items(name, s)
+    if not items:
+        raise PrimitiveError(f"default.{name}", "empty sequence", "s")
+    for i, item in enumerate(items):
+        if isinstance(item, bool) or not isinstance(item, int | float | str):
+            _number(f"default.{name}", item, f"s[{i}]")
+    return take(items)
+
+
+@prim("min", params=(Param("s"),), foldable=True)
+def min_(s: Any) -> Any:
+    """Smallest item of a sequence (or smallest voxel of an image); empty is an error."""
+    return _min_max("min", s, _np_or_builtin(min, "min"))
+
+
+@prim("max", params=(Param("s"),), foldable=True)
+def max_(s: Any) -> Any:
+    """Largest item of a sequence (or largest voxel of an image); empty is an error."""
+    return _min_max("max", s, _np_or_builtin(max, "max"))
+
+
+def _np_or_builtin(builtin: Callable[..., Any], np_name: str) -> Callable[[Any], Any]:
+    def take(values: Any) -> Any:
+        if isinstance(values, list):
+            return builtin(values)
+        import numpy as np
+
+        return getattr(np, np_name)(values)
+
+    return take
+
+
+# --- fold ------------------------------------------------------------------------------------
+
+FOLD_OPS = ("+", "-", "*", "/", "&&", "||", "min", "max")
+_FOLD_START: dict[str, Any] = {"+": 0, "-": 0, "*": 1, "&&": True, "||": False}
+_NO_INIT: Any = object()
+
+
+def _fold_step(op: str) -> Callable[[Any, Any], Any]:
+    if op == "-":
+        return minus
+    if op in ("&&", "||"):
+        fn = logical_and if op == "&&" else logical_or
+        return lambda a, b: fn(_bool("default.fold", a, "init"), _bool("default.fold", b, "s"))
+    if op in ("min", "max"):
+        return lambda a, b: (min_ if op == "min" else max_)([a, b])
+    return NAMESPACE.primitives[op].fn
+
+
+@prim(
+    "fold",
+    params=(Param("op", "str"), Param("a"), Param("b", default=_NO_INIT)),
+    foldable=True,
+    doc="`fold op [init] s`: reduce s left to right with + - * / && || min max.",
+)
+def fold(op: str, a: Any, b: Any = _NO_INIT) -> Any:
+    if op not in FOLD_OPS:
+        raise PrimitiveError(
+            "default.fold", f"cannot fold with '{op}' (use one of {', '.join(FOLD_OPS)})", "op"
+        )
+    if b is _NO_INIT:
+        seq, acc, have = a, _FOLD_START.get(op), op not in ("min", "max", "/")
+    else:
+        seq, acc, have = b, a, True
+    step = _fold_step(op)
+    for item in _seq("fold", seq):
+        if not have:
+            acc, have = item, True
+            continue
+        acc = step(acc, item)
+    if not have:
+        raise PrimitiveError("default.fold", f"fold {op} of an empty sequence needs an initial value", "s")
+    return acc
+
+
+# --- files -----------------------------------------------------------------------------------
+
+
+def _dir_listing(root: str, pattern: str = "*", recursive: bool = False) -> list[str]:
+    import fnmatch
+    import os
+
+    if not os.path.isdir(root):
+        raise PrimitiveError("default.dir", f"no such directory '{root}'", "root")
+    found: list[str] = []
+    if recursive:
+        for current, dirs, files in os.walk(root):
+            dirs.sort()
+            for name in files:
+                if fnmatch.fnmatchcase(name, pattern):
+                    found.append(os.path.join(current, name))
+    else:
+        for name in os.listdir(root):
+            if fnmatch.fnmatchcase(name, pattern):
+                found.append(os.path.join(root, name))
+    return sorted(found)
+
+
+def _dir_fingerprint(args: list[Any]) -> str:
+    import hashlib
+    import json
+
+    listing = _dir_listing(*args)
+    return "sha256:" + hashlib.sha256(json.dumps(listing).encode()).hexdigest()
+
+
+@prim(
+    "dir",
+    params=(
+        Param("root", "str"),
+        Param("pattern", "str", default="*"),
+        Param("recursive", "bool", default=False),
+    ),
+    reads_files=True,
+    path_params=(0,),
+    fingerprint=_dir_fingerprint,
+    foldable=True,
+)
+def dir_(root: str, pattern: str = "*", recursive: bool = False) -> tuple[str, ...]:
+    """Sorted full paths of the entries of root whose name matches a glob pattern (a dataset)."""
+    return tuple(_dir_listing(root, pattern, recursive))
+
+
+def _parse_cell(cell: str) -> Any:
+    text = cell.strip()
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return cell
+
+
+@prim("load", params=(Param("path", "str"),), reads_files=True, path_params=(0,))
+def load(path: str) -> Any:
+    """Read a file by extension: images (NIfTI, MHA, NRRD, PNG, DICOM directory…), .json, .csv, text."""
+    import os
+
+    lower = path.lower()
+    if lower.endswith(image_extensions()) or os.path.isdir(path):
+        from voxcas.primitives.imageio import read_image  # type: ignore[import-not-found]
+
+        return read_image(path)
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            if lower.endswith(".json"):
+                import json
+
+                try:
+                    return json.load(handle)
+                except ValueError as exc:
+                    raise PrimitiveError("default.load", f"invalid JSON in '{path}': {exc}", "path") from None
+            if lower.endswith(".csv"):
+                import csv
+
+                rows = [[_parse_cell(c) for c in row] for row in csv.reader(handle) if row]
+                return rows
+            return handle.read()
+    except FileNotFoundError:
+        from voxcas.errors import InputFileError
+
+        raise InputFileError(f"default.load: no such file '{path}'") from None
+    except UnicodeDecodeError:
+        raise PrimitiveError("default.load", f"'{path}' is not UTF-8 text", "path") from None
+
+
+# --- strings and conversions ----------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else format_value(value)
+
+
+@prim("concat", variadic=Param("parts"), foldable=True)
+def concat(*parts: Any) -> Any:
+    """Concatenate strings (other values are written as `print` shows them), or sequences."""
+    if parts and all(is_sequence(p) for p in parts):
+        out: list[Any] = []
+        for p in parts:
+            out.extend(p)
+        return out
+    return "".join(_text(p) for p in parts)
+
+
+@prim("format_string", params=(Param("template", "str"),), variadic=Param("values"), foldable=True)
+def format_string(template: str, *values: Any) -> str:
+    """Python's str.format: `format_string("{:.2f}", x)`."""
+    try:
+        return template.format(*values)
+    except (IndexError, KeyError, ValueError) as exc:
+        raise PrimitiveError(
+            "default.format_string", f"bad template {template!r}: {exc}", "template"
+        ) from None
+
+
+@prim("int", params=(Param("x"),), foldable=True)
+def to_int(x: Any) -> int:
+    """Convert a number (truncating toward zero), boolean or numeric string to an integer."""
+    if isinstance(x, str):
+        try:
+            return int(x.strip())
+        except ValueError:
+            try:
+                return int(float(x))
+            except ValueError:
+                raise PrimitiveError("default.int", f"not a number: {x!r}", "x") from None
+    if isinstance(x, bool):
+        return int(x)
+    value = _number("default.int", x, "x")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise PrimitiveError("default.int", f"cannot convert {value!r} to an integer", "x")
+    return int(value)
+
+
+@prim("float", params=(Param("x"),), foldable=True)
+def to_float(x: Any) -> float:
+    """Convert a number, boolean or numeric string to a float."""
+    if isinstance(x, str):
+        try:
+            return float(x)
+        except ValueError:
+            raise PrimitiveError("default.float", f"not a number: {x!r}", "x") from None
+    if isinstance(x, bool):
+        return float(x)
+    return float(_number("default.float", x, "x"))
+
+
+@prim("str", params=(Param("x"),), foldable=True)
+def to_str(x: Any) -> str:
+    """The text of a value, as `print` shows it."""
+    return _text(x)
