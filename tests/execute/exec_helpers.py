@@ -63,7 +63,21 @@ def make_registry() -> Registry:
         _count("impure")
         return a
 
-    registry = Registry(modules={})
+    @ns.primitive(params=(Param("k", "int"),))
+    def img(k: int) -> Any:
+        import numpy as np
+
+        from voxcas.values import Image
+
+        _count("img")
+        return Image.from_array(np.full((3, 4), k, dtype=np.int32))
+
+    @ns.primitive(params=(Param("i", "any"),))
+    def total(i: Any) -> Any:
+        _count("total")
+        return int(i.array.sum())
+
+    registry = Registry(modules={"default": "voxcas.primitives.default"})
     registry.add_namespace(ns)
     return registry
 
@@ -93,6 +107,12 @@ class PlanBuilder:
     def print(self, label: str, node: NodeId, line: int | None = None) -> None:
         span = Span("prog.imgql", line, 1, line, 6) if line is not None else None
         self.plan.goals.append(Goal("print", label, node, span))
+
+
+def reduce(text: str, registry: Registry, path: str = "prog.imgql") -> Workplan:
+    from voxcas.lang import reduce_source
+
+    return reduce_source(text, path, registry=registry)
 
 
 def chain(length: int, start: int = 0) -> tuple[PlanBuilder, list[NodeId]]:

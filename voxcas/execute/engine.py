@@ -253,6 +253,14 @@ class Engine:
                     self.held.pop(nid, None)
 
 
+def _failure_order(failure: Failure) -> tuple[Any, ...]:
+    """Failures in source order (line and column numerically), then by message."""
+    parts = (failure.span or "").rsplit(":", 2)
+    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+        return (parts[0], int(parts[1]), int(parts[2]), failure.message)
+    return (failure.span or "", 0, 0, failure.message)
+
+
 def _roots(plan: Workplan, show: tuple[str, ...]) -> list[NodeId]:
     roots = [g.node for g in plan.goals]
     for name in show:
@@ -299,7 +307,7 @@ def run_workplan(
             summary.status = status
             summary.computed, summary.reused = engine.computed, engine.reused
             summary.failed, summary.skipped = len(engine.failures), engine.skipped
-            summary.failures = list(engine.failures)
+            summary.failures = sorted(engine.failures, key=_failure_order)
             summary.seconds = time.perf_counter() - started
             store.finish_run(
                 run, status, computed=engine.computed, reused=engine.reused, failed=len(engine.failures)

@@ -37,8 +37,6 @@ from voxcas.values import kind_of
 if TYPE_CHECKING:
     from voxcas.execute.engine import Engine, Nodes
 
-SCALAR_KINDS = frozenset({"null", "bool", "int", "float", "str"})
-
 
 def _split(nodes: Nodes, loop: PlanNode) -> tuple[NodeId, NodeId]:
     d = loop.definition
@@ -124,7 +122,7 @@ def run_loop(engine: Engine, nodes: Nodes, loop_id: NodeId) -> None:
         params: list[PlanNode] = []
         for i in range(first, min(first + batch, len(items))):
             value = items.item(i)
-            scalar = kind_of(value) in SCALAR_KINDS
+            scalar = isinstance(value, bool | int | float | str)  # what param_node makes a Const
             digest = None if scalar else items.digest(i)
             if not scalar and digest is None:
                 digest = _put_values(engine, [value])[0]

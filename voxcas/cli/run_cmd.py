@@ -1,0 +1,120 @@
+"""`vox run PROGRAM`: run a VoxLogicA program on the store, reusing every stored result.
+
+Thin shell: parse options, call `voxcas.execute.run_file`, render the summary. Goal output
+(`label=value` lines) goes to stdout; warnings, failures, the counts line and the progress bar
+go to stderr, so `vox run prog.imgql > out.txt` captures exactly what the program printed.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from voxcas.cli.common import JsonOption, StoreOption, echo_json, open_store
+
+if TYPE_CHECKING:
+    from voxcas.execute.progress import Progress
+
+
+def _progress(json_out: bool, quiet: bool, forced: bool | None) -> Progress:
+    from voxcas.execute.progress import JsonProgress, NullProgress, TerminalProgress
+
+    if forced is False or (forced is None and (json_out or quiet)):
+        return NullProgress()
+    if sys.stderr.isatty():
+        return TerminalProgress()
+    if forced:
+        return JsonProgress(sys.stderr)
+    return NullProgress()
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("run")
+    def run(
+        program: Annotated[Path, typer.Argument(help="The .imgql program to run.", show_default=False)],
+        store: StoreOption = None,
+        out: Annotated[
+            Path, typer.Option("--out", "-o", help="Directory for the files of `save` goals.")
+        ] = Path("."),
+        scheduler: Annotated[
+            str,
+            typer.Option(
+                "--scheduler",
+                metavar="SCHEDULER",
+                help="threads, sync (one thread, for debugging), processes, "
+                "or the address of a dask.distributed scheduler (tcp://host:8786).",
+            ),
+        ] = "threads",
+        workers: Annotated[
+            int | None,
+            typer.Option("--workers", "-j", help="Size of the local thread/process pool (default: cores)."),
+        ] = None,
+        show: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--show", metavar="NAME", help="Also compute and print this top-level name (repeatable)."
+            ),
+        ] = None,
+        no_cache: Annotated[
+            bool,
+            typer.Option(
+                "--no-cache", help="Recompute everything without reading stored results (still stores)."
+            ),
+        ] = False,
+        json_out: JsonOption = False,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the goals' output.")] = False,
+        progress: Annotated[
+            bool | None,
+            typer.Option(
+                "--progress/--no-progress",
+                help="Progress bar (default: on a terminal only; JSON lines on stderr when piped).",
+                show_default=False,
+            ),
+        ] = None,
+    ) -> None:
+        """Run PROGRAM: compute only what the store lacks, then print and save its goals.
+
+        Exit status: 0 ok, 1 some node failed (the others are stored), 2 bad program or
+        options, 130 interrupted (finished results are kept; run again to resume).
+        """
+        from voxcas.errors import ExecutionError, RunCancelled
+        from voxcas.execute import RunOptions, run_file
+
+        options = RunOptions(
+            scheduler=scheduler,
+            workers=workers,
+            out_dir=out,
+            show=tuple(show or ()),
+            no_cache=no_cache,
+            program=str(program),
+        )
+        opened = open_store(store, create=True)
+        try:
+            summary = run_file(program, opened, options, _progress(json_out, quiet, progress))
+        finally:
+            opened.close()
+        for warning in summary.warnings:
+            print(warning, file=sys.stderr)
+        if json_out:
+            echo_json(summary.to_json())
+        else:
+            for line in summary.outputs:
+                print(line)
+            sys.stdout.flush()
+        for failure in summary.failures:
+            print(failure.message, file=sys.stderr)
+        if not quiet and not json_out:
+            print(summary.counts_line(), file=sys.stderr)
+        if summary.status == "cancelled":
+            raise RunCancelled(
+                f"run {summary.run[:12]} interrupted; {summary.computed} finished results were kept"
+            )
+        if summary.status != "ok":
+            n = summary.failed
+            raise ExecutionError(
+                f"{n} node{'s' if n != 1 else ''} failed in run {summary.run[:12]} "
+                f"(details: vox show {summary.run[:12]})"
+            )
