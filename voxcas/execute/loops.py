@@ -141,23 +141,23 @@ def run_loop(engine: Engine, nodes: Nodes, loop_id: NodeId) -> None:
             if isinstance(param.definition, ValueRef):
                 engine.held[param.id] = value
             sub[param.id] = param
-            for node in body.values() if isinstance(body, dict) else body:
+            for node in body:
                 sub[node.id] = node
             results.append(result)
             values.append(value)
             params.append(param)
-        view: Nodes = ChainMap(sub, dict(nodes))  # type: ignore[arg-type]
+        view: Nodes = ChainMap(sub, nodes)  # type: ignore[arg-type]
         engine.satisfy(view, [r for r in results if r is not None])
         engine.flush()
-        for result, value, param, i in zip(
+        for res, value, param, i in zip(
             results, values, params, range(first, first + len(results)), strict=True
         ):
-            if result is None or result in engine.bad:
+            if res is None or res in engine.bad:
                 any_failed = True
                 out.append(None)
                 continue
             if keep_filter:
-                keep = _value(engine, view, result)
+                keep = _value(engine, view, res)
                 if not isinstance(keep, bool):
                     fail(f"the predicate must give a boolean, got {kind_of(keep)} for item {i}")
                     _release(engine, params)
@@ -165,7 +165,7 @@ def run_loop(engine: Engine, nodes: Nodes, loop_id: NodeId) -> None:
                 if keep:
                     out.append(items.digest(i) or _item_digest(engine, param, value))
             else:
-                out.append(_result_digest(engine, view, result))
+                out.append(_result_digest(engine, view, res))
         _release(engine, params)
     if any_failed:
         engine.mark_skipped(loop)
