@@ -260,11 +260,13 @@ class Reducer:
             if prim.qualified == "default.load":
                 from voxcas.primitives.default import is_image_path
 
-                loads_image = not paths_known or is_image_path(str(values[0]))
+                # a path known only per item (inside a loop body) is taken to be an image
+                loads_image = is_image_path(str(values[0])) if paths_known else self.current is not self.root
             if all_const:
                 folded = try_fold(prim, [c for c in consts if c is not None])
                 if folded is not None:
                     return self.const(folded, span)
+            if paths_known and (all_const or prim.fingerprint is None):
                 try:
                     fingerprint = primitive_fingerprint(prim, values, self.fingerprints)
                 except FileNotFoundError as exc:
