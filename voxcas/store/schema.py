@@ -102,6 +102,10 @@ ALTER TABLE runs ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
 
 MIGRATIONS: dict[int, str] = {1: SCHEMA_V1, 2: MIGRATION_V2}
 
+RUN_COLUMNS = (
+    "id, program, program_digest, started, finished, status, computed, reused, failed, goals, options"
+)
+
 TABLES = (
     "meta",
     "objects",

@@ -53,7 +53,7 @@ from voxcas.store.base import (
     StoredSequence,
 )
 from voxcas.store.common import check_ref_name, node_record, resolve_text
-from voxcas.store.schema import migrate
+from voxcas.store.schema import RUN_COLUMNS, migrate
 
 DB_NAME = "store.db"
 BUSY_TIMEOUT_MS = 60_000
@@ -179,7 +179,8 @@ class SqliteStore(Store):
             self._depth = 0
             self._conn.execute("COMMIT")
 
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read-only query (for gc, fsck, bundles and stats; not for the CLI)."""
         with self._lock:
             return list(self._conn.execute(sql, params))
 
@@ -279,22 +280,28 @@ class SqliteStore(Store):
                     blob.readinto(data)
         return str(kind), int(size), str(how), data
 
-    def _verified(self, digest: Digest) -> Any:
+    def read_verified(self, digest: Digest) -> Any:
         """The uncompressed encoding of an object (bytes or bytearray), checked against its digest."""
         _, size, how, stored = self._row(digest)
         data = codec.decompress(how, stored, size, digest)
         codec.verify(data, digest)
         return data
 
+    def read_stored(self, digest: Digest) -> tuple[str, int, str, Any]:
+        """kind, size, codec and stored (possibly compressed) bytes of an object, verified first."""
+        kind, size, how, stored = self._row(digest)
+        codec.verify(codec.decompress(how, stored, size, digest), digest)
+        return kind, size, how, stored
+
     def get_encoded(self, digest: Digest) -> bytes:
-        data = self._verified(digest)
+        data = self.read_verified(digest)
         return data if isinstance(data, bytes) else bytes(data)
 
     def get(self, digest: Digest) -> Any:
-        return codec.decode(self._verified(digest), digest, self.get, self)
+        return codec.decode(self.read_verified(digest), digest, self.get, self)
 
     def has(self, digest: Digest) -> bool:
-        return bool(self._query("SELECT 1 FROM objects WHERE digest=?", (digest,)))
+        return bool(self.query("SELECT 1 FROM objects WHERE digest=?", (digest,)))
 
     def missing(self, digests: Iterable[Digest]) -> set[Digest]:
         wanted = list(dict.fromkeys(digests))
@@ -303,12 +310,12 @@ class SqliteStore(Store):
             chunk = wanted[i : i + 500]
             marks = ",".join("?" * len(chunk))
             present.update(
-                r[0] for r in self._query(f"SELECT digest FROM objects WHERE digest IN ({marks})", chunk)
+                r[0] for r in self.query(f"SELECT digest FROM objects WHERE digest IN ({marks})", chunk)
             )
         return {d for d in wanted if d not in present}
 
     def objects(self) -> Iterator[ObjectInfo]:
-        rows = self._query(
+        rows = self.query(
             "SELECT digest, kind, size, stored_size, created FROM objects ORDER BY created DESC, rowid DESC"
         )
         return iter([ObjectInfo(Digest(d), k, int(s), int(ss), float(c)) for d, k, s, ss, c in rows])
@@ -359,7 +366,7 @@ class SqliteStore(Store):
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            for n, d in self._query(
+            for n, d in self.query(
                 f"SELECT r.node, r.digest FROM results r JOIN objects o ON o.digest = r.digest "
                 f"WHERE r.node IN ({marks})",
                 chunk,
@@ -375,15 +382,15 @@ class SqliteStore(Store):
     _RESULT_COLS = "node, digest, seconds, created, run, provenance"
 
     def result(self, node: NodeId) -> ResultInfo | None:
-        rows = self._query(f"SELECT {self._RESULT_COLS} FROM results WHERE node=?", (node,))
+        rows = self.query(f"SELECT {self._RESULT_COLS} FROM results WHERE node=?", (node,))
         return self._result(rows[0]) if rows else None
 
     def results(self) -> Iterator[ResultInfo]:
-        rows = self._query(f"SELECT {self._RESULT_COLS} FROM results ORDER BY created DESC, rowid DESC")
+        rows = self.query(f"SELECT {self._RESULT_COLS} FROM results ORDER BY created DESC, rowid DESC")
         return iter([self._result(r) for r in rows])
 
     def node(self, node: NodeId) -> NodeRecord:
-        rows = self._query("SELECT id, definition, op, span, label FROM nodes WHERE id=?", (node,))
+        rows = self.query("SELECT id, definition, op, span, label FROM nodes WHERE id=?", (node,))
         if not rows:
             raise ObjectNotFoundError(f"no node {node} in the store")
         i, d, o, s, lab = rows[0]
@@ -403,7 +410,7 @@ class SqliteStore(Store):
 
     def failures(self, run: RunId | None = None) -> list[FailureInfo]:
         sql = "SELECT node, run, message, traceback, created FROM failures"
-        rows = self._query(
+        rows = self.query(
             sql + (" WHERE run=?" if run else "") + " ORDER BY created DESC, rowid DESC",
             (run,) if run else (),
         )
@@ -434,9 +441,7 @@ class SqliteStore(Store):
             if not conn.changes():
                 raise ObjectNotFoundError(f"no run {run} in the store")
 
-    _RUN_COLS = (
-        "id, program, program_digest, started, finished, status, computed, reused, failed, goals, options"
-    )
+    _RUN_COLS = RUN_COLUMNS
 
     @staticmethod
     def _run(row: tuple[Any, ...]) -> RunInfo:
@@ -456,7 +461,7 @@ class SqliteStore(Store):
         )
 
     def run_info(self, run: RunId) -> RunInfo:
-        rows = self._query(f"SELECT {self._RUN_COLS} FROM runs WHERE id=?", (run,))
+        rows = self.query(f"SELECT {self._RUN_COLS} FROM runs WHERE id=?", (run,))
         if not rows:
             raise ObjectNotFoundError(f"no run {run} in the store")
         return self._run(rows[0])
@@ -464,12 +469,12 @@ class SqliteStore(Store):
     def runs(self) -> list[RunInfo]:
         return [
             self._run(r)
-            for r in self._query(f"SELECT {self._RUN_COLS} FROM runs ORDER BY started DESC, rowid DESC")
+            for r in self.query(f"SELECT {self._RUN_COLS} FROM runs ORDER BY started DESC, rowid DESC")
         ]
 
     def run_nodes(self, run: RunId) -> list[tuple[NodeId, str]]:
         return [
-            (NodeId(n), s) for n, s in self._query("SELECT node, status FROM run_nodes WHERE run=?", (run,))
+            (NodeId(n), s) for n, s in self.query("SELECT node, status FROM run_nodes WHERE run=?", (run,))
         ]
 
     def note_run_nodes(self, run: RunId, entries: Iterable[tuple[NodeId, str]]) -> None:
@@ -493,24 +498,24 @@ class SqliteStore(Store):
                 raise ObjectNotFoundError(f"no ref named '{name}'")
 
     def refs(self) -> dict[str, RunId]:
-        return {n: RunId(r) for n, r in self._query("SELECT name, run FROM refs ORDER BY name")}
+        return {n: RunId(r) for n, r in self.query("SELECT name, run FROM refs ORDER BY name")}
 
     # -- ids --------------------------------------------------------------------------------
     def _find(self, prefix: str) -> list[tuple[Any, str]]:
         hi = prefix + "g"  # 'g' sorts after every hex digit: a range scan on the primary keys
         found: list[tuple[Any, str]] = []
-        for (d,) in self._query(
+        for (d,) in self.query(
             "SELECT digest FROM objects WHERE digest >= ? AND digest < ? LIMIT 6",
             (DIGEST_PREFIX + prefix, DIGEST_PREFIX + hi),
         ):
             found.append(("object", d))
-        for (n,) in self._query("SELECT id FROM nodes WHERE id >= ? AND id < ? LIMIT 6", (prefix, hi)):
+        for (n,) in self.query("SELECT id FROM nodes WHERE id >= ? AND id < ? LIMIT 6", (prefix, hi)):
             found.append(("node", n))
-        for (n,) in self._query(
+        for (n,) in self.query(
             "SELECT node FROM results WHERE node >= ? AND node < ? LIMIT 6", (prefix, hi)
         ):
             found.append(("node", n))
-        for (r,) in self._query("SELECT id FROM runs WHERE id >= ? AND id < ? LIMIT 6", (prefix, hi)):
+        for (r,) in self.query("SELECT id FROM runs WHERE id >= ? AND id < ? LIMIT 6", (prefix, hi)):
             found.append(("run", r))
         return found
 
@@ -519,7 +524,7 @@ class SqliteStore(Store):
 
     # -- fingerprints -----------------------------------------------------------------------
     def cached_fingerprint(self, path: str, size: int, mtime_ns: int) -> str | None:
-        rows = self._query(
+        rows = self.query(
             "SELECT fingerprint FROM fingerprints WHERE path=? AND size=? AND mtime_ns=?",
             (path, size, mtime_ns),
         )

@@ -1,0 +1,439 @@
+"""Bundles: single-file exports of part of a store, and their verified, all-or-nothing import.
+
+A bundle is an SQLite database with the store's own tables (see `api/bundle-format.md`); it is
+never unpacked to paths chosen by its content. Its `meta` table carries `format = voxcas-bundle`,
+`bundle_version`, `schema_version` and `manifest`: the SHA-256 of a canonical listing of every
+row identity (objects, nodes, results, runs, run nodes, refs), so a damaged or truncated bundle is
+noticed even where SQLite itself does not complain.
+
+**Export** (`export_bundle`) resolves the roots (runs, ref names, node ids, digests, as for
+`vox show`), gathers their results (a run's: the results it computed, the nodes it noted as
+computed/reused, and its goals), with `closure=True` also the results of every node their
+definitions depend on, then every object these reach (sequence and mapping items included). Every
+object is verified as it is read. The file is written to a temporary name in the target directory
+and renamed into place when complete, so a reader never sees half a bundle.
+
+**Import** (`import_bundle`) checks the header, the SQLite structure (`quick_check`), the format
+version and the manifest; then, in ONE store transaction, it re-hashes every object, checks that
+the encoding's kind and size match the row and that every item is present, recomputes every node
+id from its definition, and checks every result's object and node. Any failure raises `BundleError`
+and rolls back: the store is unchanged. Results are added with `provenance = import:<bundle
+digest>`; results the store already has are kept (local work wins); refs whose name already
+exists locally are skipped and reported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from voxcas.errors import BundleError, CorruptObjectError, VoxcasError
+from voxcas.ids import Digest, NodeId, RunId
+from voxcas.plan.identity import definition_from_json, node_id
+from voxcas.plan.nodes import Apply, Closure, ValueRef
+from voxcas.store import codec
+from voxcas.store.base import ResultInfo
+from voxcas.store.schema import RUN_COLUMNS, SCHEMA_VERSION, migrate, read_version
+from voxcas.store.sqlite import SqliteStore, digest_of_file
+
+BUNDLE_FORMAT = "voxcas-bundle"
+BUNDLE_VERSION = 1
+SQLITE_MAGIC = b"SQLite format 3\x00"
+RUN_KEEPS = ("computed", "reused")
+
+
+@dataclass(slots=True)
+class ExportReport:
+    path: str
+    digest: str
+    objects: int
+    nodes: int
+    results: int
+    runs: int
+    refs: int
+    bytes: int
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class ImportReport:
+    bundle: str
+    digest: str
+    objects_added: int = 0
+    objects_present: int = 0
+    nodes_added: int = 0
+    results_added: int = 0
+    results_present: int = 0
+    runs_added: int = 0
+    refs_added: int = 0
+    refs_skipped: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# -- export ---------------------------------------------------------------------------------------
+
+
+def _dependencies(store: SqliteStore, node: NodeId) -> tuple[NodeId, ...]:
+    rows = store.query("SELECT definition FROM nodes WHERE id=?", (node,))
+    if not rows:
+        return ()
+    definition = definition_from_json(rows[0][0])
+    if isinstance(definition, Apply):
+        return definition.args
+    if isinstance(definition, Closure):
+        return definition.captures
+    return ()
+
+
+def _run_nodes(store: SqliteStore, run: RunId) -> set[NodeId]:
+    nodes = {NodeId(n) for (n,) in store.query("SELECT node FROM results WHERE run=?", (run,))}
+    marks = ",".join("?" * len(RUN_KEEPS))
+    nodes |= {
+        NodeId(n)
+        for (n,) in store.query(
+            f"SELECT node FROM run_nodes WHERE run=? AND status IN ({marks})", (run, *RUN_KEEPS)
+        )
+    }
+    for goal in store.run_info(run).goals:
+        if goal.get("node"):
+            nodes.add(NodeId(str(goal["node"])))
+    return nodes
+
+
+def _manifest(conn: Any) -> str:
+    h = hashlib.sha256()
+    listings = (
+        "SELECT digest, kind, size, codec, stored_size FROM objects ORDER BY digest",
+        "SELECT parent, idx, child FROM object_items ORDER BY parent, idx",
+        "SELECT id, definition FROM nodes ORDER BY id",
+        "SELECT node, digest, seconds, created, run FROM results ORDER BY node",
+        "SELECT id, program, started, status FROM runs ORDER BY id",
+        "SELECT run, node, status FROM run_nodes ORDER BY run, node",
+        "SELECT name, run FROM refs ORDER BY name",
+    )
+    for sql in listings:
+        h.update(sql.encode())
+        for row in conn.execute(sql):
+            h.update(json.dumps(list(row), ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+            h.update(b"\n")
+    return h.hexdigest()
+
+
+@dataclass(slots=True)
+class _Selection:
+    runs: set[RunId]
+    refs: dict[str, RunId]
+    nodes: set[NodeId]
+    results: list[ResultInfo]
+    objects: list[Digest]  # roots of the object walk
+
+
+def _select(store: SqliteStore, roots: list[str], closure: bool) -> _Selection:
+    if not roots:
+        raise BundleError("nothing to export: name at least one run, ref, node or object")
+    runs: set[RunId] = set()
+    refs: dict[str, RunId] = {}
+    nodes: set[NodeId] = set()
+    objects: list[Digest] = []
+    all_refs = store.refs()
+    for text in roots:
+        kind, ident = store.resolve(text)
+        if kind == "run":
+            runs.add(RunId(ident))
+            if text in all_refs:
+                refs[text] = RunId(ident)
+            nodes |= _run_nodes(store, RunId(ident))
+        elif kind == "node":
+            nodes.add(NodeId(ident))
+        else:
+            objects.append(Digest(ident))
+    if closure:
+        stack = list(nodes)
+        while stack:
+            for dep in _dependencies(store, stack.pop()):
+                if dep not in nodes:
+                    nodes.add(dep)
+                    stack.append(dep)
+    results = [r for n in sorted(nodes) if (r := store.result(n)) is not None]
+    for n in sorted(nodes):
+        rows = store.query("SELECT definition FROM nodes WHERE id=?", (n,))
+        if rows:
+            definition = definition_from_json(rows[0][0])
+            if isinstance(definition, ValueRef):
+                objects.append(definition.digest)
+    objects += [r.digest for r in results]
+    return _Selection(runs, refs, nodes, results, list(dict.fromkeys(objects)))
+
+
+def _reach(store: SqliteStore, roots: list[Digest]) -> list[Digest]:
+    """Every object reachable from `roots` (items of sequences and mappings included), in walk order."""
+    seen: dict[Digest, None] = {}
+    todo = list(reversed(roots))
+    while todo:
+        digest = todo.pop()
+        if digest in seen:
+            continue
+        seen[digest] = None
+        items = store.query("SELECT child FROM object_items WHERE parent=? ORDER BY idx", (digest,))
+        todo += [Digest(c) for (c,) in reversed(items)]
+    return list(seen)
+
+
+def closure_digests(store: SqliteStore, roots: list[str], *, closure: bool = False) -> set[Digest]:
+    """The digests of every object a bundle of `roots` holds (what push/pull compare)."""
+    return set(_reach(store, _select(store, roots, closure).objects))
+
+
+def export_bundle(
+    store: SqliteStore,
+    roots: list[str],
+    path: Path,
+    *,
+    closure: bool = False,
+    only: set[Digest] | None = None,
+) -> ExportReport:
+    """Write the roots' results, node records and reachable objects to the bundle file `path`.
+
+    `only` limits the objects written to that set (push/pull send what the peer lacks; the peer's
+    import finds the rest in its own store).
+    """
+    import apsw
+
+    sel = _select(store, roots, closure)
+    runs, refs, nodes, results = sel.runs, sel.refs, sel.nodes, sel.results
+    wanted = [d for d in _reach(store, sel.objects) if only is None or d in only]
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    out = apsw.Connection(str(tmp))
+    try:
+        migrate(out, str(tmp))
+        with out:
+            out.execute(
+                "INSERT INTO meta(key, value) VALUES('format', ?), ('bundle_version', ?), ('created', ?)",
+                (BUNDLE_FORMAT, str(BUNDLE_VERSION), repr(time.time())),
+            )
+            for digest in wanted:
+                okind, size, how, stored = store.read_stored(digest)
+                created = store.query("SELECT created FROM objects WHERE digest=?", (digest,))[0][0]
+                out.execute(
+                    "INSERT INTO objects(digest, kind, size, stored_size, codec, created, data) "
+                    "VALUES(?,?,?,?,?,?,?)",
+                    (digest, okind, size, memoryview(stored).nbytes, how, created, stored),
+                )
+                items = store.query("SELECT idx, child FROM object_items WHERE parent=?", (digest,))
+                out.executemany(
+                    "INSERT INTO object_items(parent, idx, child) VALUES(?,?,?)",
+                    [(digest, i, c) for i, c in items],
+                )
+            node_rows = []
+            for n in sorted(nodes):
+                node_rows += store.query("SELECT id, definition, op, span, label FROM nodes WHERE id=?", (n,))
+            out.executemany("INSERT INTO nodes(id, definition, op, span, label) VALUES(?,?,?,?,?)", node_rows)
+            out.executemany(
+                "INSERT INTO results(node, digest, seconds, created, run, provenance) VALUES(?,?,?,?,?,?)",
+                [(r.node, r.digest, r.seconds, r.created, r.run, r.provenance) for r in results],
+            )
+            cols = RUN_COLUMNS
+            for run in sorted(runs):
+                out.executemany(
+                    f"INSERT INTO runs({cols}) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+                    store.query(f"SELECT {cols} FROM runs WHERE id=?", (run,)),
+                )
+                out.executemany(
+                    "INSERT INTO run_nodes(run, node, status) VALUES(?,?,?)",
+                    store.query("SELECT run, node, status FROM run_nodes WHERE run=?", (run,)),
+                )
+            out.executemany("INSERT INTO refs(name, run) VALUES(?,?)", sorted(refs.items()))
+            out.execute("INSERT INTO meta(key, value) VALUES('manifest', ?)", (_manifest(out),))
+        out.close()
+        with tmp.open("rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            out.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    return ExportReport(
+        str(path),
+        digest_of_file(path),
+        len(wanted),
+        len(node_rows),
+        len(results),
+        len(runs),
+        len(refs),
+        path.stat().st_size,
+    )
+
+
+# -- import ---------------------------------------------------------------------------------------
+
+
+def _open_bundle(path: Path) -> Any:
+    import apsw
+
+    try:
+        with path.open("rb") as f:
+            head = f.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise BundleError(f"cannot read bundle {path}: {exc.strerror or exc}") from None
+    if head != SQLITE_MAGIC:
+        raise BundleError(f"{path} is not a voxcas bundle")
+    uri = f"file:{path.resolve()}?mode=ro&immutable=1"
+    try:
+        conn = apsw.Connection(uri, flags=apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI)
+        problems = [r[0] for r in conn.execute("PRAGMA quick_check")]
+    except apsw.Error as exc:
+        raise BundleError(f"{path} is damaged: {exc}") from None
+    if problems != ["ok"]:
+        conn.close()
+        raise BundleError(f"{path} is damaged: {problems[0]}")
+    try:
+        meta = dict(conn.execute("SELECT key, value FROM meta"))
+    except apsw.Error:
+        conn.close()
+        raise BundleError(f"{path} is not a voxcas bundle") from None
+    if meta.get("format") != BUNDLE_FORMAT:
+        conn.close()
+        raise BundleError(f"{path} is not a voxcas bundle")
+    version = int(meta.get("bundle_version", "0"))
+    schema = read_version(conn)
+    if version > BUNDLE_VERSION or schema > SCHEMA_VERSION:
+        conn.close()
+        raise BundleError(
+            f"{path} was written by bundle format {version} (schema {schema}); this voxcas reads up to "
+            f"format {BUNDLE_VERSION} (schema {SCHEMA_VERSION}) — upgrade voxcas"
+        )
+    try:
+        manifest = _manifest(conn)
+    except apsw.Error as exc:
+        conn.close()
+        raise BundleError(f"{path} is damaged: {exc}") from None
+    if manifest != meta.get("manifest"):
+        conn.close()
+        raise BundleError(f"{path} is damaged or was tampered with: its manifest does not match its contents")
+    return conn
+
+
+def _import_objects(src: Any, conn: Any, path: Path, report: ImportReport) -> None:
+    for digest, kind, size, how, stored_size, data in src.execute(
+        "SELECT digest, kind, size, codec, stored_size, data FROM objects"
+    ):
+        try:
+            encoding = codec.decompress(how, data, size, digest)
+            codec.verify(encoding, digest)
+            found, children = codec.children_of(encoding, digest)
+        except CorruptObjectError:
+            raise BundleError(
+                f"{path}: object {digest} does not match its digest (damaged or tampered with)"
+            ) from None
+        if found != kind or memoryview(encoding).nbytes != size or len(data) != stored_size:
+            raise BundleError(
+                f"{path}: object {digest} is recorded as a {kind} of {size} bytes, which it is not"
+            )
+        items = tuple(
+            c for (c,) in src.execute("SELECT child FROM object_items WHERE parent=? ORDER BY idx", (digest,))
+        )
+        if items != children:
+            raise BundleError(f"{path}: object {digest}: its item rows do not match its encoding")
+        if conn.execute("SELECT 1 FROM objects WHERE digest=?", (digest,)).fetchone():
+            report.objects_present += 1
+            continue
+        conn.execute(
+            "INSERT INTO objects(digest, kind, size, stored_size, codec, created, data) "
+            "VALUES(?,?,?,?,?,?,?)",
+            (digest, kind, size, stored_size, how, time.time(), data),
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO object_items(parent, idx, child) VALUES(?,?,?)",
+            [(digest, i, c) for i, c in enumerate(children)],
+        )
+        report.objects_added += 1
+    missing = conn.execute(
+        "SELECT parent, child FROM object_items WHERE child NOT IN (SELECT digest FROM objects) LIMIT 1"
+    ).fetchone()
+    if missing:
+        raise BundleError(
+            f"{path}: object {missing[0]} lists item {missing[1]}, "
+            "which is neither in the bundle nor in the store"
+        )
+
+
+def import_bundle(store: SqliteStore, path: Path) -> ImportReport:
+    """Verify a bundle completely and add it to the store in one transaction, or change nothing."""
+    path = Path(path)
+    src = _open_bundle(path)
+    provenance = f"import:{digest_of_file(path)}"
+    report = ImportReport(str(path), provenance.removeprefix("import:"))
+    try:
+        with store.transaction() as conn:
+            _import_objects(src, conn, path, report)
+            for ident, definition, op, span, label in src.execute(
+                "SELECT id, definition, op, span, label FROM nodes"
+            ):
+                try:
+                    derived = node_id(definition_from_json(definition))
+                except (ValueError, TypeError, KeyError, IndexError):
+                    raise BundleError(f"{path}: node {ident} has an unreadable definition") from None
+                if derived != ident:
+                    raise BundleError(
+                        f"{path}: node {ident} does not match its definition (damaged or tampered with)"
+                    )
+                conn.execute(
+                    "INSERT OR IGNORE INTO nodes(id, definition, op, span, label) VALUES(?,?,?,?,?)",
+                    (ident, definition, op, span, label),
+                )
+                report.nodes_added += conn.changes()
+            for node, digest, seconds, created, run in src.execute(
+                "SELECT node, digest, seconds, created, run FROM results"
+            ):
+                if not conn.execute("SELECT 1 FROM objects WHERE digest=?", (digest,)).fetchone():
+                    raise BundleError(
+                        f"{path}: the result of node {node} needs object {digest}, which is missing"
+                    )
+                if not conn.execute("SELECT 1 FROM nodes WHERE id=?", (node,)).fetchone():
+                    raise BundleError(f"{path}: the result of node {node} has no node record")
+                conn.execute(
+                    "INSERT OR IGNORE INTO results(node, digest, seconds, created, run, provenance) "
+                    "VALUES(?,?,?,?,?,?)",
+                    (node, digest, seconds, created, run, provenance),
+                )
+                if conn.changes():
+                    report.results_added += 1
+                else:
+                    report.results_present += 1
+            cols = RUN_COLUMNS
+            for row in src.execute(f"SELECT {cols} FROM runs"):
+                conn.execute(f"INSERT OR IGNORE INTO runs({cols}) VALUES(?,?,?,?,?,?,?,?,?,?,?)", row)
+                report.runs_added += conn.changes()
+            conn.executemany(
+                "INSERT OR IGNORE INTO run_nodes(run, node, status) VALUES(?,?,?)",
+                list(src.execute("SELECT run, node, status FROM run_nodes")),
+            )
+            for name, run in src.execute("SELECT name, run FROM refs ORDER BY name"):
+                conn.execute("INSERT OR IGNORE INTO refs(name, run) VALUES(?,?)", (name, run))
+                if conn.changes():
+                    report.refs_added += 1
+                else:
+                    report.refs_skipped.append(name)
+    except VoxcasError:
+        raise
+    except Exception as exc:  # an SQLite error reading a damaged bundle, a bad row type, ...
+        raise BundleError(f"{path} could not be imported ({exc}); nothing was changed") from None
+    finally:
+        src.close()
+    return report
+
+
+__all__ = ["ExportReport", "ImportReport", "closure_digests", "export_bundle", "import_bundle"]
