@@ -456,7 +456,7 @@ class Reducer:
 
     # --- name resolution ------------------------------------------------------------------
     def resolve(self, name: str, env: Env, span: Span) -> Val | Function | Primitive:
-        if "." in name and not name.startswith("."):
+        if "." in name and (name[0].isalpha() or name[0] == "_"):  # `ns.f`, not the operator `>.`
             return self.resolve_qualified(name, span)
         local = env.locals
         while local is not None:
