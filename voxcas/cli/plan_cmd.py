@@ -1,0 +1,71 @@
+"""`vox plan PROGRAM` (print the workplan) and `vox primitives [NAMESPACE]` (list primitives).
+
+Thin shells: `voxcas.lang.load_workplan` and `voxcas.primitives.docgen.primitive_table` do the
+work; rendering is `voxcas.plan.render`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from voxcas.cli.common import JsonOption, echo_json
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("plan")
+    def plan(
+        program: Annotated[Path, typer.Argument(help="The .imgql program to reduce.", show_default=False)],
+        fmt: Annotated[
+            str,
+            typer.Option(
+                "--format", "-f", metavar="FORMAT", help="Output format: text, json or dot (Graphviz)."
+            ),
+        ] = "text",
+    ) -> None:
+        """Reduce PROGRAM and print its workplan (nodes, goals, names) without running anything.
+
+        Syntax and resolution errors are reported as path:line:col with the source line and a caret
+        (exit status 2). Example: vox plan prog.imgql --format dot | dot -Tsvg > plan.svg
+        """
+        from voxcas.errors import UsageError
+        from voxcas.lang import load_workplan
+        from voxcas.plan.render import FORMATS, render_dot, render_json, render_text
+
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown format '{fmt}' for --format (use one of {', '.join(FORMATS)})")
+        workplan = load_workplan(program)
+        if fmt == "json":
+            echo_json(render_json(workplan))
+        elif fmt == "dot":
+            sys.stdout.write(render_dot(workplan))
+        else:
+            sys.stdout.write(render_text(workplan))
+
+    @app.command("primitives")
+    def primitives(
+        namespace: Annotated[
+            str | None, typer.Argument(help="List only this namespace (default: all).", show_default=False)
+        ] = None,
+        json_out: JsonOption = False,
+    ) -> None:
+        """List the primitives programs can call: name, signature and description, by namespace."""
+        from voxcas.primitives.docgen import primitive_table
+
+        rows = primitive_table(None, namespace)
+        if json_out:
+            echo_json(rows)
+            return
+        current = None
+        width = max((len(r["signature"]) for r in rows), default=0)
+        width = min(width, 48)
+        for row in rows:
+            if row["namespace"] != current:
+                current = row["namespace"]
+                if current is not None and row is not rows[0]:
+                    print()
+                print(f"{current}:")
+            print(f"  {row['signature']:<{width}}  {row['description']}")
