@@ -83,28 +83,36 @@ class MissingPublic(BaseModel):
 
 
 class ClosureRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     roots: list[str] = Field(
-        min_length=1, description="Refs, run ids, node ids or digests (prefixes allowed)."
+        min_length=1, description="Refs, run ids, node ids or digests (unique prefixes allowed)."
     )
+    closure: bool = Field(False, description="Also the results of every node the roots depend on.")
 
 
 class ClosurePublic(BaseModel):
-    digests: list[str] = Field(description="Every object the roots reach.")
+    digests: list[str] = Field(description="Every object a bundle of the roots holds, sorted.")
 
 
-class BundleExportRequest(BaseModel):
-    roots: list[str] = Field(min_length=1)
+class BundleExportRequest(ClosureRequest):
     objects: list[str] | None = Field(
-        None, description="Put only these objects in the bundle (the ones the caller lacks)."
+        None, description="Put only these objects in the bundle (the ones the caller lacks); null: all."
     )
 
 
 class ImportPublic(BaseModel):
-    objects: int = Field(description="Objects added (already present ones are not counted).")
-    results: int
-    nodes: int
-    runs: int = 0
-    bundle: str | None = Field(None, description="The bundle's digest, recorded as the results' provenance.")
+    """What importing a bundle added (`voxcas.store.bundle.ImportReport`)."""
+
+    digest: str = Field(description="The bundle's digest, recorded as the imported results' provenance.")
+    objects_added: int
+    objects_present: int = Field(description="Objects in the bundle the store already had.")
+    nodes_added: int
+    results_added: int
+    results_present: int = Field(description="Results the store already had (local results are kept).")
+    runs_added: int
+    refs_added: int
+    refs_skipped: list[str] = Field(description="Refs not added because the name exists here.")
 
 
 # --- refs, gc, primitives, health ---------------------------------------------------------------------

@@ -5,9 +5,10 @@
   verifies every object and node id and adds everything in one transaction: a truncated or
   tampered bundle is a 400 and changes nothing.
 - `GET /bundles?root=R&root=...`: a bundle of the roots' results and every object they reach.
-- `POST /bundles/closure`: the digests the roots reach (a pulling peer asks this first ...)
-- `POST /bundles/export`: ... then asks for a bundle holding only the objects it lacks.
-The temporary files are deleted when the response has been sent.
+- `POST /bundles/closure`: the digests such a bundle holds (a pulling peer asks this first ...)
+- `POST /bundles/export`: ... then asks for the bundle pruned to the objects it lacks
+  (`voxcas.remote.prune_bundle`; node, result and run rows are always included).
+Temporary files are deleted when the response has been sent.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from voxcas.server.schemas import (
     ErrorPublic,
     ImportPublic,
 )
+from voxcas.store.base import Store
 
 router = APIRouter(prefix="/bundles", tags=["bundles"])
 
@@ -38,6 +40,12 @@ BUNDLE_MEDIA_TYPE = "application/vnd.voxcas.bundle"
 BUNDLE_RESPONSE: dict[int | str, dict[str, object]] = {
     200: {"content": {BUNDLE_MEDIA_TYPE: {}}, "description": "A bundle file"},
     404: {"model": ErrorPublic, "description": "A root does not exist"},
+}
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
 }
 
 
@@ -47,9 +55,25 @@ def _temp_path() -> Path:
     return Path(name)
 
 
-def _send_file(path: Path, filename: str = "export.voxb") -> FileResponse:
+def _export(store: Store, roots: list[str], closure: bool, objects: list[str] | None) -> FileResponse:
+    """A response streaming a (pruned) bundle of `roots`; the file is removed once sent."""
+    from voxcas.remote import exported, prune_bundle
+
+    keep = [parse_digest(d) for d in objects] if objects is not None else None
+    path = _temp_path()
+    try:
+        with exported(store, roots, closure=closure) as bundle:
+            if keep is not None:
+                prune_bundle(bundle, keep)
+            os.replace(bundle, path)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     return FileResponse(
-        path, media_type=BUNDLE_MEDIA_TYPE, filename=filename, background=BackgroundTask(path.unlink, True)
+        path,
+        media_type=BUNDLE_MEDIA_TYPE,
+        filename="export.voxb",
+        background=BackgroundTask(path.unlink, True),
     )
 
 
@@ -57,17 +81,10 @@ def _send_file(path: Path, filename: str = "export.voxb") -> FileResponse:
     "",
     response_model=ImportPublic,
     summary="Upload a bundle and import it (verified, all or nothing)",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
-        }
-    },
+    openapi_extra=UPLOAD_BODY,
     responses={400: {"model": ErrorPublic, "description": "Not a valid bundle"}, 413: {"model": ErrorPublic}},
 )
 async def upload_bundle(state: StateDep, request: Request) -> ImportPublic:
-    from voxcas.remote import import_report_public
-
     path = _temp_path()
     try:
         with path.open("wb") as out:
@@ -75,9 +92,24 @@ async def upload_bundle(state: StateDep, request: Request) -> ImportPublic:
                 out.write(chunk)
 
         def work() -> ImportPublic:
-            from voxcas.store.bundle import import_bundle
+            from voxcas.errors import BundleError
+            from voxcas.remote import import_file
 
-            return import_report_public(import_bundle(state.stores.get(), path))
+            try:
+                report = import_file(state.stores.get(), path)
+            except BundleError as exc:  # name the upload, not the server's temporary file
+                raise BundleError(str(exc).replace(str(path), "uploaded bundle")) from None
+            return ImportPublic(
+                digest=report.digest,
+                objects_added=report.objects_added,
+                objects_present=report.objects_present,
+                nodes_added=report.nodes_added,
+                results_added=report.results_added,
+                results_present=report.results_present,
+                runs_added=report.runs_added,
+                refs_added=report.refs_added,
+                refs_skipped=list(report.refs_skipped),
+            )
 
         return await run_in_threadpool(work)
     finally:
@@ -90,36 +122,21 @@ async def upload_bundle(state: StateDep, request: Request) -> ImportPublic:
 def download_bundle(
     store: StoreDep,
     root: Annotated[list[str], Query(min_length=1, description="ref, run id, node id or digest")],
+    closure: Annotated[bool, Query(description="also the results of every dependency")] = False,
 ) -> FileResponse:
-    from voxcas.store.bundle import export_bundle
-
-    path = _temp_path()
-    try:
-        export_bundle(store, root, path)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return _send_file(path)
+    return _export(store, root, closure, None)
 
 
 @router.post("/closure", response_model=ClosurePublic, summary="The digests of every object the roots reach")
 def closure(store: StoreDep, body: ClosureRequest) -> ClosurePublic:
-    from voxcas.store.bundle import closure_digests
+    from voxcas.remote import bundle_digests, exported
 
-    return ClosurePublic(digests=sorted(closure_digests(store, body.roots)))
+    with exported(store, body.roots, closure=body.closure) as bundle:
+        return ClosurePublic(digests=[str(d) for d in bundle_digests(bundle)])
 
 
 @router.post(
     "/export", summary="A bundle of the roots, holding only the listed objects", responses=BUNDLE_RESPONSE
 )
 def export_selected(store: StoreDep, body: BundleExportRequest) -> FileResponse:
-    from voxcas.store.bundle import export_bundle
-
-    only = {parse_digest(d) for d in body.objects} if body.objects is not None else None
-    path = _temp_path()
-    try:
-        export_bundle(store, body.roots, path, only=only)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return _send_file(path)
+    return _export(store, body.roots, body.closure, body.objects)

@@ -1,0 +1,125 @@
+"""`voxcas.remote`: push and pull against an in-process server move only the missing objects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from transfer_helpers import record_run, some_values, sqlite_store
+
+from voxcas.errors import RemoteError, UsageError
+from voxcas.remote import bundle_digests, exported, prune_bundle, pull, push
+from voxcas.server.app import create_app
+from voxcas.server.settings import ServerSettings
+from voxcas.store.sqlite import SqliteStore
+
+URL = "http://testserver"
+
+
+@pytest.fixture
+def stores(tmp_path: Path) -> Iterator[tuple[SqliteStore, SqliteStore]]:
+    local, remote = sqlite_store(tmp_path / "local"), sqlite_store(tmp_path / "remote")
+    yield local, remote
+    local.close()
+    remote.close()
+
+
+@pytest.fixture
+def client(stores: tuple[SqliteStore, SqliteStore]) -> Iterator[TestClient]:
+    with TestClient(create_app(ServerSettings(store=stores[1], token="t0k"))) as c:
+        c.headers["Authorization"] = "Bearer t0k"
+        yield c
+
+
+def test_push_then_pull_moves_only_missing_objects(
+    stores: tuple[SqliteStore, SqliteStore], client: TestClient, tmp_path: Path
+) -> None:
+    local, remote = stores
+    values = some_values(10)
+    run, digests = record_run(local, values)
+    remote.put(values[3])  # the server already has the image: it must not be sent again
+    report = push(local, URL, [run], client=client)
+    with exported(local, [run]) as bundle:
+        reachable = bundle_digests(bundle)
+    assert report.objects_total == len(reachable)
+    assert report.objects_sent == len(reachable) - 1
+    assert (report.results_added, report.nodes_added) == (4, 4)
+    assert remote.missing(digests) == set()
+    assert {r.digest for r in remote.results()} == set(digests)
+
+    again = push(local, URL, [run], client=client)
+    assert (again.objects_sent, again.results_added) == (0, 0)
+
+    fresh = sqlite_store(tmp_path / "fresh")
+    fresh.put(values[0])
+    pulled = pull(fresh, URL, [run], client=client)
+    assert pulled.objects_total == len(reachable)
+    assert pulled.objects_sent == len(reachable) - 1
+    assert fresh.missing(digests) == set()
+    assert fresh.run_info(run).status == "ok"
+    fresh.close()
+
+
+def test_a_pushed_result_is_served_by_the_peer(
+    stores: tuple[SqliteStore, SqliteStore], client: TestClient
+) -> None:
+    local, _ = stores
+    run, digests = record_run(local, [[1, 2, 3]])
+    push(local, URL, [run], client=client)
+    response = client.get(f"/objects/{digests[0]}", params={"format": "json"})
+    assert response.json() == {"digest": digests[0], "value": [1, 2, 3]}
+
+
+def test_a_peer_refusal_is_a_remote_error_with_its_message(
+    stores: tuple[SqliteStore, SqliteStore], client: TestClient
+) -> None:
+    local, _ = stores
+    with pytest.raises(RemoteError) as info:
+        pull(local, URL, ["nosuchref"], client=client)
+    assert info.value.status == 404
+    assert str(info.value).startswith("listing the roots' objects: 404 ")
+    assert "nosuchref" in str(info.value)
+
+
+def test_a_missing_token_is_reported_by_push(
+    stores: tuple[SqliteStore, SqliteStore], client: TestClient
+) -> None:
+    local, _ = stores
+    run, _ = record_run(local, [1])
+    del client.headers["Authorization"]
+    with pytest.raises(RemoteError) as info:
+        push(local, URL, [run], client=client)
+    assert str(info.value) == (
+        "asking which objects the server lacks: 401 "
+        "missing bearer token: send 'Authorization: Bearer <token>'"
+    )
+
+
+def test_an_unreachable_peer_is_a_remote_error(stores: tuple[SqliteStore, SqliteStore]) -> None:
+    local, _ = stores
+    run, _ = record_run(local, [1])
+    with pytest.raises(RemoteError, match=r"cannot reach http://127\.0\.0\.1:9"):
+        push(local, "http://127.0.0.1:9", [run])
+
+
+def test_a_url_without_a_scheme_is_a_usage_error(stores: tuple[SqliteStore, SqliteStore]) -> None:
+    with pytest.raises(UsageError) as info:
+        push(stores[0], "localhost:8765", ["x"])
+    assert str(info.value) == "invalid server URL 'localhost:8765': expected http://HOST:PORT or https://..."
+
+
+def test_pruning_a_bundle_keeps_its_rows_and_only_the_listed_objects(
+    stores: tuple[SqliteStore, SqliteStore],
+) -> None:
+    local, remote = stores
+    run, digests = record_run(local, some_values(11))
+    with exported(local, [run]) as bundle:
+        assert prune_bundle(bundle, [digests[1]]) == 1
+        assert bundle_digests(bundle) == [digests[1]]
+        for value in some_values(11):
+            remote.put(value)
+        from voxcas.store.bundle import import_bundle
+
+        assert import_bundle(remote, bundle).results_added == 4

@@ -1,0 +1,287 @@
+"""Peer exchange over the HTTP API: `push` and `pull` move only the objects the other side lacks.
+
+Protocol (both directions use the same three steps; `voxcas.server.routes.bundles` is the far end):
+
+push(store, url, roots)                         pull(store, url, roots)
+1. export the roots locally to a bundle         1. POST /bundles/closure {roots} → every digest
+   (`voxcas.store.bundle.export_bundle`)           the roots reach on the server
+2. POST /objects/missing {digests of the        2. ask the local store which of them it lacks
+   bundle} → what the server lacks
+3. prune the bundle to those objects (node,     3. POST /bundles/export {roots, objects: lacking}
+   result and run rows stay) and upload it:        → a pruned bundle, imported locally
+   POST /bundles
+
+The receiving side always imports through `import_bundle`, which verifies every object and node id
+and accepts a result whose object it already holds, so a pruned bundle is a complete, checked
+transfer. An object the other side has is never sent. Errors from the peer come back as
+`RemoteError` with the peer's one-line message and status; nothing is half-imported (imports are
+one transaction).
+
+`bundle_digests` and `prune_bundle` work on bundle files and are used by both ends. httpx is
+imported inside the functions (the CLI imports this module lazily anyway).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Collection, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from voxcas.errors import RemoteError, UsageError
+from voxcas.ids import Digest
+
+if TYPE_CHECKING:
+    import httpx
+
+    from voxcas.store.base import Store
+
+CHUNK = 1 << 20
+MISSING_BATCH = 20_000  # digests per /objects/missing request (~1.5 MB of JSON)
+DEFAULT_TIMEOUT = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class TransferReport:
+    """What a push or pull moved."""
+
+    direction: str  # "push" | "pull"
+    url: str
+    roots: tuple[str, ...]
+    objects_total: int  # objects the roots reach
+    objects_sent: int  # of those, the ones the receiving side lacked (the only ones transferred)
+    bundle_bytes: int  # size of the bundle that crossed the network
+    results_added: int  # results new to the receiving side
+    nodes_added: int
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["roots"] = list(self.roots)
+        return data
+
+    def line(self) -> str:
+        arrow = "→" if self.direction == "push" else "←"
+        return (
+            f"{self.direction} {arrow} {self.url}: {self.objects_sent} of {self.objects_total} objects sent "
+            f"({self.bundle_bytes} bytes), {self.results_added} results and {self.nodes_added} nodes added"
+        )
+
+
+# --- bundle files ------------------------------------------------------------------------------------
+def bundle_digests(path: Path) -> list[Digest]:
+    """The digests of every object a bundle file holds."""
+    import apsw
+
+    conn = apsw.Connection(
+        f"file:{Path(path).resolve()}?mode=ro", flags=apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI
+    )
+    try:
+        return [Digest(d) for (d,) in conn.execute("SELECT digest FROM objects ORDER BY digest")]
+    finally:
+        conn.close()
+
+
+def prune_bundle(path: Path, keep: Collection[Digest]) -> int:
+    """Drop from a bundle file every object not in `keep` (node, result and run rows stay), reseal its
+    manifest and compact it; return how many objects remain."""
+    import apsw
+
+    from voxcas.store.bundle import _manifest
+
+    conn = apsw.Connection(str(path))
+    try:
+        with conn:
+            conn.execute("CREATE TEMP TABLE keep(digest TEXT PRIMARY KEY)")
+            conn.executemany("INSERT OR IGNORE INTO keep(digest) VALUES(?)", [(d,) for d in keep])
+            conn.execute("DELETE FROM objects WHERE digest NOT IN (SELECT digest FROM keep)")
+            conn.execute("DELETE FROM object_items WHERE parent NOT IN (SELECT digest FROM objects)")
+            conn.execute("UPDATE meta SET value=? WHERE key='manifest'", (_manifest(conn),))
+            (remaining,) = conn.execute("SELECT count(*) FROM objects").fetchone() or (0,)
+        conn.execute("VACUUM")
+    finally:
+        conn.close()
+    return int(remaining)
+
+
+def _temp_bundle() -> Path:
+    fd, name = tempfile.mkstemp(prefix="vox-transfer-", suffix=".voxb")
+    os.close(fd)
+    os.unlink(name)  # export_bundle writes it (atomically, by rename)
+    return Path(name)
+
+
+@contextlib.contextmanager
+def exported(store: Store, roots: list[str], *, closure: bool = False) -> Iterator[Path]:
+    """A temporary bundle of `roots` from a store, deleted on exit."""
+    from voxcas.store.bundle import export_bundle
+
+    path = _temp_bundle()
+    try:
+        export_bundle(_sqlite(store), roots, path, closure=closure)
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def import_file(store: Store, path: Path) -> Any:
+    """Import a bundle file into a store (verified, one transaction); the store's `ImportReport`."""
+    from voxcas.store.bundle import import_bundle
+
+    return import_bundle(_sqlite(store), path)
+
+
+def _sqlite(store: Store) -> Any:
+    from voxcas.store.sqlite import SqliteStore
+
+    if not isinstance(store, SqliteStore):
+        raise UsageError(f"bundles need a SQLite store, not {type(store).__name__}")
+    return store
+
+
+# --- HTTP ----------------------------------------------------------------------------------------------
+def connect(url: str, token: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> httpx.Client:
+    """An HTTP client for a peer at `url` (`http://host:port`), with the bearer token if given."""
+    import httpx
+
+    if not url.startswith(("http://", "https://")):
+        raise UsageError(f"invalid server URL {url!r}: expected http://HOST:PORT or https://...")
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=timeout)
+
+
+def _check(response: httpx.Response, what: str) -> httpx.Response:
+    if response.status_code < 400:
+        return response
+    try:
+        response.read()
+        message = str(response.json().get("error", response.text))
+    except Exception:
+        message = response.text[:200] if response.text else response.reason_phrase
+    raise RemoteError(f"{what}: {response.status_code} {message}", response.status_code)
+
+
+def _call(client: httpx.Client, method: str, path: str, what: str, **kwargs: Any) -> httpx.Response:
+    import httpx
+
+    try:
+        return _check(client.request(method, path, **kwargs), what)
+    except httpx.HTTPError as exc:
+        raise RemoteError(f"{what}: cannot reach {client.base_url}: {exc}") from None
+
+
+def _missing_on_server(client: httpx.Client, digests: list[Digest]) -> list[Digest]:
+    lacking: list[Digest] = []
+    for start in range(0, len(digests), MISSING_BATCH):
+        batch = digests[start : start + MISSING_BATCH]
+        response = _call(
+            client,
+            "POST",
+            "/objects/missing",
+            "asking which objects the server lacks",
+            json={"digests": batch},
+        )
+        lacking += [Digest(d) for d in response.json()["missing"]]
+    return lacking
+
+
+def _file_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            yield chunk
+
+
+def push(
+    store: Store,
+    url: str,
+    roots: list[str],
+    *,
+    token: str | None = None,
+    closure: bool = False,
+    client: httpx.Client | None = None,
+) -> TransferReport:
+    """Send the roots' results and the objects the server lacks (see the module docstring)."""
+    if not roots:
+        raise UsageError("nothing to push: name at least one run, ref, node or object")
+    own = client is None
+    http = client if client is not None else connect(url, token)
+    try:
+        with exported(store, roots, closure=closure) as path:
+            digests = bundle_digests(path)
+            lacking = _missing_on_server(http, digests)
+            prune_bundle(path, lacking)
+            size = path.stat().st_size
+            response = _call(
+                http,
+                "POST",
+                "/bundles",
+                "uploading the bundle",
+                content=_file_chunks(path),
+                headers={"Content-Type": "application/octet-stream", "Content-Length": str(size)},
+            )
+        report = response.json()
+        return TransferReport(
+            "push",
+            url,
+            tuple(roots),
+            len(digests),
+            len(lacking),
+            size,
+            int(report["results_added"]),
+            int(report["nodes_added"]),
+        )
+    finally:
+        if own:
+            http.close()
+
+
+def pull(
+    store: Store,
+    url: str,
+    roots: list[str],
+    *,
+    token: str | None = None,
+    closure: bool = False,
+    client: httpx.Client | None = None,
+) -> TransferReport:
+    """Fetch the roots' results and the objects this store lacks (see the module docstring)."""
+    if not roots:
+        raise UsageError("nothing to pull: name at least one run, ref, node or object")
+    _sqlite(store)
+    own = client is None
+    http = client if client is not None else connect(url, token)
+    path = _temp_bundle()
+    try:
+        body = {"roots": roots, "closure": closure}
+        digests = _call(http, "POST", "/bundles/closure", "listing the roots' objects", json=body).json()[
+            "digests"
+        ]
+        lacking = sorted(store.missing(Digest(d) for d in digests))
+        import httpx
+
+        try:
+            with http.stream("POST", "/bundles/export", json={**body, "objects": lacking}) as response:
+                _check(response, "downloading the bundle")
+                with path.open("wb") as out:
+                    for chunk in response.iter_bytes(CHUNK):
+                        out.write(chunk)
+        except httpx.HTTPError as exc:
+            raise RemoteError(f"downloading the bundle: cannot reach {http.base_url}: {exc}") from None
+        size = path.stat().st_size
+        imported = import_file(store, path)
+        return TransferReport(
+            "pull",
+            url,
+            tuple(roots),
+            len(digests),
+            len(lacking),
+            size,
+            imported.results_added,
+            imported.nodes_added,
+        )
+    finally:
+        path.unlink(missing_ok=True)
+        if own:
+            http.close()
