@@ -1,0 +1,151 @@
+"""What only the persistent store does: files, pragmas, schema versions, corruption on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import apsw
+import numpy as np
+import pytest
+from store_helpers import const_node
+
+from voxcas.errors import CorruptObjectError, SchemaVersionError, StoreError, StoreNotFoundError
+from voxcas.store.schema import SCHEMA_V1, SCHEMA_VERSION, TABLES
+from voxcas.store.sqlite import SqliteStore
+
+
+def flip_byte(store: SqliteStore, digest: str, offset: int = -1) -> None:
+    """Corrupt an object on disk as a bad sector would: one byte of its stored data changes."""
+    conn = apsw.Connection(str(store.db_path))
+    (data,) = conn.execute("SELECT data FROM objects WHERE digest=?", (digest,)).fetchone()
+    data = bytearray(data)
+    data[offset] ^= 0x01
+    conn.execute("UPDATE objects SET data=? WHERE digest=?", (bytes(data), digest))
+    conn.close()
+
+
+def test_results_survive_closing_and_reopening(tmp_path: Path) -> None:
+    node = const_node(1)
+    with SqliteStore(tmp_path / "s", create=True) as store:
+        digest = store.put_result(node, [1.5, "x"])
+    with SqliteStore(tmp_path / "s") as store:
+        assert store.lookup(node.id) == digest
+        assert list(store.get(digest)) == [1.5, "x"]
+
+
+def test_the_store_runs_in_wal_mode_with_a_busy_timeout(sqlite_store: SqliteStore) -> None:
+    assert sqlite_store.query("PRAGMA journal_mode") == [("wal",)]
+    assert sqlite_store.query("PRAGMA synchronous") == [(1,)]  # NORMAL
+    assert sqlite_store.query("PRAGMA busy_timeout") == [(60000,)]
+
+
+def test_opening_a_missing_store_without_create_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(StoreNotFoundError) as exc:
+        SqliteStore(tmp_path / "nowhere")
+    assert str(exc.value) == f"no voxcas store at {tmp_path / 'nowhere'} (missing store.db)"
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "store.db").write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError) as exc:
+        SqliteStore(tmp_path / "s")
+    assert str(exc.value) == f"{tmp_path / 's' / 'store.db'} is not a voxcas store (not an SQLite database)"
+
+
+def test_a_store_from_a_newer_schema_is_refused_naming_both_versions(tmp_path: Path) -> None:
+    SqliteStore(tmp_path / "s", create=True).close()
+    conn = apsw.Connection(str(tmp_path / "s" / "store.db"))
+    conn.execute("UPDATE meta SET value='7' WHERE key='schema_version'")
+    conn.close()
+    with pytest.raises(SchemaVersionError) as exc:
+        SqliteStore(tmp_path / "s")
+    assert str(exc.value) == (
+        f"store at {tmp_path / 's'} was written by schema version 7; "
+        f"this voxcas reads up to version {SCHEMA_VERSION} — upgrade voxcas"
+    )
+
+
+def test_a_version_1_store_is_migrated_forward_without_losing_data(tmp_path: Path) -> None:
+    directory = tmp_path / "old"
+    directory.mkdir()
+    conn = apsw.Connection(str(directory / "store.db"))
+    conn.execute(SCHEMA_V1)
+    conn.execute("INSERT INTO meta VALUES('schema_version', '1')")
+    conn.execute(
+        "INSERT INTO runs(id, program, started, status, goals) VALUES(?,?,?,?,?)",
+        ("a" * 32, "old.imgql", 1.0, "ok", "[]"),
+    )
+    conn.close()
+    with SqliteStore(directory) as store:
+        node = const_node(1)
+        digest = store.put_result(node, "new")
+        assert store.query("SELECT value FROM meta WHERE key='schema_version'") == [(str(SCHEMA_VERSION),)]
+        old = store.run_info("a" * 32)  # type: ignore[arg-type]
+        assert (old.program, old.status, old.options) == ("old.imgql", "ok", {})
+        store.remember_fingerprint("/x", 1, 2, "fp")  # the table v2 added
+        assert store.cached_fingerprint("/x", 1, 2) == "fp"
+        assert store.lookup(node.id) == digest
+
+
+def test_sqlite_utils_can_read_the_tables(tmp_path: Path) -> None:
+    import sqlite_utils
+
+    with SqliteStore(tmp_path / "s", create=True) as store:
+        store.put_result(const_node(1), 1)
+    db = sqlite_utils.Database(tmp_path / "s" / "store.db")
+    assert set(TABLES) <= set(db.table_names())
+    assert db["results"].count == 1
+    db.close()
+
+
+def test_a_flipped_byte_in_a_small_object_is_never_returned_as_data(sqlite_store: SqliteStore) -> None:
+    digest = sqlite_store.put("precious value")
+    flip_byte(sqlite_store, digest)
+    with pytest.raises(CorruptObjectError) as exc:
+        sqlite_store.get(digest)
+    assert str(exc.value).startswith(f"object {digest} is corrupt: its content hashes to sha256:")
+
+
+def test_a_flipped_byte_in_a_large_compressed_object_is_reported(sqlite_store: SqliteStore) -> None:
+    digest = sqlite_store.put(np.tile(np.arange(1000, dtype=np.float64), 500))  # 4 MB, compressible
+    assert sqlite_store.query("SELECT codec FROM objects WHERE digest=?", (digest,)) == [("zstd",)]
+    flip_byte(sqlite_store, digest, offset=100)
+    with pytest.raises(CorruptObjectError) as exc:
+        sqlite_store.get(digest)
+    assert str(exc.value).startswith(f"object {digest} is corrupt: ")
+
+
+def test_a_flipped_byte_in_a_large_raw_object_is_reported(sqlite_store: SqliteStore) -> None:
+    noise = np.random.default_rng(0).standard_normal(600_000).astype(np.float32)
+    digest = sqlite_store.put(noise)
+    assert sqlite_store.query("SELECT codec FROM objects WHERE digest=?", (digest,)) == [("none",)]
+    assert np.array_equal(sqlite_store.get(digest), noise)
+    flip_byte(sqlite_store, digest, offset=2_000_000)
+    with pytest.raises(CorruptObjectError) as exc:
+        sqlite_store.get(digest)
+    assert str(exc.value).startswith(f"object {digest} is corrupt: its content hashes to sha256:")
+
+
+def test_a_result_whose_object_is_missing_is_a_cache_miss(sqlite_store: SqliteStore) -> None:
+    node = const_node(2)
+    digest = sqlite_store.put_result(node, 2)
+    with sqlite_store.transaction() as conn:
+        conn.execute("DELETE FROM objects WHERE digest=?", (digest,))
+    assert sqlite_store.lookup(node.id) is None
+
+
+def test_a_failed_transaction_leaves_nothing_behind(sqlite_store: SqliteStore) -> None:
+    with pytest.raises(RuntimeError), sqlite_store.transaction():
+        sqlite_store.put_result(const_node(3), 3)
+        raise RuntimeError("crash in the middle")
+    assert list(sqlite_store.results()) == [] and list(sqlite_store.objects()) == []
+
+
+def test_large_objects_keep_the_wal_small(sqlite_store: SqliteStore) -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(6):
+        sqlite_store.put(rng.standard_normal(2_500_000).astype(np.float32))  # 10 MB each
+    sqlite_store.checkpoint()
+    wal = sqlite_store.db_path.with_name("store.db-wal")
+    assert not wal.exists() or wal.stat().st_size < 16 << 20
