@@ -51,9 +51,11 @@ class Scheduler:
         outputs: Sequence[str],
         on_start: OnStart,
         on_done: OnDone,
+        *,
+        sequential: bool = False,
     ) -> dict[str, Any]:
         """Run `dsk`; call `on_done(key, result)` for every key as it finishes (in this thread);
-        return the results of `outputs`."""
+        return the results of `outputs`. `sequential` runs an in-process graph on this thread."""
         if self._client is not None:
             return self._run_distributed(dsk, outputs, on_done)
 
@@ -65,7 +67,7 @@ class Scheduler:
 
         callbacks = [(None, None, pretask, posttask, None)]
         keys = list(outputs)
-        if self.kind == "sync":
+        if self.kind == "sync" or (sequential and self.in_process):
             from dask.local import get_sync
 
             values = get_sync(dict(dsk), keys, callbacks=callbacks)
@@ -83,9 +85,9 @@ class Scheduler:
 
     def _thread_pool(self) -> Any:
         if self._pool is None:
-            from multiprocessing.pool import ThreadPool
+            from concurrent.futures import ThreadPoolExecutor
 
-            self._pool = ThreadPool(self.workers)  # daemon threads
+            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="voxcas-task")
         return self._pool
 
     def _process_pool(self) -> Any:

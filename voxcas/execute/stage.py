@@ -115,8 +115,30 @@ def compute(
     for key, outcome in loads.items():  # loaded here (processes/distributed): report bad reads
         if not scheduler.in_process and isinstance(outcome, Failed):
             engine.failures_on_load(load_nodes[key], outcome.message)
-    results = scheduler.run(dsk, outputs, on_start, on_done)
+    # A stage that is one chain has nothing to run in parallel: the synchronous scheduler runs
+    # it without a thread hop per node (the same tasks, callbacks and outcomes).
+    chain = scheduler.in_process and _is_chain(nodes, runnable, in_stage)
+    results = scheduler.run(dsk, outputs, on_start, on_done, sequential=chain)
     for nid in keep & in_stage:
         outcome = results.get(nid)
         if isinstance(outcome, Ok):
             engine.held[nid] = outcome.value
+
+
+def _is_chain(nodes: Mapping[NodeId, PlanNode], runnable: list[NodeId], in_stage: set[NodeId]) -> bool:
+    """True when each node needs at most one other node of the stage and feeds at most one."""
+    fed: set[NodeId] = set()
+    roots = 0
+    for nid in runnable:
+        deps = {a for a in nodes[nid].args if a in in_stage}
+        if len(deps) > 1:
+            return False
+        if not deps:
+            roots += 1
+            if roots > 1:
+                return False
+        for dep in deps:
+            if dep in fed:
+                return False
+            fed.add(dep)
+    return True
