@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from voxcas.lang import ast as A
 
-_PARSED: dict[str, tuple[int, int, A.Program]] = {}
+_PARSED: dict[str, tuple[int, int, A.Program]] = {}  # absolute path -> (size, mtime_ns, program)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,15 +52,19 @@ def read_source(path: str) -> str:
         raise InputFileError(f"cannot read program file '{path}': {exc.strerror}") from None
 
 
-def parse_cached(path: str) -> A.Program:
-    """Parse a file once per (path, size, mtime): preludes and imported files are read once."""
+def parse_cached(path: str, display: str | None = None) -> A.Program:
+    """Parse a file once per (path, size, mtime): preludes and imported files are read once.
+
+    `display` is the path errors show (an import's path as written, relative to the importing
+    file's shown path), so messages do not depend on where the project is checked out."""
     from voxcas.lang.parser import parse_program
 
     full = os.path.abspath(path)
+    shown = display or full
     st = os.stat(full)
     hit = _PARSED.get(full)
-    if hit is not None and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
+    if hit is not None and hit[0] == st.st_size and hit[1] == st.st_mtime_ns and hit[2].path == shown:
         return hit[2]
-    program = parse_program(read_source(full), full)
+    program = parse_program(read_source(full), shown)
     _PARSED[full] = (st.st_size, st.st_mtime_ns, program)
     return program

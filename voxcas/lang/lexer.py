@@ -104,5 +104,9 @@ def tokenize(text: str, path: str = "<string>") -> list[Token]:
             assert kind is not None
             append(Token(kind, tok_text, value, line, col, pos))
         pos = end
-    append(Token("eof", "", None, line, pos - line_start + 1, pos))
+    if tokens:  # end of file is reported just after the last token, not on a trailing empty line
+        last = tokens[-1]
+        append(Token("eof", "", None, last.line, last.col + len(last.text), last.pos + len(last.text)))
+    else:
+        append(Token("eof", "", None, line, pos - line_start + 1, pos))
     return tokens

@@ -166,6 +166,8 @@ class Parser:
             return self.declaration(let=False)
         if t.kind == "var" and self.is_op("=", self.peek()):
             raise self.error(f"program variable '${t.value}' is read-only and cannot be declared")
+        if t.kind == "kw" and (self.is_op("=", self.peek()) or self.is_punct("(", self.peek())):
+            raise self.error(f"'{t.text}' is a keyword and cannot be declared")
         raise self.error(f"expected a declaration or a command, found {_describe(t)}")
 
     def params(self, context: str) -> tuple[str, ...]:

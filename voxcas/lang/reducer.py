@@ -113,7 +113,8 @@ class Reducer:
         self.preludes_done: set[str] = set()
         self.files_done: set[str] = set()
         self.file_stack: list[str] = []
-        self.texts: dict[str, str] = {}
+        self.texts: dict[str, str] = {}  # shown path -> source text (for error carets)
+        self.shown: dict[str, str] = {}  # absolute path -> the path errors show
         self.pos = 0
         self.memo: dict[tuple[Any, ...], Val] = {}
         self.active: set[int] = set()
@@ -154,6 +155,7 @@ class Reducer:
     # --- commands -------------------------------------------------------------------------
     def program(self, program: A.Program, ctx: FileCtx) -> None:
         self.texts[program.path] = program.text
+        self.shown[ctx.file] = program.path
         self.files_done.add(ctx.file)
         self.file_stack.append(ctx.file)
         try:
@@ -204,9 +206,11 @@ class Reducer:
                 raise self.fail("import cycle: " + " -> ".join(os.path.basename(p) for p in chain), cmd.span)
             if path in self.files_done:
                 return
+            importer = self.shown.get(ctx.file, ctx.file)
+            shown = os.path.normpath(os.path.join(os.path.dirname(importer), target))
             if not os.path.isfile(path):
-                raise self.fail(f"cannot import '{target}': no such file '{path}'", cmd.span)
-            self.program(parse_cached(path), FileCtx.of(path))
+                raise self.fail(f"cannot import '{target}': no such file '{shown}'", cmd.span)
+            self.program(parse_cached(path, shown), FileCtx.of(path))
             return
         if not self.registry.has_namespace(target):
             names = difflib.get_close_matches(target, self.registry.names(), n=3, cutoff=0.6)
