@@ -104,3 +104,21 @@ def test_an_image_cannot_go_in_json_or_csv(tmp_path: Path) -> None:
         str(info.value)
         == f"save: cannot write an int to the CSV file '{tmp_path / 'x.csv'}': expected a sequence"
     )
+
+
+def test_a_sequence_saved_to_a_name_with_a_format_field_writes_one_file_per_item(tmp_path: Path) -> None:
+    images = [Image.from_array(np.full((2, 2), k, np.int16)) for k in range(3)]
+    write_value(images, tmp_path / "out" / "case_{:03d}.nii.gz")
+    for k in range(3):
+        assert read_image(tmp_path / "out" / f"case_{k:03d}.nii.gz").equals(images[k])
+    write_value([1, 2], tmp_path / "n_{}.json")
+    assert json.loads((tmp_path / "n_1.json").read_text()) == 2
+
+
+def test_a_bad_file_name_template_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(PrimitiveError) as info:
+        write_value([1], tmp_path / "x_{name}.json")
+    assert (
+        str(info.value)
+        == "save: bad file name template 'x_{name}.json': 'name' (use one field such as {} or {:03d})"
+    )

@@ -9,6 +9,11 @@
 - `.csv`: a sequence of numbers (one per line) or of rows (sequences of scalars).
 - `.txt`: anything, as `format_value` renders it (the text `print` shows), then a newline.
 
+A file name holding a Python format field (`overlays/case_{:03d}.png`, `mask_{}.nii.gz`) with a
+sequence value writes one file per item, the field replaced by the item's index (0, 1, ...):
+`save "overlays/case_{:03d}.png" for f in cases do overlay(load(f), seg(f))` saves one picture
+per case.
+
 Parent directories are created. A value that cannot go in the format the extension names, or an
 unknown extension, raises `PrimitiveError("save", ...)` naming the path.
 """
@@ -41,6 +46,10 @@ def write_value(value: Any, path: Path) -> None:
     path = Path(path)
     ext = extension_of(path)
     kind = kind_of(value)
+    if kind == "sequence" and "{" in path.name:
+        for index, item in enumerate(value):
+            write_value(item, path.parent / item_name(path.name, index))
+        return
     if ext in WRITE_EXTENSIONS:
         if not isinstance(value, Image):
             raise PrimitiveError("save", f"cannot write {_a(kind)} to '{path}': '{ext}' is an image format")
@@ -62,6 +71,16 @@ def write_value(value: Any, path: Path) -> None:
         text = format_value(value) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+def item_name(template: str, index: int) -> str:
+    """A file name template with its format field filled with an item index."""
+    try:
+        return template.format(index)
+    except (IndexError, KeyError, ValueError) as exc:
+        raise PrimitiveError(
+            "save", f"bad file name template '{template}': {exc} (use one field such as {{}} or {{:03d}})"
+        ) from None
 
 
 def to_json(value: Any, path: Path) -> Any:
