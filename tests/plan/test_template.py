@@ -1,0 +1,96 @@
+"""Closure instantiation: a loop body applied to an item gives that item's nodes and result id."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from voxcas.errors import InputFileError
+from voxcas.ids import Digest
+from voxcas.lang import reduce_source
+from voxcas.plan.fingerprint import MemoryFingerprintCache
+from voxcas.plan.identity import node_id
+from voxcas.plan.nodes import Apply, Closure, Const, ValueRef, Workplan
+from voxcas.plan.template import instantiate, param_node
+
+
+def closure_of(wp: Workplan, name: str) -> Closure:
+    loop = wp.nodes[wp.names[name]].definition
+    assert isinstance(loop, Apply)
+    c = wp.nodes[loop.args[1] if loop.op != "default.map" else loop.args[0]].definition
+    assert isinstance(c, Closure)
+    return c
+
+
+def test_a_scalar_item_becomes_a_constant_and_anything_else_a_value_reference() -> None:
+    assert param_node(3).definition == Const("int", 3)
+    assert param_node("a").definition == Const("str", "a")
+    assert param_node(True).definition == Const("bool", True)
+    ref = param_node([1, 2], Digest("sha256:" + "ab" * 32))
+    assert ref.definition == ValueRef(Digest("sha256:" + "ab" * 32))
+    with pytest.raises(ValueError, match="needs its store digest"):
+        param_node([1, 2])
+
+
+def test_instantiating_a_body_folds_what_became_constant() -> None:
+    wp = reduce_source("k = 10\nxs = for i in range(3) do i * k + 1")
+    nodes, result = instantiate(closure_of(wp, "xs"), [param_node(2)])
+    by_id = {n.id: n for n in nodes}
+    assert by_id[result].definition == Const("int", 21)
+    assert nodes[0].definition == Const("int", 2)  # the parameter node comes first
+
+
+def test_the_same_item_always_gives_the_same_ids_and_different_items_different_ones() -> None:
+    wp = reduce_source("s = range(5)\nm = length(s)\nxs = for i in s do i * m")
+    c = closure_of(wp, "xs")
+    a = instantiate(c, [param_node(1)])
+    b = instantiate(c, [param_node(1)])
+    other = instantiate(c, [param_node(2)])
+    assert [n.id for n in a[0]] == [n.id for n in b[0]]
+    assert a[1] == b[1] != other[1]
+    # m is not constant: the application keeps the capture's id as its argument
+    result = {n.id: n for n in a[0]}[a[1]].definition
+    assert isinstance(result, Apply) and result.args == (node_id(Const("int", 1)), wp.names["m"])
+
+
+def test_a_file_read_by_an_item_is_fingerprinted_and_editing_it_changes_the_id(tmp_path: Path) -> None:
+    for i in range(2):
+        (tmp_path / f"f{i}.txt").write_text(f"item {i}")
+    wp = reduce_source(f'xs = for f in dir("{tmp_path}", "*.txt") do load(f)')
+    c = closure_of(wp, "xs")
+    cache = MemoryFingerprintCache()
+    path = str(tmp_path / "f0.txt")
+    nodes, result = instantiate(c, [param_node(path)], fingerprints=cache)
+    before = {n.id: n for n in nodes}[result].definition
+    assert isinstance(before, Apply) and before.fingerprint is not None
+    (tmp_path / "f0.txt").write_text("edited, and longer")
+    _, after = instantiate(c, [param_node(path)], fingerprints=cache)
+    assert after != result
+
+
+def test_a_missing_file_of_an_item_is_an_input_error_naming_it(tmp_path: Path) -> None:
+    wp = reduce_source("xs = for f in [\"a\"] do load(concat(f, \".txt\"))")
+    missing = str(tmp_path / "nope")
+    with pytest.raises(InputFileError) as info:
+        instantiate(closure_of(wp, "xs"), [param_node(missing)])
+    assert str(info.value) == (
+        f"'load' cannot read '{missing}.txt': no such file or directory (<string>:1:24)"
+    )
+
+
+def test_a_nested_loop_body_becomes_a_closure_with_concrete_captures() -> None:
+    wp = reduce_source("o = length(range(3))\nxs = for i in range(3) do for j in range(i) do i + j + o")
+    nodes, result = instantiate(closure_of(wp, "xs"), [param_node(2)])
+    by_id = {n.id: n for n in nodes}
+    loop = by_id[result].definition
+    assert isinstance(loop, Apply) and loop.op == "default.for"
+    inner = by_id[loop.args[1]].definition
+    assert isinstance(inner, Closure)
+    assert inner.captures == (node_id(Const("int", 2)), wp.names["o"])
+
+
+def test_a_map_over_a_primitive_instantiates_one_application() -> None:
+    wp = reduce_source("m = map(str, range(3))")
+    nodes, result = instantiate(closure_of(wp, "m"), [param_node(7)])
+    assert {n.id: n for n in nodes}[result].definition == Const("str", "7")
