@@ -58,6 +58,9 @@ class RunJob:
     failed: int = 0
     skipped: int = 0
     timed_out: bool = False
+    outputs: list[str] = field(default_factory=list)  # the printed lines, `label=value`
+    saved: list[str] = field(default_factory=list)  # files written by save goals
+    failures: list[str] = field(default_factory=list)  # one line per failed node
     cancel: threading.Event = field(default_factory=threading.Event)
     finished_event: threading.Event = field(default_factory=threading.Event)
 
@@ -111,6 +114,16 @@ def execute_job(job: RunJob, store: Store, progress: Any) -> RunSummary:
         cancel=job.cancel,
     )
     return run_workplan(job.plan, store, options, progress=progress)
+
+
+def _relative(path: str, base: Path | None) -> str:
+    """A saved file's path relative to the run's output directory (clients never see server paths)."""
+    if base is not None:
+        try:
+            return Path(path).resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            pass
+    return Path(path).name
 
 
 class RunManager:
@@ -218,6 +231,9 @@ class RunManager:
         try:
             summary = self._execute(job, self._store_for_thread(), _job_progress(job))
             status = summary.status
+            job.outputs = list(summary.outputs)
+            job.saved = [_relative(path, job.out_dir) for path in summary.saved]
+            job.failures = [f.message for f in summary.failures]
             if summary.failures:
                 error = summary.failures[0].message
                 if len(summary.failures) > 1:

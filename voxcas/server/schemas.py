@@ -24,18 +24,18 @@ class RunCreate(BaseModel):
 
     program: str = Field(description="The program text (VoxLogicA-2 `.imgql` source).")
     name: str = Field(
-        "program.imgql",
+        default="program.imgql",
         description="A file name for the program, used in error positions and run records.",
         max_length=200,
     )
-    workers: int | None = Field(None, ge=1, le=256, description="Executor threads for this run.")
+    workers: int | None = Field(default=None, ge=1, le=256, description="Executor threads for this run.")
     max_seconds: float | None = Field(
-        None, gt=0, description="A time limit for this run (at most the server's limit)."
+        default=None, gt=0, description="A time limit for this run (at most the server's limit)."
     )
 
 
 class RunProgress(BaseModel):
-    total: int = Field(0, description="Nodes the run needs (known once it has started).")
+    total: int = Field(default=0, description="Nodes the run needs (known once it has started).")
     done: int = 0
     computed: int = 0
     reused: int = 0
@@ -50,8 +50,8 @@ class RunPublic(BaseModel):
     started: float | None = None
     finished: float | None = None
     progress: RunProgress
-    error: str | None = Field(None, description="Why the run failed, was cancelled or timed out.")
-    store_run: str | None = Field(None, description="The run record in the store (`vox show`).")
+    error: str | None = Field(default=None, description="Why the run failed, was cancelled or timed out.")
+    store_run: str | None = Field(default=None, description="The run record in the store (`vox show`).")
 
 
 class RunsPublic(BaseModel):
@@ -62,8 +62,8 @@ class GoalPublic(BaseModel):
     kind: Literal["print", "save"]
     target: str = Field(description="The print label, or the save path (relative to the run's output).")
     node: str
-    digest: str | None = Field(None, description="The value's object digest, when computed.")
-    text: str | None = Field(None, description="The value as `print` shows it, when computed.")
+    digest: str | None = Field(default=None, description="The value's object digest, when computed.")
+    text: str | None = Field(default=None, description="The value as `print` shows it, when computed.")
     error: str | None = None
 
 
@@ -71,6 +71,9 @@ class GoalsPublic(BaseModel):
     run: str
     status: RunStatus
     goals: list[GoalPublic]
+    outputs: list[str] = Field(description="The printed lines (`label=value`), as `vox run` shows them.")
+    saved: list[str] = Field(description="Files written by save goals, under the run's output directory.")
+    failures: list[str] = Field(description="One line per failed node: position, primitive, cause.")
 
 
 # --- objects ----------------------------------------------------------------------------------------
@@ -88,7 +91,7 @@ class ClosureRequest(BaseModel):
     roots: list[str] = Field(
         min_length=1, description="Refs, run ids, node ids or digests (unique prefixes allowed)."
     )
-    closure: bool = Field(False, description="Also the results of every node the roots depend on.")
+    closure: bool = Field(default=False, description="Also the results of every node the roots depend on.")
 
 
 class ClosurePublic(BaseModel):
@@ -97,7 +100,8 @@ class ClosurePublic(BaseModel):
 
 class BundleExportRequest(ClosureRequest):
     objects: list[str] | None = Field(
-        None, description="Put only these objects in the bundle (the ones the caller lacks); null: all."
+        default=None,
+        description="Put only these objects in the bundle (the ones the caller lacks); null: all.",
     )
 
 
@@ -134,11 +138,13 @@ class RefsPublic(BaseModel):
 class GcRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    dry_run: bool = Field(True, description="Only report what would be deleted (the default).")
-    keep_runs: int | None = Field(None, ge=0, description="Keep the results of the newest N runs.")
-    older_than: str | None = Field(None, description="Only delete what is older than this (`30d`, `12h`).")
+    dry_run: bool = Field(default=True, description="Only report what would be deleted (the default).")
+    keep_runs: int | None = Field(default=None, ge=0, description="Keep the results of the newest N runs.")
+    older_than: str | None = Field(
+        default=None, description="Only delete what is older than this (`30d`, `12h`)."
+    )
     max_size: str | None = Field(
-        None, description="Delete oldest first until the store is under this (`5G`)."
+        default=None, description="Delete oldest first until the store is under this (`5G`)."
     )
 
 

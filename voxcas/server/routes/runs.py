@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from voxcas.errors import CorruptObjectError, ObjectNotFoundError
+from voxcas.plan.nodes import Const, Goal
 from voxcas.server.deps import RunsDep, StateDep, StoreDep
 from voxcas.server.runner import RunJob
 from voxcas.server.schemas import (
@@ -16,6 +17,7 @@ from voxcas.server.schemas import (
     RunPublic,
     RunsPublic,
 )
+from voxcas.store.base import Store
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 
@@ -81,24 +83,39 @@ def get_run(runs: RunsDep, run_id: str) -> RunPublic:
     responses=NOT_FOUND,
 )
 def get_goals(runs: RunsDep, store: StoreDep, run_id: str) -> GoalsPublic:
+    job = runs.get(run_id)
+    goals = [_goal_public(job, goal, store) for goal in job.plan.goals]
+    return GoalsPublic(
+        run=job.id,
+        status=job.status,  # type: ignore[arg-type]
+        goals=goals,
+        outputs=job.outputs,
+        saved=job.saved,
+        failures=job.failures,
+    )
+
+
+def _goal_public(job: RunJob, goal: Goal, store: Store) -> GoalPublic:
+    """A goal's value once the run is over: constants from the plan, computed values from the store."""
     from voxcas.values import format_value
 
-    job = runs.get(run_id)
-    goals = []
-    for goal in job.plan.goals:
-        digest = store.lookup(goal.node) if job.is_final else None
-        text = error = None
-        if digest is not None:
-            try:
-                text = format_value(store.get(digest))
-            except (CorruptObjectError, ObjectNotFoundError) as exc:
-                error = str(exc)
-        goals.append(
-            GoalPublic(
-                kind=goal.kind, target=goal.target, node=goal.node, digest=digest, text=text, error=error
-            )
-        )
-    return GoalsPublic(run=job.id, status=job.status, goals=goals)  # type: ignore[arg-type]
+    public = GoalPublic(kind=goal.kind, target=goal.target, node=goal.node)
+    if not job.is_final:
+        return public
+    definition = job.plan.nodes[goal.node].definition
+    if isinstance(definition, Const):  # folded constants are never stored
+        value = list(definition.value) if isinstance(definition.value, tuple) else definition.value
+        public.text = format_value(value)
+        return public
+    public.digest = store.lookup(goal.node)
+    if public.digest is None:
+        public.error = "not computed" if job.status == "ok" else f"not computed (the run {job.status})"
+        return public
+    try:
+        public.text = format_value(store.get(public.digest))
+    except (CorruptObjectError, ObjectNotFoundError) as exc:
+        public.error = str(exc)
+    return public
 
 
 @router.post("/{run_id}/cancel", response_model=RunPublic, summary="Cancel a run", responses=NOT_FOUND)
