@@ -41,7 +41,9 @@ def test_an_unchanged_file_is_hashed_once_and_a_changed_one_again(tmp_path: Path
     assert cache.remembered == 2
 
 
-def test_the_cache_is_keyed_by_absolute_path_size_and_mtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_cache_is_keyed_by_absolute_path_size_and_mtime(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     f = tmp_path / "a.txt"
     f.write_text("x")
     cache = MemoryFingerprintCache()

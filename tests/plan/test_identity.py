@@ -105,7 +105,13 @@ def _ids_in_subprocess(seed: str) -> dict[str, object]:
     env = {**os.environ, "PYTHONHASHSEED": seed}
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run(
-        [sys.executable, "-c", SCRIPT], input=PROGRAM, capture_output=True, text=True, env=env, cwd=root, check=True
+        [sys.executable, "-c", SCRIPT],
+        input=PROGRAM,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=root,
+        check=True,
     )
     return json.loads(out.stdout)  # type: ignore[no-any-return]
 

@@ -70,7 +70,7 @@ def test_a_file_read_by_an_item_is_fingerprinted_and_editing_it_changes_the_id(t
 
 
 def test_a_missing_file_of_an_item_is_an_input_error_naming_it(tmp_path: Path) -> None:
-    wp = reduce_source("xs = for f in [\"a\"] do load(concat(f, \".txt\"))")
+    wp = reduce_source('xs = for f in ["a"] do load(concat(f, ".txt"))')
     missing = str(tmp_path / "nope")
     with pytest.raises(InputFileError) as info:
         instantiate(closure_of(wp, "xs"), [param_node(missing)])
