@@ -3,12 +3,13 @@
 Protocol (both directions use the same three steps; `voxcas.server.routes.bundles` is the far end):
 
 push(store, url, roots)                         pull(store, url, roots)
-1. export the roots locally to a bundle         1. POST /bundles/closure {roots} → every digest
-   (`voxcas.store.bundle.export_bundle`)           the roots reach on the server
-2. POST /objects/missing {digests of the        2. ask the local store which of them it lacks
-   bundle} → what the server lacks
-3. prune the bundle to those objects (node,     3. POST /bundles/export {roots, objects: lacking}
-   result and run rows stay) and upload it:        → a pruned bundle, imported locally
+1. list the digests a bundle of the roots       1. POST /bundles/closure {roots} → every digest
+   holds (`closure_digests`)                       the roots reach on the server
+2. POST /objects/missing {digests} → what the   2. ask the local store which of them it lacks
+   server lacks
+3. export a bundle with only those objects      3. POST /bundles/export {roots, objects: lacking}
+   (`export_bundle(..., only=)`; node, result      → such a bundle, imported locally
+   and run rows always travel) and upload it:
    POST /bundles
 
 The receiving side always imports through `import_bundle`, which verifies every object and node id
@@ -17,7 +18,7 @@ transfer. An object the other side has is never sent. Errors from the peer come 
 `RemoteError` with the peer's one-line message and status; nothing is half-imported (imports are
 one transaction).
 
-`bundle_digests` and `prune_bundle` work on bundle files and are used by both ends. httpx is
+`reachable`, `exported` and `import_file` wrap `voxcas.store.bundle` for both ends. httpx is
 imported inside the functions (the CLI imports this module lazily anyway).
 """
 
@@ -71,39 +72,11 @@ class TransferReport:
 
 
 # --- bundle files ------------------------------------------------------------------------------------
-def bundle_digests(path: Path) -> list[Digest]:
-    """The digests of every object a bundle file holds."""
-    import apsw
+def reachable(store: Store, roots: list[str], *, closure: bool = False) -> list[Digest]:
+    """The digests of every object a bundle of `roots` would hold, sorted (what the peers compare)."""
+    from voxcas.store.bundle import closure_digests
 
-    conn = apsw.Connection(
-        f"file:{Path(path).resolve()}?mode=ro", flags=apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI
-    )
-    try:
-        return [Digest(d) for (d,) in conn.execute("SELECT digest FROM objects ORDER BY digest")]
-    finally:
-        conn.close()
-
-
-def prune_bundle(path: Path, keep: Collection[Digest]) -> int:
-    """Drop from a bundle file every object not in `keep` (node, result and run rows stay), reseal its
-    manifest and compact it; return how many objects remain."""
-    import apsw
-
-    from voxcas.store.bundle import _manifest
-
-    conn = apsw.Connection(str(path))
-    try:
-        with conn:
-            conn.execute("CREATE TEMP TABLE keep(digest TEXT PRIMARY KEY)")
-            conn.executemany("INSERT OR IGNORE INTO keep(digest) VALUES(?)", [(d,) for d in keep])
-            conn.execute("DELETE FROM objects WHERE digest NOT IN (SELECT digest FROM keep)")
-            conn.execute("DELETE FROM object_items WHERE parent NOT IN (SELECT digest FROM objects)")
-            conn.execute("UPDATE meta SET value=? WHERE key='manifest'", (_manifest(conn),))
-            (remaining,) = conn.execute("SELECT count(*) FROM objects").fetchone() or (0,)
-        conn.execute("VACUUM")
-    finally:
-        conn.close()
-    return int(remaining)
+    return sorted(closure_digests(_sqlite(store), roots, closure=closure))
 
 
 def _temp_bundle() -> Path:
@@ -114,13 +87,15 @@ def _temp_bundle() -> Path:
 
 
 @contextlib.contextmanager
-def exported(store: Store, roots: list[str], *, closure: bool = False) -> Iterator[Path]:
-    """A temporary bundle of `roots` from a store, deleted on exit."""
+def exported(
+    store: Store, roots: list[str], *, closure: bool = False, only: Collection[Digest] | None = None
+) -> Iterator[Path]:
+    """A temporary bundle of `roots` (with only the objects in `only`, when given), deleted on exit."""
     from voxcas.store.bundle import export_bundle
 
     path = _temp_bundle()
     try:
-        export_bundle(_sqlite(store), roots, path, closure=closure)
+        export_bundle(_sqlite(store), roots, path, closure=closure, only=None if only is None else set(only))
         yield path
     finally:
         path.unlink(missing_ok=True)
@@ -208,10 +183,9 @@ def push(
     own = client is None
     http = client if client is not None else connect(url, token)
     try:
-        with exported(store, roots, closure=closure) as path:
-            digests = bundle_digests(path)
-            lacking = _missing_on_server(http, digests)
-            prune_bundle(path, lacking)
+        digests = reachable(store, roots, closure=closure)
+        lacking = _missing_on_server(http, digests)
+        with exported(store, roots, closure=closure, only=lacking) as path:
             size = path.stat().st_size
             response = _call(
                 http,

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from transfer_helpers import record_run, some_values, sqlite_store
 
 from voxcas.errors import RemoteError, UsageError
-from voxcas.remote import bundle_digests, exported, prune_bundle, pull, push
+from voxcas.remote import exported, pull, push, reachable
 from voxcas.server.app import create_app
 from voxcas.server.settings import ServerSettings
 from voxcas.store.sqlite import SqliteStore
@@ -41,10 +41,10 @@ def test_push_then_pull_moves_only_missing_objects(
     run, digests = record_run(local, values)
     remote.put(values[3])  # the server already has the image: it must not be sent again
     report = push(local, URL, [run], client=client)
-    with exported(local, [run]) as bundle:
-        reachable = bundle_digests(bundle)
-    assert report.objects_total == len(reachable)
-    assert report.objects_sent == len(reachable) - 1
+    objects = reachable(local, [run])
+    assert len(objects) == 6  # four values and the sequence items 1.5 and "x" (10 is shared)
+    assert report.objects_total == len(objects)
+    assert report.objects_sent == len(objects) - 1
     assert (report.results_added, report.nodes_added) == (4, 4)
     assert remote.missing(digests) == set()
     assert {r.digest for r in remote.results()} == set(digests)
@@ -55,8 +55,8 @@ def test_push_then_pull_moves_only_missing_objects(
     fresh = sqlite_store(tmp_path / "fresh")
     fresh.put(values[0])
     pulled = pull(fresh, URL, [run], client=client)
-    assert pulled.objects_total == len(reachable)
-    assert pulled.objects_sent == len(reachable) - 1
+    assert pulled.objects_total == len(objects)
+    assert pulled.objects_sent == len(objects) - 1
     assert fresh.missing(digests) == set()
     assert fresh.run_info(run).status == "ok"
     fresh.close()
@@ -110,16 +110,16 @@ def test_a_url_without_a_scheme_is_a_usage_error(stores: tuple[SqliteStore, Sqli
     assert str(info.value) == "invalid server URL 'localhost:8765': expected http://HOST:PORT or https://..."
 
 
-def test_pruning_a_bundle_keeps_its_rows_and_only_the_listed_objects(
+def test_a_bundle_with_only_some_objects_imports_where_the_rest_exist(
     stores: tuple[SqliteStore, SqliteStore],
 ) -> None:
+    from voxcas.store.bundle import import_bundle
+
     local, remote = stores
     run, digests = record_run(local, some_values(11))
-    with exported(local, [run]) as bundle:
-        assert prune_bundle(bundle, [digests[1]]) == 1
-        assert bundle_digests(bundle) == [digests[1]]
-        for value in some_values(11):
-            remote.put(value)
-        from voxcas.store.bundle import import_bundle
-
-        assert import_bundle(remote, bundle).results_added == 4
+    for value in some_values(11)[:3]:
+        remote.put(value)
+    with exported(local, [run], only=[digests[3]]) as bundle:
+        report = import_bundle(remote, bundle)
+    assert (report.objects_added, report.results_added) == (1, 4)
+    assert remote.missing(digests) == set()

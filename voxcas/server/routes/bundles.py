@@ -6,8 +6,8 @@
   tampered bundle is a 400 and changes nothing.
 - `GET /bundles?root=R&root=...`: a bundle of the roots' results and every object they reach.
 - `POST /bundles/closure`: the digests such a bundle holds (a pulling peer asks this first ...)
-- `POST /bundles/export`: ... then asks for the bundle pruned to the objects it lacks
-  (`voxcas.remote.prune_bundle`; node, result and run rows are always included).
+- `POST /bundles/export`: ... then asks for a bundle holding only the objects it lacks
+  (`export_bundle(..., only=)`; node, result and run rows are always included).
 Temporary files are deleted when the response has been sent.
 """
 
@@ -57,14 +57,12 @@ def _temp_path() -> Path:
 
 def _export(store: Store, roots: list[str], closure: bool, objects: list[str] | None) -> FileResponse:
     """A response streaming a (pruned) bundle of `roots`; the file is removed once sent."""
-    from voxcas.remote import exported, prune_bundle
+    from voxcas.remote import exported
 
     keep = [parse_digest(d) for d in objects] if objects is not None else None
     path = _temp_path()
     try:
-        with exported(store, roots, closure=closure) as bundle:
-            if keep is not None:
-                prune_bundle(bundle, keep)
+        with exported(store, roots, closure=closure, only=keep) as bundle:
             os.replace(bundle, path)
     except BaseException:
         path.unlink(missing_ok=True)
@@ -129,10 +127,9 @@ def download_bundle(
 
 @router.post("/closure", response_model=ClosurePublic, summary="The digests of every object the roots reach")
 def closure(store: StoreDep, body: ClosureRequest) -> ClosurePublic:
-    from voxcas.remote import bundle_digests, exported
+    from voxcas.remote import reachable
 
-    with exported(store, body.roots, closure=body.closure) as bundle:
-        return ClosurePublic(digests=[str(d) for d in bundle_digests(bundle)])
+    return ClosurePublic(digests=[str(d) for d in reachable(store, body.roots, closure=body.closure)])
 
 
 @router.post(
