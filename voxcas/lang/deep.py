@@ -4,9 +4,10 @@ The parser and the reducer recurse on nesting depth (parentheses, calls, left-de
 trees). Rather than rewrite every walk with explicit stacks, `run_deep` runs the walk in a worker
 thread created with a large C stack (`threading.stack_size`) after raising the interpreter's
 recursion limit to `RECURSION_LIMIT`; nesting depth 10,000 then uses a small part of the budget.
-The recursion limit is process-wide, so it is raised once (never lowered while another walk may
-be running) and only ever upwards; the big stack belongs to the worker thread alone, so other
-threads keep their normal stacks.
+The recursion limit is process-wide: it is raised while at least one walk runs and restored when
+the last one ends (a counter under a lock), so code in other threads is not left with a limit
+its normal-sized stack cannot honour for longer than a reduction takes. The big stack belongs to
+the worker thread alone.
 """
 
 from __future__ import annotations
@@ -21,6 +22,26 @@ T = TypeVar("T")
 RECURSION_LIMIT = 250_000
 STACK_BYTES = 1024 * 1024 * 1024  # virtual address space reserved for the worker; touched lazily
 _lock = threading.Lock()
+_active = 0
+_saved_limit = 0
+
+
+def _enter() -> None:
+    global _active, _saved_limit
+    with _lock:
+        if _active == 0:
+            _saved_limit = sys.getrecursionlimit()
+            if _saved_limit < RECURSION_LIMIT:
+                sys.setrecursionlimit(RECURSION_LIMIT)
+        _active += 1
+
+
+def _leave() -> None:
+    global _active
+    with _lock:
+        _active -= 1
+        if _active == 0 and sys.getrecursionlimit() == RECURSION_LIMIT:
+            sys.setrecursionlimit(_saved_limit)
 
 
 def run_deep(fn: Callable[[], T]) -> T:
@@ -34,17 +55,19 @@ def run_deep(fn: Callable[[], T]) -> T:
         except BaseException as exc:  # re-raised in the caller's thread
             error.append(exc)
 
-    with _lock:
-        if sys.getrecursionlimit() < RECURSION_LIMIT:
-            sys.setrecursionlimit(RECURSION_LIMIT)
-        previous = threading.stack_size()
-        threading.stack_size(STACK_BYTES)
-        try:
-            worker = threading.Thread(target=target, name="voxcas-lang", daemon=True)
-            worker.start()
-        finally:
-            threading.stack_size(previous)
-    worker.join()
+    _enter()
+    try:
+        with _lock:
+            previous = threading.stack_size()
+            threading.stack_size(STACK_BYTES)
+            try:
+                worker = threading.Thread(target=target, name="voxcas-lang", daemon=True)
+                worker.start()
+            finally:
+                threading.stack_size(previous)
+        worker.join()
+    finally:
+        _leave()
     if error:
         raise error[0]
     return result[0]  # type: ignore[no-any-return]

@@ -1,0 +1,281 @@
+"""The reducer: scoping, memoised inlining, imports, namespaces, the base image, loops, depth."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ProbeRegistry
+
+from voxcas.errors import ResolutionError
+from voxcas.lang import load_workplan, reduce_source
+from voxcas.plan.fingerprint import MemoryFingerprintCache
+from voxcas.plan.nodes import Apply, Closure, Const, Workplan
+
+
+def definition(wp: Workplan, name: str) -> object:
+    return wp.nodes[wp.names[name]].definition
+
+
+def apply_of(wp: Workplan, name: str) -> Apply:
+    d = definition(wp, name)
+    assert isinstance(d, Apply), d
+    return d
+
+
+def error_of(src: str, **kwargs: object) -> str:
+    with pytest.raises(ResolutionError) as info:
+        reduce_source(src, **kwargs)  # type: ignore[arg-type]
+    return info.value.render()
+
+
+# --- scoping and functions ---------------------------------------------------------------------
+
+
+def test_a_later_declaration_shadows_from_there_on_and_functions_keep_their_scope() -> None:
+    wp = reduce_source("k = 1\nf(a) = a + k\nk = 100\nr = f(1) + k")
+    assert definition(wp, "r") == Const("int", 102)
+    assert definition(wp, "k") == Const("int", 100)
+
+
+def test_function_names_are_not_workplan_names() -> None:
+    wp = reduce_source("f(a) = a\nx = f(1)")
+    assert list(wp.names) == ["x"]
+
+
+def test_shared_calls_nested_thirty_deep_reduce_to_a_linear_number_of_nodes() -> None:
+    lines = ["k = length(range(3))", "f0(x) = x * k"]
+    lines += [f"f{i}(x) = f{i - 1}(x) + f{i - 1}(x)" for i in range(1, 31)]
+    lines.append("r = f30(k)")
+    wp = reduce_source("\n".join(lines))
+    # 2^30 leaves if inlined naively; memoised, one node per level
+    assert len(wp.nodes) == 3 + 31  # range(3), length, k * k, then one addition per level
+
+
+def test_a_declared_operator_is_used_infix_and_prefix() -> None:
+    wp = reduce_source("let <+>(a, b) = a * 10 + b\nlet ~(a) = a * 2\nr = 3 <+> 4\ns = ~ 5")
+    assert definition(wp, "r") == Const("int", 34)
+    assert definition(wp, "s") == Const("int", 10)
+
+
+def test_a_let_binding_is_local_to_its_body() -> None:
+    assert "unknown name 'b'" in error_of("x = let b = 1 in b\ny = b")
+
+
+# --- loops and closures --------------------------------------------------------------------------
+
+
+def test_loop_invariant_work_is_hoisted_out_of_the_closure() -> None:
+    wp = reduce_source("s = range(5)\nxs = for i in s do i + length(s) * 2")
+    closure = wp.nodes[apply_of(wp, "xs").args[1]].definition
+    assert isinstance(closure, Closure)
+    ops = [getattr(n, "op", None) for n in closure.body.nodes]
+    assert ops == ["default.+"]  # length(s) * 2 was computed outside, and captured
+    assert len(closure.captures) == 1
+    captured = wp.nodes[closure.captures[0]].definition
+    assert isinstance(captured, Apply) and captured.op == "default.*"
+
+
+def test_closures_with_different_captures_have_different_ids() -> None:
+    wp = reduce_source(
+        "a = length(range(2))\nb = length(range(3))\n"
+        "xs = for i in range(4) do i + a\nys = for i in range(4) do i + b"
+    )
+    assert apply_of(wp, "xs").args[1] != apply_of(wp, "ys").args[1]
+
+
+def test_equal_loops_are_one_node() -> None:
+    wp = reduce_source("xs = for i in range(4) do i * 2\nys = for j in range(4) do j * 2")
+    assert wp.names["xs"] == wp.names["ys"]
+
+
+def test_names_inside_loop_bodies_are_resolved_before_anything_runs() -> None:
+    assert error_of("xs = for i in range(3) do lenght(i)") == (
+        "<string>:1:27: error: unknown name 'lenght' (did you mean 'length'?)\n"
+        "    xs = for i in range(3) do lenght(i)\n"
+        "                              ^"
+    )
+
+
+def test_map_accepts_a_primitive_or_a_one_parameter_function_only() -> None:
+    wp = reduce_source('m = map(strings.upper, ["a"])\nf(x) = x\nn = map(f, ["a"])')
+    assert apply_of(wp, "m").op == "default.map"
+    assert error_of("m = map(1, [1])") == (
+        "<string>:1:5: error: the first argument of 'map' must be the name of a function or primitive\n"
+        "    m = map(1, [1])\n"
+        "        ^"
+    )
+
+
+# --- namespaces, preludes and imports ----------------------------------------------------------
+
+
+def test_import_brings_a_namespace_and_its_prelude(registry: ProbeRegistry, tmp_path: Path) -> None:
+    (tmp_path / "a.png").write_bytes(b"png")
+    wp = reduce_source(f'import "img"\ni = read("{tmp_path}/a.png")\ng = grow(i)', registry=registry)
+    g = apply_of(wp, "g")
+    assert g.op == "img.combine"
+    assert wp.nodes[g.args[0]].definition == Apply("img.near", "1", (wp.names["i"],))
+    assert wp.warnings == []
+
+
+def test_a_qualified_name_reaches_primitives_and_prelude_declarations(registry: ProbeRegistry) -> None:
+    wp = reduce_source('import "img"\nx = other.only_other(1)\ny = img.grow(2)', registry=registry)
+    assert apply_of(wp, "x").op == "other.only_other"
+    assert apply_of(wp, "y").op == "img.combine"
+
+
+def test_the_most_recent_import_wins(registry: ProbeRegistry) -> None:
+    wp = reduce_source(
+        'import "img"\nimport "other"\nx = shared(1)\nimport "img"\ny = shared(1)', registry=registry
+    )
+    assert apply_of(wp, "x").op == "other.shared"
+    assert apply_of(wp, "y").op == "img.shared"
+
+
+def test_a_name_in_one_unimported_namespace_resolves_with_a_warning(registry: ProbeRegistry) -> None:
+    wp = reduce_source("x = only_other(1)\ny = only_other(2)", registry=registry)
+    assert apply_of(wp, "x").op == "other.only_other"
+    assert wp.warnings == ["name 'only_other' resolved in namespace 'other'; add `import \"other\"`"]
+
+
+def test_a_name_in_two_unimported_namespaces_is_an_error(registry: ProbeRegistry) -> None:
+    assert error_of("x = twin(1)", registry=registry).splitlines()[0] == (
+        "<string>:1:5: error: name 'twin' is in namespaces 'fourth' and 'third': "
+        "import one or qualify the name"
+    )
+
+
+def test_ordinary_programs_load_only_the_default_namespace(registry: ProbeRegistry) -> None:
+    reduce_source("x = 1 + 2\ny = length([x])", registry=registry)
+    assert registry.requested == ["default"]
+
+
+def test_unknown_names_load_every_loadable_namespace_and_skip_broken_ones(registry: ProbeRegistry) -> None:
+    message = error_of("x = nera(1)", registry=registry)
+    assert message.splitlines()[0] == "<string>:1:5: error: unknown name 'nera' (did you mean 'near'?)"
+    assert "broken" in registry.requested
+
+
+def test_a_file_import_is_relative_to_the_importing_file_and_read_once(tmp_path: Path) -> None:
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "a.imgql").write_text('import "b.imgql"\nfa(x) = fb(x) + 1\n')
+    (tmp_path / "lib" / "b.imgql").write_text("fb(x) = x * 2\nb_value = 7\n")
+    (tmp_path / "main.imgql").write_text('import "lib/a.imgql"\nimport "lib/b.imgql"\nr = fa(b_value)\n')
+    wp = load_workplan(tmp_path / "main.imgql")
+    assert definition(wp, "r") == Const("int", 15)
+
+
+def test_program_variables_describe_the_program_file(tmp_path: Path) -> None:
+    (tmp_path / "study.imgql").write_text("d = $dir\nf = $file\ns = $stem\n")
+    wp = load_workplan(tmp_path / "study.imgql")
+    assert definition(wp, "d") == Const("str", str(tmp_path))
+    assert definition(wp, "f") == Const("str", str(tmp_path / "study.imgql"))
+    assert definition(wp, "s") == Const("str", "study")
+
+
+# --- the base image -------------------------------------------------------------------------------
+
+
+def test_base_image_primitives_receive_the_first_image_loaded(
+    registry: ProbeRegistry, tmp_path: Path
+) -> None:
+    for name in ("a.png", "b.png"):
+        (tmp_path / name).write_bytes(name.encode())
+    src = f'import "img"\na = read("{tmp_path}/a.png")\nb = read("{tmp_path}/b.png")\nt = tt'
+    wp = reduce_source(src, registry=registry)
+    assert apply_of(wp, "t") == Apply("img.tt", "1", (wp.names["a"],))
+
+
+def test_a_loop_body_that_loads_an_image_uses_the_items_image(
+    registry: ProbeRegistry, tmp_path: Path
+) -> None:
+    (tmp_path / "a.png").write_bytes(b"a")
+    src = (
+        f'import "img"\na = read("{tmp_path}/a.png")\n'
+        'xs = for f in ["x.png", "y.png"] do combine(read(f), tt)\n'
+        "ys = for f in [1, 2] do combine(f, tt)"
+    )
+    wp = reduce_source(src, registry=registry)
+    xs = wp.nodes[apply_of(wp, "xs").args[1]].definition
+    assert isinstance(xs, Closure)
+    assert [getattr(n, "op", None) for n in xs.body.nodes] == ["img.read", "img.tt", "img.combine"]
+    assert xs.captures == ()
+    ys = wp.nodes[apply_of(wp, "ys").args[1]].definition
+    assert isinstance(ys, Closure)
+    # tt of the outer base image does not depend on the item: hoisted and captured
+    assert wp.nodes[ys.captures[0]].definition == Apply("img.tt", "1", (wp.names["a"],))
+
+
+def test_default_load_of_an_image_extension_sets_the_base_image(
+    registry: ProbeRegistry, tmp_path: Path
+) -> None:
+    (tmp_path / "notes.txt").write_text("n")
+    (tmp_path / "scan.nii.gz").write_bytes(b"not really")
+    src = f'import "img"\nn = load("{tmp_path}/notes.txt")\ni = load("{tmp_path}/scan.nii.gz")\nt = tt'
+    wp = reduce_source(src, registry=registry)
+    assert apply_of(wp, "t").args == (wp.names["i"],)
+
+
+# --- files --------------------------------------------------------------------------------------
+
+
+def test_a_file_read_gets_the_content_fingerprint_through_the_cache(tmp_path: Path) -> None:
+    (tmp_path / "t.json").write_text("[1]")
+    cache = MemoryFingerprintCache()
+    wp = reduce_source(f'x = load("{tmp_path}/t.json")', fingerprints=cache)
+    fp = apply_of(wp, "x").fingerprint
+    st = (tmp_path / "t.json").stat()
+    assert (
+        fp is not None
+        and cache.cached_fingerprint(str(tmp_path / "t.json"), st.st_size, st.st_mtime_ns) == fp
+    )
+
+
+def test_editing_an_input_file_changes_exactly_the_nodes_that_depend_on_it(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text("[1]")
+    (tmp_path / "b.json").write_text("[2]")
+    src = f'a = load("{tmp_path}/a.json")\nb = load("{tmp_path}/b.json")\nc = length(a)\nd = length(b)'
+    before = reduce_source(src, fingerprints=MemoryFingerprintCache())
+    (tmp_path / "a.json").write_text("[1, 11]")
+    after = reduce_source(src, fingerprints=MemoryFingerprintCache())
+    changed = {n for n in before.names if before.names[n] != after.names[n]}
+    assert changed == {"a", "c"}
+
+
+def test_dir_folds_to_a_constant_listing(tmp_path: Path) -> None:
+    for name in ("b.txt", "a.txt", "c.csv"):
+        (tmp_path / name).write_text(name)
+    wp = reduce_source(f'x = dir("{tmp_path}", "*.txt")')
+    assert definition(wp, "x") == Const("list", (f"{tmp_path}/a.txt", f"{tmp_path}/b.txt"))
+
+
+# --- depth and size -----------------------------------------------------------------------------
+
+
+def test_a_chain_of_depth_ten_thousand_reduces_without_a_recursion_error() -> None:
+    src = "s = length(range(3))\n"
+    src += "y = " + " + ".join(["s"] * 10_000) + "\n"
+    src += "f(a) = a * s\nz = " + "f(" * 10_000 + "s" + ")" * 10_000 + "\n"
+    src += "w = " + "(" * 10_000 + "s" + ")" * 10_000 + "\n"
+    wp = reduce_source(src)
+    assert len(wp.nodes) == 3 + 9_999 + 10_000
+    assert definition(wp, "w") == definition(wp, "s")
+
+
+def test_ten_thousand_declarations_reduce_with_every_name_resolved() -> None:
+    lines = ["v0 = length(range(2))"] + [f"v{i} = v{i - 1} + {i}" for i in range(1, 10_000)]
+    wp = reduce_source("\n".join(lines))
+    assert len(wp.names) == 10_000
+    last = apply_of(wp, "v9999")
+    assert last.args[0] == wp.names["v9998"]
+
+
+def test_reduction_does_not_leave_the_recursion_limit_raised() -> None:
+    import sys
+
+    limit = sys.getrecursionlimit()
+    reduce_source("x = " + "(" * 3000 + "1" + ")" * 3000)
+    assert sys.getrecursionlimit() == limit
+    assert time.time() > 0
