@@ -263,3 +263,12 @@ def summarize(value: Any) -> str:
     if kind_of(value) == "ndarray":
         return format_value(value)[:-1] + _array_summary(value) + ")"
     return format_value(value)
+
+
+def tag_run(store: Store, name: str, text: str) -> RunId:
+    """Point ref `name` at the run `text` names (a run id prefix or another ref); return the run."""
+    kind, ident = store.resolve(text)
+    if kind != "run":
+        raise UsageError(f"cannot tag '{text}': it is a {kind}, and refs point at runs")
+    store.tag(name, RunId(ident))
+    return RunId(ident)

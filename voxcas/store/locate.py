@@ -43,3 +43,15 @@ def open_located_store(path: Path | None, *, create: bool = False) -> Store:
     raise StoreNotFoundError(
         f"no store found in {Path.cwd()} or any parent directory; run 'vox init' or pass --store"
     )
+
+
+def init_store(path: Path | None, directory: Path | None = None) -> tuple[Store, bool]:
+    """`vox init`: the store at `path` (from --store), else `<directory or cwd>/.vox`, created if absent.
+
+    Returns the open store and whether it was created now (initialising twice is harmless).
+    """
+    from voxcas.store.sqlite import DB_NAME, SqliteStore
+
+    target = Path(path) if path is not None else (directory or Path.cwd()) / STORE_DIR
+    existed = (target / DB_NAME).is_file()
+    return SqliteStore(target, create=True), not existed

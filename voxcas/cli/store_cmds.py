@@ -1,0 +1,388 @@
+"""Git-style store commands: init, ls, cat, show, log, tag, untag, refs, gc, fsck, du/stats.
+
+Thin shell: each command parses its input, calls one function of `voxcas.store` (`locate`,
+`inspect`, `gc`, `fsck`, `stats`), and renders the answer as text or, with `--json`, as JSON.
+Errors are `VoxcasError`s, printed on one line by `voxcas.cli.app.main`.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from voxcas.cli.common import JsonOption, StoreOption, echo_json, open_store
+
+if TYPE_CHECKING:
+    from voxcas.store.sqlite import SqliteStore
+
+
+def human_size(n: int | None) -> str:
+    if n is None:
+        return "-"
+    size = float(n)
+    for unit in ("B", "K", "M", "G", "T"):
+        if size < 1024 or unit == "T":
+            return f"{int(size)}{unit}" if unit == "B" else f"{size:.1f}{unit}"
+        size /= 1024
+    return f"{n}B"  # pragma: no cover
+
+
+def when(t: float | None) -> str:
+    return "-" if t is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t))
+
+
+def short(ident: str | None, n: int = 12) -> str:
+    from voxcas.ids import short as _short
+
+    return "-" if ident is None else _short(ident, n)
+
+
+def sqlite_only(store: Any, command: str) -> SqliteStore:
+    from voxcas.errors import UsageError
+    from voxcas.store.sqlite import SqliteStore
+
+    if not isinstance(store, SqliteStore):
+        raise UsageError(f"vox {command} needs a SQLite store, not {type(store).__name__}")
+    return store
+
+
+def _table(rows: list[list[str]]) -> None:
+    if not rows:
+        return
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        typer.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+
+
+def _render_listing(what: str, items: list[dict[str, Any]]) -> None:
+    if what == "runs":
+        rows = [
+            [
+                short(r["id"]),
+                when(r["started"]),
+                r["status"],
+                f"{r['computed']} computed, {r['reused']} reused, {r['failed']} failed",
+                r["program"] + (f"  ({', '.join(r['refs'])})" if r["refs"] else ""),
+            ]
+            for r in items
+        ]
+    elif what == "results":
+        rows = [
+            [
+                short(r["node"]),
+                short(r["digest"]),
+                human_size(r["size"]),
+                r["kind"] or "?",
+                r["op"] or "?",
+                r["label"] or "",
+                when(r["created"]),
+            ]
+            for r in items
+        ]
+    elif what == "objects":
+        rows = [
+            [
+                short(o["digest"]),
+                o["kind"],
+                human_size(o["size"]),
+                human_size(o["stored_size"]),
+                when(o["created"]),
+            ]
+            for o in items
+        ]
+    else:
+        rows = [[r["name"], short(r["run"]), when(r["started"]), r["program"]] for r in items]
+    _table(rows)
+
+
+def _render_node(d: dict[str, Any]) -> None:
+    typer.echo(f"node      {d['id']}")
+    op = d["op"] + (f" (version {d['version']})" if d["version"] else "")
+    typer.echo(f"operator  {op}")
+    if d["constant"] is not None:
+        typer.echo(f"constant  {d['constant'][0]} {d['constant'][1]!r}")
+    if d["label"]:
+        typer.echo(f"label     {d['label']}")
+    typer.echo(f"source    {d['span'] or '-'}")
+    for i, arg in enumerate(d["arguments"]):
+        what = arg["label"] or arg["op"] or "?"
+        typer.echo(f"arg {i:<5} {short(arg['node'])}  {what}  -> {short(arg['result'])}")
+    r = d["result"]
+    if r is None:
+        typer.echo("result    none")
+    else:
+        missing = "" if r["present"] else "  (object missing)"
+        typer.echo(f"result    {r['digest']}{missing}")
+        typer.echo(f"computed  {when(r['created'])} in {r['seconds']:.3f}s by run {short(r['run'])}")
+        typer.echo(f"origin    {r['provenance']}")
+    for f in d["failures"]:
+        typer.echo(f"failed    in run {short(f['run'])}: {f['message']}")
+
+
+def _render_run(d: dict[str, Any]) -> None:
+    typer.echo(f"run       {d['id']}" + (f"  ({', '.join(d['refs'])})" if d["refs"] else ""))
+    typer.echo(f"program   {d['program']}")
+    typer.echo(f"status    {d['status']}")
+    typer.echo(f"started   {when(d['started'])}")
+    typer.echo(f"finished  {when(d['finished'])}")
+    typer.echo(f"nodes     {d['computed']} computed, {d['reused']} reused, {d['failed']} failed")
+    for g in d["goals"]:
+        typer.echo(f"goal      {g.get('kind')} {g.get('target')!r} -> {short(g.get('node'))}")
+    for n in d["nodes"]:
+        what = n["label"] or n["op"] or "?"
+        err = f"  error: {n['error']}" if n["error"] else ""
+        typer.echo(f"  {n['status']:<9} {short(n['node'])}  {what}  {n['span'] or ''}{err}".rstrip())
+
+
+def _render_object(d: dict[str, Any]) -> None:
+    typer.echo(f"object    {d['digest']}")
+    typer.echo(f"kind      {d['kind']}")
+    typer.echo(f"size      {human_size(d['size'])} ({human_size(d['stored_size'])} stored)")
+    typer.echo(f"created   {when(d['created'])}")
+    typer.echo(f"value     {d['summary']}")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("init")
+    def init(
+        directory: Annotated[
+            Path | None, typer.Argument(help="Directory to hold the store's .vox/ (default: here).")
+        ] = None,
+        store: StoreOption = None,
+    ) -> None:
+        """Create a store (DIRECTORY/.vox, or exactly --store); harmless if it exists."""
+        from voxcas.store.locate import init_store
+
+        opened, created = init_store(store, directory)
+        with opened as s:
+            where = getattr(s, "directory", "?")
+            typer.echo(
+                f"{'initialised empty' if created else 'reinitialised existing'} voxcas store in {where}"
+            )
+
+    @app.command("ls")
+    def ls(
+        what: Annotated[str, typer.Argument(help="runs, results, objects or refs.")] = "results",
+        limit: Annotated[int | None, typer.Option("--limit", "-n", help="Show at most N entries.")] = None,
+        store: StoreOption = None,
+        json_out: JsonOption = False,
+    ) -> None:
+        """List runs, results, objects or refs, newest first, with sizes and short ids."""
+        from voxcas.store.inspect import listing
+
+        with open_store(store) as s:
+            items = listing(s, what)[:limit]
+        if json_out:
+            echo_json(items)
+        else:
+            _render_listing(what, items)
+
+    @app.command("cat")
+    def cat(
+        ident: Annotated[str, typer.Argument(metavar="ID", help="A digest, node id (its result) or prefix.")],
+        output: Annotated[
+            Path | None,
+            typer.Option("--output", "-o", help="Write the value to a file (.nii.gz, .png, .json, ...)."),
+        ] = None,
+        store: StoreOption = None,
+    ) -> None:
+        """Show a value (verified): scalars and sequences printed, arrays and images summarised."""
+        from voxcas.store.inspect import summarize, value_of
+
+        with open_store(store) as s:
+            digest, value = value_of(s, ident)
+            if output is not None:
+                from voxcas.output import write_value
+
+                write_value(value, output)
+                typer.echo(f"wrote {digest} to {output}", err=True)
+            else:
+                typer.echo(summarize(value))
+
+    @app.command("show")
+    def show(
+        ident: Annotated[str, typer.Argument(metavar="ID", help="A node, run, digest (or prefix) or ref.")],
+        store: StoreOption = None,
+        json_out: JsonOption = False,
+    ) -> None:
+        """Explain a node (operator, arguments, source, result, timing, provenance) or a run."""
+        from voxcas.store.inspect import show as describe
+
+        with open_store(store) as s:
+            data = describe(s, ident)
+        if json_out:
+            echo_json(data)
+        elif data["type"] == "node":
+            _render_node(data)
+        elif data["type"] == "run":
+            _render_run(data)
+        else:
+            _render_object(data)
+
+    @app.command("log")
+    def log(
+        limit: Annotated[int | None, typer.Option("--limit", "-n", help="Show at most N runs.")] = None,
+        store: StoreOption = None,
+        json_out: JsonOption = False,
+    ) -> None:
+        """Run history, newest first."""
+        from voxcas.store.inspect import list_runs
+
+        with open_store(store) as s:
+            runs = list_runs(s)[:limit]
+        if json_out:
+            echo_json(runs)
+            return
+        for r in runs:
+            refs = f" ({', '.join(r['refs'])})" if r["refs"] else ""
+            typer.echo(f"run {r['id']}{refs}")
+            typer.echo(f"  {when(r['started'])}  {r['status']}  {r['program']}")
+            typer.echo(f"  {r['computed']} computed, {r['reused']} reused, {r['failed']} failed")
+
+    @app.command("tag")
+    def tag(
+        name: Annotated[str, typer.Argument(help="The ref name.")],
+        run: Annotated[str, typer.Argument(help="A run id (or unique prefix) or another ref.")],
+        store: StoreOption = None,
+    ) -> None:
+        """Point a ref at a run: its results survive gc."""
+        from voxcas.store.inspect import tag_run
+
+        with open_store(store) as s:
+            target = tag_run(s, name, run)
+        typer.echo(f"{name} -> {target}")
+
+    @app.command("untag")
+    def untag(
+        name: Annotated[str, typer.Argument(help="The ref to delete.")], store: StoreOption = None
+    ) -> None:
+        """Delete a ref (its run's results become collectable)."""
+        with open_store(store) as s:
+            s.untag(name)
+        typer.echo(f"deleted ref {name}")
+
+    @app.command("refs")
+    def refs(store: StoreOption = None, json_out: JsonOption = False) -> None:
+        """List refs: names that keep runs alive."""
+        from voxcas.store.inspect import list_refs
+
+        with open_store(store) as s:
+            items = list_refs(s)
+        if json_out:
+            echo_json(items)
+        else:
+            _render_listing("refs", items)
+
+    @app.command("gc")
+    def gc(
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would be deleted.")] = False,
+        keep_runs: Annotated[
+            int, typer.Option("--keep-runs", help="Keep the results of the newest N runs.")
+        ] = 5,
+        older_than: Annotated[
+            str | None, typer.Option("--older-than", help="Only delete results older than this (30d, 12h).")
+        ] = None,
+        max_size: Annotated[
+            str | None, typer.Option("--max-size", help="Also drop the oldest kept results until under (5G).")
+        ] = None,
+        grace: Annotated[
+            str, typer.Option("--grace", help="Never touch anything younger than this (runs in flight).")
+        ] = "1h",
+        store: StoreOption = None,
+        json_out: JsonOption = False,
+    ) -> None:
+        """Delete results no ref or kept run needs, and the objects nothing kept reaches."""
+        from voxcas.store.gc import gc as collect
+        from voxcas.store.gc import parse_duration, parse_size
+
+        older = parse_duration(older_than) if older_than else None
+        cap = parse_size(max_size) if max_size else None
+        with open_store(store) as s:
+            report = collect(
+                sqlite_only(s, "gc"),
+                keep_runs=keep_runs,
+                older_than=older,
+                max_size=cap,
+                grace=parse_duration(grace),
+                dry_run=dry_run,
+            )
+        if json_out:
+            echo_json(report.to_json())
+            return
+        verb = "would delete" if dry_run else "deleted"
+        typer.echo(
+            f"{verb} {report.results_deleted} results, {report.objects_deleted} objects, "
+            f"{report.nodes_deleted} node records: {human_size(report.bytes_freed)} freed"
+        )
+        typer.echo(
+            f"kept {report.results_kept} results and {report.objects_kept} objects "
+            f"({human_size(report.bytes_kept)}) for {report.kept_runs} runs"
+        )
+
+    @app.command("fsck")
+    def fsck(store: StoreOption = None, json_out: JsonOption = False) -> None:
+        """Verify every object, result, item and node id; exit 1 if anything is wrong."""
+        from voxcas.store.fsck import fsck as check
+
+        with open_store(store) as s:
+            report = check(sqlite_only(s, "fsck"))
+        if json_out:
+            echo_json(report.to_json())
+        else:
+            typer.echo(
+                f"checked {report.objects} objects, {report.items} items, {report.results} results, "
+                f"{report.nodes} nodes"
+            )
+            for problem in report.problems:
+                typer.echo(f"problem: {problem}")
+        if not report.ok:
+            count = len(report.problems) + report.unlisted
+            print(f"error: fsck found {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
+            raise typer.Exit(1)
+        if not json_out:
+            typer.echo("ok")
+
+    def _du(store: Path | None, json_out: bool) -> None:
+        from voxcas.store.stats import store_stats
+
+        with open_store(store) as s:
+            stats = store_stats(sqlite_only(s, "du"))
+        if json_out:
+            echo_json(stats.to_json())
+            return
+        rows = [["kind", "objects", "size", "stored", "ratio"]]
+        rows += [
+            [k.kind, str(k.count), human_size(k.size), human_size(k.stored_size), f"{k.ratio:.2f}"]
+            for k in stats.kinds
+        ]
+        total_ratio = stats.stored_size / stats.size if stats.size else 1.0
+        rows.append(
+            [
+                "total",
+                str(stats.objects),
+                human_size(stats.size),
+                human_size(stats.stored_size),
+                f"{total_ratio:.2f}",
+            ]
+        )
+        _table(rows)
+        typer.echo(
+            f"{stats.results} results ({stats.distinct_result_objects} distinct values), "
+            f"{stats.nodes} nodes, "
+            f"{stats.runs} runs, {stats.refs} refs; files on disk {human_size(stats.file_bytes)}"
+        )
+        typer.echo(f"reuse rate {stats.reuse_rate:.1%} ({stats.reused} reused / {stats.computed} computed)")
+
+    @app.command("du")
+    def du(store: StoreOption = None, json_out: JsonOption = False) -> None:
+        """Space by kind, compression ratio and reuse rate."""
+        _du(store, json_out)
+
+    @app.command("stats")
+    def stats(store: StoreOption = None, json_out: JsonOption = False) -> None:
+        """Same as du."""
+        _du(store, json_out)
