@@ -109,7 +109,9 @@ class Scheduler:
         kept: dict[str, Any] = {}
         by_future = dict(zip(futures, keys, strict=True))
         del futures
-        for future, result in as_completed(list(by_future), with_results=True):  # type: ignore[no-untyped-call]
+        for future, result in as_completed(  # type: ignore[no-untyped-call]
+            list(by_future), with_results=True, loop=self._client.loop
+        ):
             key = by_future.pop(future)
             on_done(key, result)
             if key in wanted:

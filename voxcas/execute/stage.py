@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 from voxcas.execute.tasks import Call, Failed, Literal, Ok, Skipped, drop, evaluate, load_object
 from voxcas.ids import NodeId
 from voxcas.plan.nodes import Apply, Const, PlanNode, ValueRef
+from voxcas.primitives.registry import Registry, default_registry
+from voxcas.store.base import StoredSequence
 
 if TYPE_CHECKING:
     from voxcas.execute.engine import Engine
@@ -54,7 +56,8 @@ def compute(
         if arg in engine.bad:
             return Literal(Skipped(f"depends on {engine.bad[arg]} node {arg[:12]}"))
         if arg in engine.held:
-            return Literal(Ok(engine.held[arg], 0.0))
+            held = engine.held[arg]
+            return Literal(Ok(held if scheduler.in_process else portable(held), 0.0))
         d = nodes[arg].definition
         if isinstance(d, Const):
             return Literal(Ok(d.value, 0.0))
@@ -67,9 +70,11 @@ def compute(
             if scheduler.in_process:
                 loads[key] = (load_object, Literal(engine.store), Literal(digest), Literal(arg))
             else:
-                loads[key] = load_object(engine.store, digest, arg)
+                outcome = load_object(engine.store, digest, arg)
+                loads[key] = Ok(portable(outcome.value), 0.0) if isinstance(outcome, Ok) else outcome
         return key if scheduler.in_process else Literal(loads[key])
 
+    modules = _modules_of(engine.registry)
     for nid in runnable:
         node = nodes[nid]
         d = node.definition
@@ -83,7 +88,11 @@ def compute(
             dsk[nid] = Literal(Failed(message, ""))  # a literal outcome: dependents skip
             continue
         args = [argument(a) for a in d.args]
-        dsk[nid] = (evaluate, Literal(Call(nid, primitive, where_of(node))), Literal(cancel), *args)
+        if scheduler.in_process:
+            call = Call(nid, d.op, where_of(node), primitive=primitive)
+        else:
+            call = Call(nid, d.op, where_of(node), modules=modules)
+        dsk[nid] = (evaluate, Literal(call), Literal(cancel), *args)
     if scheduler.in_process:
         dsk.update(loads)
     outputs: list[str] = [nid for nid in runnable if nid in keep]
@@ -125,6 +134,15 @@ def compute(
             engine.held[nid] = outcome.value
 
 
+def portable(value: Any) -> Any:
+    """A value that can leave this process: stored sequences (which hold the store) become lists."""
+    if isinstance(value, StoredSequence):
+        return [portable(item) for item in value]
+    if isinstance(value, dict):
+        return {k: portable(v) for k, v in value.items()}
+    return value
+
+
 def _is_chain(nodes: Mapping[NodeId, PlanNode], runnable: list[NodeId], in_stage: set[NodeId]) -> bool:
     """True when each node needs at most one other node of the stage and feeds at most one."""
     fed: set[NodeId] = set()
@@ -142,3 +160,11 @@ def _is_chain(nodes: Mapping[NodeId, PlanNode], runnable: list[NodeId], in_stage
                 return False
             fed.add(dep)
     return True
+
+
+def _modules_of(registry: Registry) -> tuple[tuple[str, str], ...] | None:
+    """How a worker process rebuilds `registry`: None for the built-in one, else its modules."""
+    if registry is default_registry():
+        return None
+    modules: dict[str, str] = getattr(registry, "_modules", {})
+    return tuple(sorted(modules.items()))

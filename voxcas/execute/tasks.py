@@ -18,7 +18,7 @@ from typing import Any
 
 from voxcas.errors import PrimitiveError, VoxcasError
 from voxcas.ids import Digest, NodeId
-from voxcas.primitives.registry import Primitive
+from voxcas.primitives.registry import Primitive, Registry, default_registry
 from voxcas.store.base import Store
 
 
@@ -56,11 +56,34 @@ class Literal:
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """What a task needs to apply one primitive: the node, the primitive, and where it came from."""
+    """What a task needs to apply one primitive: the node, the primitive, and where it came from.
+
+    In this process the task carries the `Primitive` itself. For other processes and machines it
+    carries only the qualified name (`op`) and the registry's namespace modules (`modules`, None
+    for the built-in registry): the worker imports the namespace and looks the primitive up, so
+    nothing but names is pickled.
+    """
 
     node: NodeId
-    primitive: Primitive
+    op: str
     where: str | None  # "prog.imgql:4:9", or None for nodes without a source position
+    primitive: Primitive | None = None
+    modules: tuple[tuple[str, str], ...] | None = None
+
+    def resolve(self) -> Primitive:
+        if self.primitive is not None:
+            return self.primitive
+        return _registry(self.modules).get(self.op)
+
+
+_REGISTRIES: dict[tuple[tuple[str, str], ...] | None, Registry] = {}
+
+
+def _registry(modules: tuple[tuple[str, str], ...] | None) -> Registry:
+    """The registry a worker process uses for these namespace modules (built once per process)."""
+    if modules not in _REGISTRIES:
+        _REGISTRIES[modules] = default_registry() if modules is None else Registry(dict(modules))
+    return _REGISTRIES[modules]
 
 
 def failure_message(where: str | None, primitive: str, error: BaseException) -> str:
@@ -96,9 +119,9 @@ def evaluate(call_arg: Call | Literal, cancel_arg: threading.Event | Literal | N
         return Skipped("cancelled")
     started = time.perf_counter()
     try:
-        value = call.primitive(*values)
+        value = call.resolve()(*values)
     except Exception as error:
-        return Failed(failure_message(call.where, call.primitive.qualified, error), traceback.format_exc())
+        return Failed(failure_message(call.where, call.op, error), traceback.format_exc())
     return Ok(value, time.perf_counter() - started)
 
 

@@ -1,0 +1,195 @@
+"""`vox run` end to end, through the real CLI in a subprocess, on a real SQLite store."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SLOWNS = Path(__file__).resolve().parent / "slowns"
+
+
+def vox(*args: str, cwd: Path, slow: bool = False, check: int | None = 0) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    paths = [str(REPO)] + ([str(SLOWNS)] if slow else [])
+    env["PYTHONPATH"] = os.pathsep.join([*paths, env.get("PYTHONPATH", "")])
+    env.pop("VOX_STORE", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "voxcas.cli.app", *args], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    if check is not None:
+        assert done.returncode == check, done.stderr
+    return done
+
+
+def run_json(tmp_path: Path, *args: str) -> dict[str, Any]:
+    done = vox("run", *args, "--json", cwd=tmp_path)
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+PROGRAM = """
+n = length(range(0, 3))
+a = n * 10
+b = a + 1
+c = n + 100
+print "b" b
+print "c" c
+"""
+
+
+def test_a_second_run_computes_nothing_and_prints_the_same(tmp_path: Path) -> None:
+    (tmp_path / "prog.imgql").write_text(PROGRAM)
+    first = vox("run", "prog.imgql", cwd=tmp_path)
+    second = vox("run", "prog.imgql", cwd=tmp_path)
+    assert first.stdout == second.stdout == "b=31\nc=103\n"
+    assert (tmp_path / ".vox" / "store.db").exists()
+    assert "0 computed, 2 reused" in second.stderr
+    summary = run_json(tmp_path, "prog.imgql")
+    assert (summary["computed"], summary["reused"], summary["outputs"]) == (0, 2, ["b=31", "c=103"])
+
+
+def test_editing_one_constant_recomputes_only_its_dependents(tmp_path: Path) -> None:
+    (tmp_path / "prog.imgql").write_text(PROGRAM)
+    run_json(tmp_path, "prog.imgql")
+    (tmp_path / "prog.imgql").write_text(PROGRAM.replace("n * 10", "n * 20"))
+    summary = run_json(tmp_path, "prog.imgql")
+    # a and b are new; c (and n beneath it) are reused
+    assert (summary["computed"], summary["reused"], summary["outputs"]) == (2, 2, ["b=61", "c=103"])
+
+
+def test_editing_one_input_file_recomputes_only_what_reads_it(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("alpha")
+    (tmp_path / "b.txt").write_text("beta")
+    (tmp_path / "prog.imgql").write_text(
+        'x = length(load("a.txt"))\ny = length(load("b.txt"))\nprint "x" x\nprint "y" y\n'
+    )
+    first = run_json(tmp_path, "prog.imgql")
+    assert (first["computed"], first["outputs"]) == (4, ["x=5", "y=4"])
+    (tmp_path / "a.txt").write_text("alphabet")
+    summary = run_json(tmp_path, "prog.imgql")
+    assert (summary["computed"], summary["reused"], summary["outputs"]) == (2, 1, ["x=8", "y=4"])
+
+
+def test_adding_one_item_to_a_dataset_computes_one_more_item(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    for i in range(4):
+        (data / f"case{i}.txt").write_text("x" * (i + 1))
+    (tmp_path / "prog.imgql").write_text(
+        'sizes = for f in dir("data", "*.txt") do length(load(f)) * 2\nprint "sizes" sizes\n'
+    )
+    first = run_json(tmp_path, "prog.imgql")
+    assert first["outputs"] == ["sizes=[2, 4, 6, 8]"]
+    (data / "case4.txt").write_text("xxxxx")
+    summary = run_json(tmp_path, "prog.imgql")
+    assert summary["outputs"] == ["sizes=[2, 4, 6, 8, 10]"]
+    # the new item's load, length and product, and the loop node; the four old items are reused
+    assert (summary["computed"], summary["reused"]) == (4, 4)
+
+
+def test_a_failing_node_exits_1_names_its_position_and_keeps_the_rest(tmp_path: Path) -> None:
+    (tmp_path / "prog.imgql").write_text(
+        'n = length(range(0, 3))\nbad = index([1, 2], n)\nprint "bad" bad + 1\nprint "ok" n + 1\n'
+    )
+    done = vox("run", "prog.imgql", cwd=tmp_path, check=1)
+    assert done.stdout == "ok=4\n"
+    lines = done.stderr.splitlines()
+    assert lines[0] == (
+        "prog.imgql:2:7: error: default.index: argument 'i': index 3 out of range for a sequence of length 2"
+    )
+    assert lines[-1].startswith("error: 1 node failed in run ")
+    again = run_json_status(tmp_path)
+    assert (again["status"], again["computed"], again["reused"], again["failed"]) == ("failed", 0, 2, 1)
+
+
+def run_json_status(tmp_path: Path) -> dict[str, Any]:
+    done = vox("run", "prog.imgql", "--json", cwd=tmp_path, check=1)
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def test_show_prints_a_declared_name_of_a_program_without_goals(tmp_path: Path) -> None:
+    (tmp_path / "prog.imgql").write_text("n = length(range(0, 3))\nm = n * 7\n")
+    assert vox("run", "prog.imgql", cwd=tmp_path).stdout == ""
+    done = vox("run", "prog.imgql", "--show", "m", "--show", "n", "--quiet", cwd=tmp_path)
+    assert (done.stdout, done.stderr) == ("m=21\nn=3\n", "")
+
+
+def test_bad_options_are_usage_errors(tmp_path: Path) -> None:
+    (tmp_path / "prog.imgql").write_text('print "x" 1\n')
+    done = vox("run", "prog.imgql", "--scheduler", "gpu", cwd=tmp_path, check=2)
+    assert done.stderr == (
+        "error: unknown scheduler 'gpu': expected threads, sync, processes or the address "
+        "of a dask.distributed scheduler such as tcp://127.0.0.1:8786\n"
+    )
+    done = vox("run", "prog.imgql", "--show", "nope", cwd=tmp_path, check=2)
+    assert done.stderr == "error: --show nope: no top-level declaration named 'nope' (declared: none)\n"
+
+
+def test_the_store_can_be_chosen_and_save_goals_write_under_out(tmp_path: Path) -> None:
+    (tmp_path / "prog.imgql").write_text('save "res/n.json" length(range(0, 4))\n')
+    vox("run", "prog.imgql", "--store", "elsewhere", "--out", "outdir", "-q", cwd=tmp_path)
+    assert (tmp_path / "elsewhere" / "store.db").exists()
+    assert json.loads((tmp_path / "outdir" / "res" / "n.json").read_text()) == 4
+
+
+def _kill_program(path: Path, nodes: int) -> None:
+    """Two interleaved chains of `nodes` slow steps (so both pool threads work), summed at the end."""
+    lines = ['import "slowtest"', "x0 = slowtest.step(0, 40)", "x1 = slowtest.step(0, 41)"]
+    for i in range(2, nodes):
+        lines.append(f"x{i} = slowtest.step(x{i - 2}, {40 + i % 20})")
+    lines.append(f'print "last" x{nodes - 2} + x{nodes - 1}')
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _stored_nodes(store_dir: Path) -> set[str]:
+    from voxcas.store.sqlite import SqliteStore
+
+    if not (store_dir / "store.db").exists():
+        return set()
+    with SqliteStore(store_dir) as store:
+        return {r.node for r in store.results()}
+
+
+@pytest.mark.slow
+def test_sigkill_in_the_middle_then_a_rerun_reuses_everything_stored_before(tmp_path: Path) -> None:
+    import random
+    import signal
+    import time
+
+    _kill_program(tmp_path / "prog.imgql", 200)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(SLOWNS), env.get("PYTHONPATH", "")])
+    rng = random.Random(7)
+    counts = [0]
+    for _ in range(10):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "voxcas.cli.app", "run", "prog.imgql", "-q"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while len(_stored_nodes(tmp_path / ".vox")) <= counts[-1] and time.monotonic() < deadline:
+            time.sleep(0.02)  # wait until this run has stored something: the kill lands mid-run
+        time.sleep(rng.uniform(0.0, 0.15))
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait() == -signal.SIGKILL
+        counts.append(len(_stored_nodes(tmp_path / ".vox")))
+    before = _stored_nodes(tmp_path / ".vox")
+    assert counts == sorted(counts) and len(set(counts)) == 11 and len(before) < 200
+    done = vox("run", "prog.imgql", "--json", cwd=tmp_path, slow=True)
+    summary = json.loads(done.stdout)
+    assert summary["outputs"] == ["last=200"]
+    assert summary["computed"] == 201 - len(before)
+    from voxcas.store.sqlite import SqliteStore
+
+    with SqliteStore(tmp_path / ".vox") as store:
+        computed = {n for n, what in store.run_nodes(summary["run"]) if what == "computed"}
+    assert len(computed) == 201 - len(before) and computed.isdisjoint(before)
