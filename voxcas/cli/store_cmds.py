@@ -7,7 +7,6 @@ Errors are `VoxcasError`s, printed on one line by `voxcas.cli.app.main`.
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -340,9 +339,10 @@ def register(app: typer.Typer) -> None:
             for problem in report.problems:
                 typer.echo(f"problem: {problem}")
         if not report.ok:
+            from voxcas.errors import StoreError
+
             count = len(report.problems) + report.unlisted
-            print(f"error: fsck found {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
-            raise typer.Exit(1)
+            raise StoreError(f"fsck found {count} problem{'s' if count != 1 else ''}")
         if not json_out:
             typer.echo("ok")
 
