@@ -1,0 +1,103 @@
+"""Threads, sync, processes and a dask.distributed cluster give identical outputs and node ids."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from voxcas.execute import RunOptions, run_file
+from voxcas.store.memory import MemoryStore
+
+REPO = Path(__file__).resolve().parents[2]
+
+PROGRAMS = {
+    "numbers.imgql": """
+n = length(range(0, 5))
+xs = for i in range(0, 12) do (i * n) % 7 + length(range(0, i))
+print "xs" xs
+print "big" filter x in xs do x > 9
+print "total" fold + xs
+print "nested" for i in range(0, 3) do for j in range(0, 2) do i * 10 + j + n
+""",
+    "images.imgql": """
+import "vox1"
+img = load(concat($dir, "/img.nii.gz"))
+m = img >. 100
+print "vol" volume(m)
+print "near" volume(N(m))
+print "grown" volume(grow(m, img >. 50))
+print "vols" for t in [50, 100, 200] do volume(img >. t)
+print "img" img
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def programs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import numpy as np
+
+    from voxcas.output import write_value
+    from voxcas.values import Image
+
+    root = tmp_path_factory.mktemp("programs")
+    array = np.zeros((6, 8, 9), dtype=np.float32)
+    array[2:4, 3:6, 4:7] = 150
+    array[0, 0, 0] = 90
+    write_value(Image.from_array(array, spacing=(1.0, 1.0, 2.0)), root / "img.nii.gz")
+    for name, text in PROGRAMS.items():
+        (root / name).write_text(text)
+    return root
+
+
+@pytest.fixture(scope="module")
+def cluster_address() -> Iterator[str]:
+    from distributed import LocalCluster
+
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(REPO), old or ""])  # workers import voxcas
+    try:
+        with LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster:
+            yield cluster.scheduler_address
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = old
+
+
+def run_with(scheduler: str, program: Path) -> tuple[list[str], dict[str, Any], int]:
+    cwd = os.getcwd()
+    os.chdir(program.parent)  # relative paths in programs resolve against the working directory
+    try:
+        store = MemoryStore()
+        summary = run_file(program, store, RunOptions(scheduler=scheduler, workers=2))
+        assert summary.status == "ok", summary.failures
+        results = {r.node: r.digest for r in store.results()}
+        return summary.outputs, results, summary.computed
+    finally:
+        os.chdir(cwd)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_every_scheduler_gives_the_same_outputs_and_the_same_stored_results(
+    programs: Path, cluster_address: str, name: str
+) -> None:
+    reference = run_with("threads", programs / name)
+    assert reference[0] and reference[2] > 0
+    for scheduler in ("sync", "processes", cluster_address):
+        assert run_with(scheduler, programs / name) == reference, scheduler
+
+
+def test_an_unreachable_cluster_is_a_usage_error(programs: Path) -> None:
+    from voxcas.errors import UsageError
+
+    with pytest.raises(UsageError) as info:
+        run_with("tcp://127.0.0.1:9", programs / "numbers.imgql")
+    assert str(info.value).startswith("cannot reach the dask scheduler at tcp://127.0.0.1:9: ")
