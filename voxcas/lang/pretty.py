@@ -50,7 +50,8 @@ def expr(node: A.Expr) -> str:
         )
     if isinstance(node, A.UnOp):
         inner = expr(node.operand)
-        if isinstance(node.operand, _ATOMS) and inner[:1] not in OP_CHARS + "(":
+        dot_digit = node.op.endswith(".") and inner[:1].isdigit()  # `.5` would lex as a number
+        if isinstance(node.operand, _ATOMS) and inner[:1] not in OP_CHARS + "(" and not dot_digit:
             return f"{node.op}{inner}"
         return f"{node.op}({inner})"
     if isinstance(node, A.Let):
