@@ -29,7 +29,9 @@ class ServerState:
     registry: Registry
 
 
-def get_state(request: Request) -> ServerState:
+# Dependencies are `async def` on purpose: FastAPI runs a plain `def` dependency in the thread pool,
+# one thread hop per dependency per request; these only read attributes.
+async def get_state(request: Request) -> ServerState:
     state: ServerState = request.app.state.vox
     return state
 
@@ -37,18 +39,18 @@ def get_state(request: Request) -> ServerState:
 StateDep = Annotated[ServerState, Depends(get_state)]
 
 
-def get_store(state: StateDep) -> Store:
+async def get_store(state: StateDep) -> Store:
     return state.stores.get()
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
-def get_settings(state: StateDep) -> ServerSettings:
+async def get_settings(state: StateDep) -> ServerSettings:
     return state.settings
 
 
-def get_runs(state: StateDep) -> RunManager:
+async def get_runs(state: StateDep) -> RunManager:
     return state.runs
 
 
@@ -60,7 +62,7 @@ _bearer = HTTPBearer(
 )
 
 
-def require_token(
+async def require_token(
     state: StateDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
