@@ -115,8 +115,8 @@ def _arith(name: str, op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any
             return op(x, y)
         if name == "+" and isinstance(x, str) and isinstance(y, str):
             return x + y
-        xv = _number(name, x, "a")
-        yv = _number(name, y, "b")
+        xv = _number(f"default.{name}", x, "a")
+        yv = _number(f"default.{name}", y, "b")
         try:
             return op(xv, yv)
         except ZeroDivisionError:
@@ -133,7 +133,7 @@ def _compare(name: str, op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], A
             return op(x, y)
         if isinstance(x, str) and isinstance(y, str):
             return op(x, y)
-        return op(_number(name, x, "a"), _number(name, y, "b"))
+        return op(_number(f"default.{name}", x, "a"), _number(f"default.{name}", y, "b"))
 
     return scalar
 
@@ -420,7 +420,7 @@ def _np_or_builtin(builtin: Callable[..., Any], np_name: str) -> Callable[[Any],
 
 FOLD_OPS = ("+", "-", "*", "/", "&&", "||", "min", "max")
 _FOLD_START: dict[str, Any] = {"+": 0, "-": 0, "*": 1, "&&": True, "||": False}
-_NO_INIT: Any = object()
+_NO_INIT: Any = None  # `fold op s` (no initial value): the language has no null to pass instead
 
 
 def _fold_step(op: str) -> Callable[[Any, Any], Any]:
