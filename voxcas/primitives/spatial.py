@@ -125,8 +125,8 @@ def signed_distance(a: np.ndarray, spacing: Sequence[float]) -> np.ndarray:
 def percentiles(values: np.ndarray, mask: np.ndarray, k: float) -> np.ndarray:
     """(count(< v) + k * count(== v)) / n over the voxels of mask, -1 outside; float32.
 
-    Counting is exact: small-range integer images use a histogram, others sort once and
-    locate every value with two binary searches.
+    Counting is exact: small-range integer images use a histogram; others sort once (argsort)
+    and read, for each run of equal values, its start (the count below) and its length.
     """
     import numpy as np
 
@@ -147,29 +147,53 @@ def percentiles(values: np.ndarray, mask: np.ndarray, k: float) -> np.ndarray:
         less = below[shifted]
         equal = counts[shifted]
     else:
-        ordered = np.sort(selected, kind="stable")
-        less = np.searchsorted(ordered, selected, side="left")
-        equal = np.searchsorted(ordered, selected, side="right") - less
+        order = np.argsort(selected, kind="stable")
+        ordered = selected[order]
+        starts_run = np.empty(n, np.bool_)
+        starts_run[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=starts_run[1:])
+        starts = np.flatnonzero(starts_run)
+        run_counts = np.diff(np.append(starts, n))
+        run_of = np.cumsum(starts_run) - 1
+        less = np.empty(n, np.int64)
+        equal = np.empty(n, np.int64)
+        less[order] = starts[run_of]
+        equal[order] = run_counts[run_of]
     out[mask] = ((less + k * equal) / n).astype(np.float32)
     return out
 
 
 def box_sum(counts: np.ndarray, radii: Sequence[int]) -> np.ndarray:
-    """Exact integer sum over the box of the given radius per axis (truncated at the image edge)."""
+    """Exact integer sum over the box of the given radius per axis (truncated at the image edge).
+
+    Separable: per axis, with C the inclusive cumulative sum, the sum over [i-r, i+r] is
+    C[min(i+r, n-1)] - C[i-r-1] (0 when i-r-1 < 0), built from shifted slices of C, no gathers.
+    """
     import numpy as np
 
-    out = counts.astype(np.int32, copy=True)
+    out = counts.astype(np.int32, copy=False)
     for axis, r in enumerate(radii):
-        if r <= 0:
-            continue
         n = out.shape[axis]
-        pad = [(0, 0)] * out.ndim
-        pad[axis] = (1, 0)
-        csum = np.pad(np.cumsum(out, axis=axis, dtype=np.int32), pad)
-        idx = np.arange(n)
-        upper = np.minimum(idx + r + 1, n)
-        lower = np.maximum(idx - r, 0)
-        out = np.take(csum, upper, axis=axis) - np.take(csum, lower, axis=axis)
+        if r <= 0 or n == 0:
+            continue
+        csum = np.cumsum(out, axis=axis, dtype=np.int32)
+
+        def part(start: int | None, stop: int | None, arr: np.ndarray = csum, ax: int = axis) -> np.ndarray:
+            return arr[_shifted(arr.ndim, ax, start, stop)]
+
+        def pad(value: np.ndarray, count: int, ax: int = axis) -> np.ndarray:
+            shape = list(value.shape)
+            shape[ax] = count
+            return np.broadcast_to(value, shape)
+
+        last = part(n - 1, n)
+        upper = np.concatenate([part(r, None), pad(last, r)], axis=axis) if r < n else pad(last, n)
+        if r + 1 < n:
+            zeros = np.zeros_like(last)
+            lower = np.concatenate([pad(zeros, r + 1), part(None, n - r - 1)], axis=axis)
+            out = upper - lower
+        else:
+            out = np.array(upper)
     return out
 
 
@@ -185,6 +209,32 @@ def histogram_bins(values: np.ndarray, m1: float, m2: float, bins: int) -> np.nd
     return np.where(inside, index, -1).astype(np.int32)
 
 
+def box_count(indicator: np.ndarray, radii: Sequence[int]) -> np.ndarray:
+    """Exact count of true voxels in each voxel's box (truncated at the edge), in a small integer type.
+
+    Small radii add shifted copies (per axis 2r additions in uint8/uint16, cheap on memory);
+    radii above 4 use the cumulative-sum `box_sum`.
+    """
+    import numpy as np
+
+    if max(radii, default=0) > 4:
+        return box_sum(indicator.view(np.uint8), radii)
+    volume = 1
+    for r in radii:
+        volume *= 2 * r + 1
+    dtype = np.dtype(np.uint8 if volume <= 255 else np.uint16 if volume <= 65535 else np.int32)
+    out: np.ndarray = indicator.astype(dtype)
+    for axis, r in enumerate(radii):
+        if r <= 0:
+            continue
+        acc: np.ndarray = out.copy()
+        for d in range(1, min(r, out.shape[axis] - 1) + 1):
+            acc[_shifted(out.ndim, axis, d, None)] += out[_shifted(out.ndim, axis, None, -d)]
+            acc[_shifted(out.ndim, axis, None, -d)] += out[_shifted(out.ndim, axis, d, None)]
+        out = acc
+    return out
+
+
 def cross_correlation(
     a: np.ndarray,
     b: np.ndarray,
@@ -196,36 +246,43 @@ def cross_correlation(
 ) -> np.ndarray:
     """Pearson correlation, at each voxel, of the local histogram of `a` with the histogram of `b` on `fb`.
 
-    Algorithm (exact and order-fixed, so independent of the number of cores): bin every voxel
-    once; the target histogram H counts the bins of `b` over `fb`; for each bin j the local count
-    C_j is an exact integer box sum of the indicator `bin(a) == j`; then, with Hc = H - mean(H),
-    corr = sum_j C_j Hc_j / sqrt((sum_j C_j^2 - (sum_j C_j)^2 / bins) * sum_j Hc_j^2),
-    accumulated over j in increasing order in float64. Both histograms constant gives 1, exactly
-    one constant gives 0. Result float32.
+    Algorithm (exact integer counting, fixed order: independent of the number of cores): bin every
+    voxel once; H is the histogram of `b` over `fb`; for each bin j the local count C_j is an exact
+    integer box count of `bin(a) == j`. With T = sum_j C_j (the box count of in-range voxels),
+    the integer sums S = sum_j C_j H_j and Q = sum_j C_j^2 are accumulated bin by bin, and only
+    then, in float64,
+
+        corr = (S - T * sum(H) / bins) / sqrt((Q - T^2 / bins) * sum_j (H_j - mean(H))^2).
+
+    A local histogram is constant when Q * bins == T^2 (tested in integers). Both constant gives
+    1, exactly one constant gives 0. Result float32.
     """
     import numpy as np
 
     a_bins = histogram_bins(a, m1, m2, bins)
     b_bins = histogram_bins(b[fb], m1, m2, bins)
-    target = np.bincount(b_bins[b_bins >= 0], minlength=bins).astype(np.float64)
-    centred = target - target.mean()
-    target_var = float(np.dot(centred, centred))
-    numerator = np.zeros(a.shape, np.float64)
-    squares = np.zeros(a.shape, np.float64)
-    total = np.zeros(a.shape, np.float64)
+    target = np.bincount(b_bins[b_bins >= 0], minlength=bins).astype(np.int64)
+    target_sum = int(target.sum())
+    target_var = float(((target - target_sum / bins) ** 2).sum())
+    total = box_count(a_bins >= 0, radii).astype(np.int64)
+    s = np.zeros(a.shape, np.int64)
+    q = np.zeros(a.shape, np.int64)
     for j in range(bins):
-        local = box_sum((a_bins == j).view(np.uint8), radii).astype(np.float64)
-        numerator += local * centred[j]
-        squares += local * local
-        total += local
-    local_var = squares - total * total / bins
-    local_var[local_var < 1e-9] = 0.0
+        local = box_count(a_bins == j, radii)
+        wide = local.astype(np.int64)
+        if target[j]:
+            s += wide * target[j]
+        q += wide * wide
+    constant = q * bins == total * total
     out = np.zeros(a.shape, np.float32)
     if target_var == 0.0:
-        out[local_var == 0.0] = 1.0
+        out[constant] = 1.0
         return out
-    varying = local_var > 0.0
-    out[varying] = (numerator[varying] / np.sqrt(local_var[varying] * target_var)).astype(np.float32)
+    varying = ~constant
+    t = total[varying].astype(np.float64)
+    numerator = s[varying] - t * (target_sum / bins)
+    local_var = q[varying] - t * t / bins
+    out[varying] = (numerator / np.sqrt(local_var * target_var)).astype(np.float32)
     return out
 
 
