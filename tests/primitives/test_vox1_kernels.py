@@ -49,7 +49,4 @@ def test_cross_correlation_with_a_large_radius_uses_the_cumulative_path_and_stay
             slice(max(i - r, 0), min(i + r + 1, n)) for i, r, n in zip(idx, radii, a.shape, strict=True)
         )
         local = np.bincount(a[window].astype(int).ravel(), minlength=6).astype(float)
-        assert (
-            out[idx] == np.float32(np.corrcoef(local, target)[0, 1])
-            or abs(out[idx] - np.corrcoef(local, target)[0, 1]) < 1e-6
-        )
+        assert abs(float(out[idx]) - np.corrcoef(local, target)[0, 1]) < 1e-6
