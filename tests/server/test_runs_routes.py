@@ -170,3 +170,25 @@ def test_a_failing_primitive_fails_the_run_with_its_message(make_client: MakeCli
     goals = client.get(f"/runs/{run['id']}/goals").json()
     assert goals["goals"][0]["error"] == "not computed (the run failed)"
     assert goals["failures"] == [run["error"]]
+
+
+def test_a_listing_outside_the_roots_is_403_even_when_folded_to_a_constant(
+    make_client: MakeClient, data: Path
+) -> None:
+    client = make_client(data_roots=(data,))
+    response = client.post("/runs", json={"program": 'print "x" dir("/etc")\n'})
+    assert response.status_code == 403
+    assert response.json() == {
+        "error": f"program.imgql:1:11: default.dir: path '/etc' is outside the data roots ({data})"
+    }
+
+
+def test_node_ids_over_http_equal_those_of_vox_run(make_client: MakeClient, data: Path) -> None:
+    from voxcas.lang import reduce_source
+
+    client = make_client(data_roots=(data,))
+    run_id = client.post("/runs", json={"program": _program(data)}).json()["id"]
+    _finished(client, run_id)
+    goals = client.get(f"/runs/{run_id}/goals").json()["goals"]
+    plan = reduce_source(_program(data), "program.imgql")
+    assert [g["node"] for g in goals] == [g.node for g in plan.goals]

@@ -12,6 +12,12 @@ loop bodies, and proves that each path it will read lies inside one of the data 
 - anything else (a path computed at run time, e.g. read from a file) cannot be proved safe
   before it runs, so the program is refused.
 
+The same rule is enforced while the program is reduced and while it runs, by
+`guarded_registry`: a view of the registry whose file-reading primitives check their paths before
+they touch the disk (their function, and the fingerprint the reducer and the executor compute). So
+a listing the reducer folds into a constant (`print "x" dir("/etc")`), or a file a loop reaches
+through a symlink at run time, is refused too.
+
 Save goals write under the run's output directory; their targets must be relative and stay
 inside it. Every refusal is an `AccessDeniedError` (HTTP 403) naming the path or the expression
 and its source position. Known limit: files that appear inside a listed directory after the check
@@ -20,10 +26,12 @@ through a symlink are read where the symlink points.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+from typing import Any
 
 from voxcas.errors import AccessDeniedError
 from voxcas.plan.nodes import (
@@ -39,7 +47,7 @@ from voxcas.plan.nodes import (
     TemplateRef,
     Workplan,
 )
-from voxcas.primitives.registry import Primitive, Registry, default_registry
+from voxcas.primitives.registry import Namespace, Primitive, Registry, default_registry
 from voxcas.span import Span
 
 # primitives whose value is a list of file paths found under their (checked) root argument
@@ -88,9 +96,8 @@ class _Source:
 class _Checker:
     def __init__(self, plan: Workplan, roots: Sequence[Path], registry: Registry, cwd: Path) -> None:
         self.plan = plan
-        self.roots = tuple(Path(os.path.realpath(r)) for r in roots)
+        self.policy = PathPolicy.of(roots, cwd)
         self.registry = registry
-        self.cwd = cwd
 
     # -- entry ---------------------------------------------------------------------------------
     def run(self) -> None:
@@ -206,22 +213,10 @@ class _Checker:
         if const is None:
             return
         for pattern in const:
-            pure = PurePath(pattern)
-            if pure.is_absolute() or ".." in pure.parts:
-                raise AccessDeniedError(
-                    f"{_where(span)}{op}: pattern {pattern!r} may not leave the listed directory"
-                )
+            self.policy.check_pattern(op, pattern, span)
 
     def _check_path(self, path: str, op: str, span: Span | None) -> None:
-        if not self.roots:
-            raise AccessDeniedError(
-                f"{_where(span)}{op}: reading {path!r} is not allowed: this server has no data roots"
-            )
-        if not inside(path, self.roots, self.cwd):
-            raise AccessDeniedError(
-                f"{_where(span)}{op}: path {path!r} is outside the data roots "
-                f"({', '.join(str(r) for r in self.roots)})"
-            )
+        self.policy.check_path(op, path, span)
 
     def _refuse_computed(self, op: str, what: str, span: Span | None) -> None:
         raise AccessDeniedError(
@@ -264,6 +259,108 @@ class _Checker:
         if source.plan_node is not None and source.plan_node.label:
             return f"'{source.plan_node.label}'"
         return "a computed value"
+
+
+@dataclass(frozen=True, slots=True)
+class PathPolicy:
+    """The data roots (symlinks resolved) and the directory relative paths are taken from."""
+
+    roots: tuple[Path, ...]
+    cwd: Path
+
+    @classmethod
+    def of(cls, roots: Sequence[Path], cwd: Path | None = None) -> PathPolicy:
+        return cls(tuple(Path(os.path.realpath(r)) for r in roots), cwd or Path.cwd())
+
+    def check_path(self, op: str, path: str, span: Span | None = None) -> None:
+        if not self.roots:
+            raise AccessDeniedError(
+                f"{_where(span)}{op}: reading {path!r} is not allowed: this server has no data roots"
+            )
+        if not inside(path, self.roots, self.cwd):
+            raise AccessDeniedError(
+                f"{_where(span)}{op}: path {path!r} is outside the data roots "
+                f"({', '.join(str(r) for r in self.roots)})"
+            )
+
+    def check_pattern(self, op: str, pattern: str, span: Span | None = None) -> None:
+        pure = PurePath(pattern)
+        if pure.is_absolute() or ".." in pure.parts:
+            raise AccessDeniedError(
+                f"{_where(span)}{op}: pattern {pattern!r} may not leave the listed directory"
+            )
+
+
+def _path_indices(prim: Primitive) -> list[int]:
+    """Declared-parameter indices of the paths a file-reading primitive reads (all, if undeclared)."""
+    return list(prim.path_params) or list(range(len(prim.params)))
+
+
+def _check_args(prim: Primitive, policy: PathPolicy, args: Sequence[Any]) -> None:
+    indices = _path_indices(prim)
+    for i in indices:
+        if i < len(args) and isinstance(args[i], str):
+            policy.check_path(prim.qualified, args[i])
+    if prim.qualified in LISTING_OPS:
+        for j, arg in enumerate(args):
+            if j not in indices and isinstance(arg, str):
+                policy.check_pattern(prim.qualified, arg)
+
+
+def guard_primitive(prim: Primitive, policy: PathPolicy, cache: Any = None) -> Primitive:
+    """`prim` checking its paths against `policy` before reading (unchanged if it reads no files).
+
+    Name, version and fingerprints are unchanged, so node ids are the same as without the guard;
+    `cache` is the fingerprint cache the unguarded fingerprint would have used (the store)."""
+    if not prim.reads_files:
+        return prim
+    offset = 1 if prim.base_image else 0
+    inner_fn, inner_fingerprint = prim.fn, prim.fingerprint
+
+    def fn(*args: Any) -> Any:
+        _check_args(prim, policy, args[offset:])
+        return inner_fn(*args)
+
+    def fingerprint(args: list[Any]) -> str:
+        from voxcas.plan.fingerprint import primitive_fingerprint
+
+        _check_args(prim, policy, args)
+        if inner_fingerprint is not None:
+            return inner_fingerprint(args)
+        return primitive_fingerprint(dataclasses.replace(prim, fingerprint=None), args, cache)
+
+    return dataclasses.replace(prim, fn=fn, fingerprint=fingerprint)
+
+
+class GuardedRegistry(Registry):
+    """A view of a registry whose file-reading primitives are guarded by a `PathPolicy`."""
+
+    def __init__(self, inner: Registry, policy: PathPolicy, cache: Any = None) -> None:
+        super().__init__(modules={})
+        self._inner = inner
+        self._modules = inner._modules  # prelude_path() finds prelude files beside these modules
+        self._policy = policy
+        self._cache = cache
+
+    def names(self) -> list[str]:
+        return self._inner.names()
+
+    def has_namespace(self, name: str) -> bool:
+        return self._inner.has_namespace(name)
+
+    def namespace(self, name: str) -> Namespace:
+        if name not in self._loaded:
+            ns = self._inner.namespace(name)
+            guarded = {k: guard_primitive(p, self._policy, self._cache) for k, p in ns.primitives.items()}
+            self._loaded[name] = dataclasses.replace(ns, primitives=guarded)
+        return self._loaded[name]
+
+
+def guarded_registry(
+    roots: Sequence[Path], *, registry: Registry | None = None, cwd: Path | None = None, cache: Any = None
+) -> Registry:
+    """The registry HTTP programs are reduced and run with: file reads only inside `roots`."""
+    return GuardedRegistry(registry or default_registry(), PathPolicy.of(roots, cwd), cache)
 
 
 def _where(span: Span | None) -> str:

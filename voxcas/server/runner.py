@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from voxcas.execute.options import RunSummary
     from voxcas.ids import NodeId
     from voxcas.plan.nodes import Workplan
+    from voxcas.primitives.registry import Registry
     from voxcas.store.base import Store
 
 
@@ -46,6 +47,7 @@ class RunJob:
     max_seconds: float
     workers: int | None
     out_dir: Path | None
+    registry: Registry | None = None  # the (guarded) registry the run reads files through
     submitted: float = field(default_factory=time.time)
     status: str = "queued"  # queued | running | ok | failed | cancelled | timeout
     started: float | None = None
@@ -112,6 +114,7 @@ def execute_job(job: RunJob, store: Store, progress: Any) -> RunSummary:
         program=job.name,
         program_text=job.program_text,
         cancel=job.cancel,
+        registry=job.registry,
     )
     return run_workplan(job.plan, store, options, progress=progress)
 
@@ -150,6 +153,7 @@ class RunManager:
         max_seconds: float,
         workers: int | None = None,
         out_root: Path | None = None,
+        registry: Registry | None = None,
     ) -> RunJob:
         run_id = new_run_id()
         job = RunJob(
@@ -160,6 +164,7 @@ class RunManager:
             max_seconds=max_seconds,
             workers=workers,
             out_dir=(out_root / run_id) if out_root is not None else None,
+            registry=registry,
         )
         with self._lock:
             self._jobs[run_id] = job

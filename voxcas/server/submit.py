@@ -12,12 +12,16 @@ relative paths in the program resolve against the server's working directory, as
 from __future__ import annotations
 
 from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
 
-from voxcas.errors import AccessDeniedError, UsageError
+from voxcas.errors import AccessDeniedError, SourceError, UsageError
 from voxcas.plan.nodes import Workplan
 from voxcas.primitives.registry import Registry, default_registry
 from voxcas.server.guard import check_plan, inside
 from voxcas.server.settings import ServerSettings
+
+if TYPE_CHECKING:
+    from voxcas.plan.fingerprint import FingerprintCache
 
 
 def check_program_name(name: str) -> str:
@@ -48,15 +52,30 @@ def check_imports(text: str, name: str, settings: ServerSettings, registry: Regi
 
 
 def prepare_program(
-    text: str, name: str, settings: ServerSettings, registry: Registry | None = None
+    text: str,
+    name: str,
+    settings: ServerSettings,
+    registry: Registry | None = None,
+    fingerprints: FingerprintCache | None = None,
 ) -> Workplan:
-    """The checked workplan of a program submitted over HTTP (400 on bad source, 403 on forbidden reads)."""
+    """The checked workplan of a program submitted over HTTP (400 on bad source, 403 on forbidden reads).
+
+    `registry` should be the guarded registry of `guarded_registry` (the one the run will use);
+    a read the guard refuses during reduction (a folded listing, a fingerprint) comes back as the
+    guard's 403 with the position of the expression, not as the reducer's 400."""
     from voxcas.lang import reduce_source
 
     registry = registry or default_registry()
     check_program_name(name)
     check_imports(text, name, settings, registry)
-    plan = reduce_source(text, name)
+    try:
+        plan = reduce_source(text, name, registry=registry, fingerprints=fingerprints)
+    except SourceError as exc:
+        denied = exc.__context__
+        if isinstance(denied, AccessDeniedError):
+            where = f"{exc.span}: " if exc.span is not None else ""
+            raise AccessDeniedError(f"{where}{denied}") from None
+        raise
     check_plan(plan, settings.data_roots, registry=registry, cwd=Path.cwd())
     if settings.out_root is None and any(goal.kind == "save" for goal in plan.goals):
         goal = next(g for g in plan.goals if g.kind == "save")

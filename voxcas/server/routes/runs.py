@@ -50,13 +50,16 @@ def run_public(job: RunJob) -> RunPublic:
         403: {"model": ErrorPublic, "description": "The program reads or writes outside what is allowed"},
     },
 )
-def create_run(state: StateDep, body: RunCreate) -> RunPublic:
+def create_run(state: StateDep, store: StoreDep, body: RunCreate) -> RunPublic:
+    from voxcas.server.guard import guarded_registry
     from voxcas.server.submit import prepare_program
 
-    plan = prepare_program(body.program, body.name, state.settings, state.registry)
+    registry = guarded_registry(state.settings.data_roots, registry=state.registry, cache=store)
+    plan = prepare_program(body.program, body.name, state.settings, registry, fingerprints=store)
     limit = state.settings.max_run_seconds
     job = state.runs.submit(
         plan,
+        registry=registry,
         name=body.name,
         program_text=body.program,
         max_seconds=min(limit, body.max_seconds) if body.max_seconds else limit,
