@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from exec_helpers import CALLS, reduce
 
 from voxcas.execute import RunOptions, run_workplan
@@ -93,3 +96,22 @@ def test_many_items_run_in_bounded_batches(registry: Registry, store: MemoryStor
     summary = run('print "n" fold + (for i in range(0, 50) do t.inc(i))', registry, store, loop_batch=7)
     assert summary.outputs == ["n=1275"]  # type: ignore[attr-defined]
     assert CALLS["inc"] == 50
+
+
+def test_image_items_are_held_a_few_at_a_time(
+    registry: Registry, store: MemoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voxcas.execute.engine import Engine
+
+    held_sizes: list[int] = []
+    original = Engine.satisfy
+
+    def spy(self: Engine, nodes: Any, roots: Any) -> None:
+        held_sizes.append(len(self.held))
+        original(self, nodes, roots)
+
+    monkeypatch.setattr(Engine, "satisfy", spy)
+    text = 'imgs = for k in range(0, 11) do t.img(k)\nprint "sums" for im in imgs do t.total(im)'
+    summary = run(text, registry, store, workers=1)
+    assert summary.outputs == ["sums=[0, 12, 24, 36, 48, 60, 72, 84, 96, 108, 120]"]  # type: ignore[attr-defined]
+    assert max(held_sizes) == 4  # max(4, 2 x 1 worker) images in flight, never all eleven

@@ -14,7 +14,8 @@ available. For each item:
    bulk lookup of their result ids, then only the missing items' missing nodes are computed,
    as one Dask graph per stage (items run in parallel; a loop inside the body is expanded the
    same way, on the client, so nested loops never nest Dask computations and cannot deadlock).
-   Memory stays bounded by one batch of items.
+   Memory stays bounded by one batch: at most `loop_batch` scalar items (paths, numbers), and
+   at most max(4, 2 × workers) object items (images), which are held while their batch runs.
 
 The loop's value is a sequence object of the item results' digests (`StoredSequence`, stored
 without copying its items); `filter` keeps the digests of the items whose predicate is true.
@@ -24,6 +25,7 @@ finish and are stored; the loop node itself is then skipped, and so are its depe
 
 from __future__ import annotations
 
+import os
 import time
 from collections import ChainMap
 from collections.abc import Callable, Sequence
@@ -114,16 +116,24 @@ def run_loop(engine: Engine, nodes: Nodes, loop_id: NodeId) -> None:
     out: list[Digest | None] = []
     any_failed = False
     batch = engine.options.loop_batch
-    for first in range(0, len(items), batch):
+    # items that are objects (images of a dataset) are held in memory while their batch runs, so
+    # their batches are small: a few per worker; scalar items (paths, numbers) cost nothing
+    object_batch = min(batch, max(4, 2 * (engine.options.workers or os.cpu_count() or 1)))
+    first = 0
+    while first < len(items):
         engine.check_cancel()
         sub: dict[NodeId, PlanNode] = {}
         results: list[NodeId | None] = []
         values: list[Any] = []
         params: list[PlanNode] = []
-        for i in range(first, min(first + batch, len(items))):
+        objects = 0
+        i = first
+        while i < len(items) and len(results) < batch and objects < object_batch:
             value = items.item(i)
             scalar = isinstance(value, bool | int | float | str)  # what param_node makes a Const
+            objects += 0 if scalar else 1
             digest = None if scalar else items.digest(i)
+            i += 1
             if not scalar and digest is None:
                 digest = _put_values(engine, [value])[0]
             try:
@@ -149,7 +159,7 @@ def run_loop(engine: Engine, nodes: Nodes, loop_id: NodeId) -> None:
         view: Nodes = ChainMap(sub, nodes)  # type: ignore[arg-type]
         engine.satisfy(view, [r for r in results if r is not None])
         engine.flush()
-        for res, value, param, i in zip(
+        for res, value, param, index in zip(
             results, values, params, range(first, first + len(results)), strict=True
         ):
             if res is None or res in engine.bad:
@@ -159,14 +169,15 @@ def run_loop(engine: Engine, nodes: Nodes, loop_id: NodeId) -> None:
             if keep_filter:
                 keep = _value(engine, view, res)
                 if not isinstance(keep, bool):
-                    fail(f"the predicate must give a boolean, got {kind_of(keep)} for item {i}")
+                    fail(f"the predicate must give a boolean, got {kind_of(keep)} for item {index}")
                     _release(engine, params)
                     return
                 if keep:
-                    out.append(items.digest(i) or _item_digest(engine, param, value))
+                    out.append(items.digest(index) or _item_digest(engine, param, value))
             else:
                 out.append(_result_digest(engine, view, res))
         _release(engine, params)
+        first = i
     if any_failed:
         engine.mark_skipped(loop)
         return

@@ -53,17 +53,21 @@ class Scheduler:
         on_done: OnDone,
         *,
         sequential: bool = False,
+        forget: set[str] | frozenset[str] = frozenset(),
     ) -> dict[str, Any]:
         """Run `dsk`; call `on_done(key, result)` for every key as it finishes (in this thread);
-        return the results of `outputs`. `sequential` runs an in-process graph on this thread."""
+        return the results of `outputs` (None for the keys in `forget`, whose values are dropped
+        right after `on_done`). `sequential` runs an in-process graph on this thread."""
         if self._client is not None:
-            return self._run_distributed(dsk, outputs, on_done)
+            return self._run_distributed(dsk, [k for k in outputs if k not in forget], on_done)
 
         def pretask(key: Any, dsk: Any, state: Any) -> None:
             on_start(key)
 
         def posttask(key: Any, result: Any, dsk: Any, state: Any, worker_id: Any) -> None:
             on_done(key, result)
+            if key in forget:  # a sink the caller does not need: let it go now, not at the end
+                state["cache"][key] = None
 
         callbacks = [(None, None, pretask, posttask, None)]
         keys = list(outputs)

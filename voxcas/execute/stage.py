@@ -4,9 +4,9 @@ Graph shape: one task per node, keyed by its node id, `(evaluate, Call, cancel, 
 argument is the key of another node of the stage, a `Literal` (constants, held values, the
 outcome of a node that already failed), or — for stored inputs — a `load-<digest>` task when
 tasks run in this process (threads/sync: decoding runs in the pool) or the value loaded here and
-embedded as a `Literal` (processes/distributed: the store stays with the client). Every sink
-feeds a `drop-<id>` task so that Dask releases its value once the writer has it; only values the
-engine asked to keep (loop sequences) are outputs of the graph.
+embedded as a `Literal` (processes/distributed: the store stays with the client). The sinks are
+the graph's outputs, but a sink's value is forgotten by the scheduler as soon as it is handed to
+the writer (`forget`), except values the engine asked to keep (loop sequences).
 
 What is written when: in the `posttask` callback (this thread) each outcome is handed to the
 engine: `Ok` values go to the writer, `Failed` become failure records, `Skipped` are noted.
@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from voxcas.execute.tasks import Call, Failed, Literal, Ok, Skipped, drop, evaluate, load_object
+from voxcas.execute.tasks import Call, Failed, Literal, Ok, Skipped, evaluate, load_object
 from voxcas.ids import NodeId
 from voxcas.plan.nodes import Apply, Const, PlanNode, ValueRef
 from voxcas.primitives.registry import Registry, default_registry
@@ -95,11 +95,8 @@ def compute(
         dsk[nid] = (evaluate, Literal(call), Literal(cancel), *args)
     if scheduler.in_process:
         dsk.update(loads)
-    outputs: list[str] = [nid for nid in runnable if nid in keep]
-    for nid in runnable:
-        if nid not in used and nid not in keep:
-            dsk[f"drop-{nid}"] = (drop, nid)
-            outputs.append(f"drop-{nid}")
+    sinks: list[str] = [nid for nid in runnable if nid not in used]
+    forget: set[str] = {nid for nid in sinks if nid not in keep}
 
     def on_start(key: str) -> None:
         if key in in_stage:
@@ -127,7 +124,7 @@ def compute(
     # A stage that is one chain has nothing to run in parallel: the synchronous scheduler runs
     # it without a thread hop per node (the same tasks, callbacks and outcomes).
     chain = scheduler.in_process and _is_chain(nodes, runnable, in_stage)
-    results = scheduler.run(dsk, outputs, on_start, on_done, sequential=chain)
+    results = scheduler.run(dsk, sinks, on_start, on_done, sequential=chain, forget=forget)
     for nid in keep & in_stage:
         outcome = results.get(nid)
         if isinstance(outcome, Ok):

@@ -136,8 +136,3 @@ def load_object(store: Store | Literal, digest: Digest | Literal, node: NodeId |
         return Failed(
             f"error: cannot read the stored value of node {node_[:12]}: {error}", traceback.format_exc()
         )
-
-
-def drop(outcome: Outcome) -> None:
-    """A sink's consumer: lets Dask release the sink's value as soon as it is persisted."""
-    return None
