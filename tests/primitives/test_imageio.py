@@ -241,3 +241,15 @@ def test_overlay_is_rgb_with_the_mask_blended() -> None:
     assert out.components == 3 and out.spacing == (1.0, 2.0, 3.0)
     assert out.array[1, 1, 1].tolist() == [178, 50, 50]
     assert out.array[0, 0, 0].tolist() == [100, 100, 100]
+
+
+def test_large_images_are_windowed_from_a_fixed_stride_sample() -> None:
+    from voxcas.primitives.imageio import WINDOW_SAMPLE, window_limits
+
+    data = np.random.default_rng(5).normal(100, 20, WINDOW_SAMPLE * 3 + 7).astype(np.float32)
+    lo, hi = window_limits(data)  # type: ignore[misc]
+    sample = data[:: -(-data.size // WINDOW_SAMPLE)].astype(np.float64)
+    assert (lo, hi) == tuple(float(v) for v in np.percentile(sample, [0.5, 99.5]))
+    exact = np.percentile(data, [0.5, 99.5])
+    assert abs(lo - exact[0]) < 1.0 and abs(hi - exact[1]) < 1.0
+    assert window_limits(np.full(3, np.nan)) is None

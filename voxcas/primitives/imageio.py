@@ -99,6 +99,7 @@ def from_sitk(img: Any) -> Image:
 def to_sitk(image: Image) -> Any:
     """The SimpleITK image of a voxcas image (bool → uint8 0/1, float16 → float32)."""
     import numpy as np
+
     sitk = sitk_module()
 
     array = image.array
@@ -186,28 +187,56 @@ def _read_dicom_series(directory: Path) -> Image:
 # --- display --------------------------------------------------------------------------------
 
 
+WINDOW_SAMPLE = 1 << 20  # percentiles of larger images come from an evenly strided sample
+
+
+def window_limits(array: np.ndarray) -> tuple[float, float] | None:
+    """The 0.5th and 99.5th percentiles of the finite values (None if there are none).
+
+    Arrays of more than `WINDOW_SAMPLE` values are sampled with a fixed stride (deterministic,
+    and within a fraction of a grey level of the exact percentiles for image data).
+    """
+    import numpy as np
+
+    flat = array.reshape(-1)
+    if flat.size > WINDOW_SAMPLE:
+        flat = flat[:: -(-flat.size // WINDOW_SAMPLE)]
+    data = flat.astype(np.float64)
+    finite = data[np.isfinite(data)]
+    if finite.size == 0:
+        return None
+    lo, hi = (float(v) for v in np.percentile(finite, [0.5, 99.5]))
+    return lo, hi
+
+
 def window_uint8(array: np.ndarray) -> np.ndarray:
     """Map intensities to uint8 for display.
 
     uint8 is kept as is; bool becomes 0/255; other types are mapped linearly from their
-    0.5th–99.5th percentile range to 0–255 and clipped (NaNs become 0). A constant image maps
-    to 0. Vector pixels share one window across channels.
+    0.5th–99.5th percentile range (`window_limits`) to 0–255 and clipped (NaNs become 0). A
+    constant image maps to 0. Vector pixels share one window across channels.
     """
     import numpy as np
 
     if array.dtype == np.uint8:
         return array
     if array.dtype == np.bool_:
-        return array.astype(np.uint8) * np.uint8(255)
-    data = array.astype(np.float64)
-    finite = data[np.isfinite(data)]
-    if finite.size == 0:
+        return array.view(np.uint8) * np.uint8(255)
+    limits = window_limits(array)
+    if limits is None:
         return np.zeros(array.shape, np.uint8)
-    lo, hi = (float(v) for v in np.percentile(finite, [0.5, 99.5]))
+    lo, hi = limits
     if hi <= lo:
-        return np.where(data > lo, 255, 0).astype(np.uint8)
-    scaled = (np.nan_to_num(data, nan=lo) - lo) * (255.0 / (hi - lo))
-    return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+        return np.where(array > lo, 255, 0).astype(np.uint8)
+    wide = array.dtype.itemsize > 4 or (array.dtype.kind in "iu" and array.dtype.itemsize > 2)
+    work: Any = np.float64 if wide else np.float32  # float32 is exact for 8/16-bit data
+    scaled: Any = array.astype(work)
+    np.subtract(scaled, work(lo), out=scaled)
+    np.multiply(scaled, work(255.0 / (hi - lo)), out=scaled)
+    np.nan_to_num(scaled, copy=False, nan=0.0)
+    np.clip(scaled, 0, 255, out=scaled)
+    out: np.ndarray = np.rint(scaled, out=scaled).astype(np.uint8)
+    return out
 
 
 def middle_slice(image: Image) -> Image:
@@ -235,21 +264,23 @@ def display_slice(image: Image) -> Image:
 def overlay_rgb(
     image: Image, mask: np.ndarray, color: Sequence[float] = (255, 0, 0), opacity: float = 0.5
 ) -> Image:
-    """The windowed image as RGB uint8 with `mask` voxels blended towards `color`."""
+    """The windowed image as RGB uint8 with `mask` voxels blended towards `color`:
+    round((1 - opacity) * grey + opacity * color) per channel."""
     import numpy as np
 
     if image.components >= 3:
-        rgb = window_uint8(image.array[..., :3]).astype(np.float32)
+        out = window_uint8(image.array[..., :3]).copy()
     elif image.components == 1:
-        grey = window_uint8(image.array).astype(np.float32)
-        rgb = np.repeat(grey[..., None], 3, axis=-1)
+        grey = window_uint8(image.array)
+        out = np.empty((*grey.shape, 3), np.uint8)
+        out[...] = grey[..., None]
     else:
         raise PrimitiveError(
             "vox1.overlay", f"expected a grey or RGB image, got {image.components} components", "i"
         )
     col = np.asarray([float(c) for c in color], dtype=np.float32)
-    rgb[mask] = (1.0 - opacity) * rgb[mask] + opacity * col
-    out = np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
+    blended = out[mask].astype(np.float32) * np.float32(1.0 - opacity) + np.float32(opacity) * col
+    out[mask] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
     return image.with_array(out, 3)
 
 
