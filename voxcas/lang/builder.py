@@ -97,6 +97,7 @@ class RootBuilder(Builder):
         # constants are added to the plan only when something uses them (a folded `1 + 2`
         # leaves no trace of the 1 and the 2)
         self.pending: dict[NodeId, PlanNode] = {}
+        self.const_ids: dict[object, NodeId] = {}
 
     def lift(self, val: Val) -> Ref:
         if val.const is not None and val.builder is self:
@@ -113,7 +114,13 @@ class RootBuilder(Builder):
         return nid
 
     def const(self, const: Const, span: Span | None) -> Ref:
-        nid = node_id(const)
+        # ids of repeated constants are remembered (not floats: 0.0 == -0.0 but their ids differ)
+        key = (const.type, const.value) if const.type in ("int", "str", "bool") else None
+        nid = self.const_ids.get(key) if key is not None else None
+        if nid is None:
+            nid = node_id(const)
+            if key is not None:
+                self.const_ids[key] = nid
         if nid not in self.workplan.nodes and nid not in self.pending:
             self.pending[nid] = PlanNode(nid, const, span)
         return nid

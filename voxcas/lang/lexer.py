@@ -1,7 +1,7 @@
 """The lexer: program text to tokens (language.md §1).
 
-One compiled regular expression scans the text; each token records its kind, text, decoded value
-and 1-based line/column, so a 10,000-line program lexes in a few milliseconds. Errors are
+One compiled regular expression splits the text; each token records its kind, text, decoded
+value and 1-based line/column. Errors are
 `VoxSyntaxError`s pointing at the offending character.
 """
 
@@ -20,19 +20,30 @@ KEYWORDS = frozenset(
 OP_CHARS = "!#%&*+-./:<=>?@\\^|~"
 _OPC = re.escape(OP_CHARS)
 _EXP = r"(?:[eE][+-]?\d+)?"
+# One alternative per token kind, no groups: `findall` returns every piece of the text in order
+# (the last alternative catches any other character, reported as an error), so a token's
+# position is the running sum of the lengths before it and its kind follows from its first
+# character. This is several times faster than `finditer` with named groups.
 _TOKEN = re.compile(
     rf"""
-    (?P<ws>[ \t\r\n\f\v]+)
-  | (?P<comment>//[^\n]*)
-  | (?P<num>\d+(?:\.\d+|\.(?![{_OPC}0-9]))?{_EXP}(?![A-Za-z_0-9])|\.\d+{_EXP}(?![A-Za-z_0-9]))
-  | (?P<str>"(?:[^"\\\n]|\\[^\n])*")
-  | (?P<ident>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)
-  | (?P<var>\$[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<op>(?:(?!//)[{_OPC}])+)
-  | (?P<punct>[()\[\],])
+    [ \t\r\n\f\v]+
+  | //[^\n]*
+  | \d+(?:\.\d+|\.(?![{_OPC}0-9]))?{_EXP}(?![A-Za-z_0-9])
+  | \.\d+{_EXP}(?![A-Za-z_0-9])
+  | "(?:[^"\\\n]|\\[^\n])*"
+  | [A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?
+  | \$[A-Za-z_][A-Za-z0-9_]*
+  | (?:(?!//)[{_OPC}])+
+  | [()\[\],]
+  | (?s:.)
     """,
     re.VERBOSE,
 )
+_WS = frozenset(" \t\r\n\f\v")
+_IDENT_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_DIGITS = frozenset("0123456789")
+_OPS = frozenset(OP_CHARS)
+_PUNCT = frozenset("()[],")
 
 
 @dataclass(slots=True)
@@ -62,48 +73,45 @@ def tokenize(text: str, path: str = "<string>") -> list[Token]:
     """The tokens of `text`, ending with an `eof` token."""
     tokens: list[Token] = []
     append = tokens.append
-    match = _TOKEN.match
     pos = 0
     line = 1
     line_start = 0
-    n = len(text)
-    while pos < n:
-        m = match(text, pos)
-        if m is None:
+    for piece in _TOKEN.findall(text):
+        first = piece[0]
+        if first in _WS:
+            if "\n" in piece:
+                line += piece.count("\n")
+                line_start = pos + piece.rfind("\n") + 1
+        elif first in _IDENT_START:
+            append(
+                Token("kw" if piece in KEYWORDS else "ident", piece, piece, line, pos - line_start + 1, pos)
+            )
+        elif first in _DIGITS or (first == "." and len(piece) > 1 and piece[1] in _DIGITS):
+            value = int(piece) if piece.isdigit() else float(piece)
+            append(Token("num", piece, value, line, pos - line_start + 1, pos))
+        elif first in _OPS:
+            if piece[:2] != "//":
+                append(Token("op", piece, piece, line, pos - line_start + 1, pos))
+        elif first in _PUNCT:
+            append(Token("punct", piece, piece, line, pos - line_start + 1, pos))
+        elif first == '"' and len(piece) > 1:
+            try:
+                decoded = json.loads(piece)
+            except ValueError:
+                raise syntax_error(
+                    text, path, pos, line, pos - line_start + 1, f"invalid escape in string {piece}"
+                ) from None
+            append(Token("str", piece, decoded, line, pos - line_start + 1, pos))
+        elif first == "$" and len(piece) > 1:
+            append(Token("var", piece, piece[1:], line, pos - line_start + 1, pos))
+        else:
             col = pos - line_start + 1
-            ch = text[pos]
-            if ch == '"':
+            if first == '"':
                 raise syntax_error(text, path, pos, line, col, "unterminated string")
-            if ch == "$":
+            if first == "$":
                 raise syntax_error(text, path, pos, line, col, "'$' must be followed by a variable name")
-            raise syntax_error(text, path, pos, line, col, f"unexpected character {ch!r}")
-        kind = m.lastgroup
-        tok_text = m.group()
-        end = m.end()
-        if kind == "ws":
-            nl = tok_text.count("\n")
-            if nl:
-                line += nl
-                line_start = text.rfind("\n", pos, end) + 1
-        elif kind != "comment":
-            col = pos - line_start + 1
-            value: object = tok_text
-            if kind == "num":
-                value = int(tok_text) if tok_text.isdigit() else float(tok_text)
-            elif kind == "str":
-                try:
-                    value = json.loads(tok_text)
-                except ValueError:
-                    raise syntax_error(
-                        text, path, pos, line, col, f"invalid escape in string {tok_text}"
-                    ) from None
-            elif kind == "ident" and tok_text in KEYWORDS:
-                kind = "kw"
-            elif kind == "var":
-                value = tok_text[1:]
-            assert kind is not None
-            append(Token(kind, tok_text, value, line, col, pos))
-        pos = end
+            raise syntax_error(text, path, pos, line, col, f"unexpected character {first!r}")
+        pos += len(piece)
     if tokens:  # end of file is reported just after the last token, not on a trailing empty line
         last = tokens[-1]
         append(Token("eof", "", None, last.line, last.col + len(last.text), last.pos + len(last.text)))

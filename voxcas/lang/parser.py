@@ -80,7 +80,7 @@ class Parser:
         return t
 
     def span(self, tok: Token) -> Span:
-        return Span(self.path, tok.line, tok.col, tok.line, tok.col + max(1, len(tok.text)))
+        return Span(self.path, tok.line, tok.col, tok.line, tok.col + (len(tok.text) or 1))
 
     def error(self, message: str, tok: Token | None = None) -> VoxSyntaxError:
         t = tok or self.tok
@@ -288,8 +288,9 @@ class Parser:
             left = operands.pop()
             operands.append(A.BinOp(op_tok.text, left, right, self.span(op_tok)))
 
+        toks = self.toks
         while True:
-            t = self.tok
+            t = toks[self.i]
             if t.kind != "op" or t.text == "=" or (stop_colon and t.text.startswith(":")):
                 break
             level = precedence(t.text)
@@ -303,7 +304,7 @@ class Parser:
         return operands[0]
 
     def prefix(self) -> A.Expr:
-        t = self.tok
+        t = self.toks[self.i]
         if t.kind == "op" and not self.is_punct("(", self.peek()):
             if t.text == "=":
                 raise self.error("expected an expression, found '='")
@@ -314,7 +315,12 @@ class Parser:
     def postfix(self, fold_arg: bool = False) -> A.Expr:
         """`fold_arg`: in `fold op a [1, 2]` a `[` after whitespace starts the next argument."""
         node = self.primary()
-        while self.is_punct("[") and not (fold_arg and self.text[self.tok.pos - 1].isspace()):
+        toks = self.toks
+        while (
+            toks[self.i].text == "["
+            and toks[self.i].kind == "punct"
+            and not (fold_arg and self.text[self.tok.pos - 1].isspace())
+        ):
             open_tok = self.advance()
             start: A.Expr | None = None
             if not self.take_colon():
@@ -360,17 +366,17 @@ class Parser:
             raise self.error(f"expected ',' or '{close}' {context}, found {_describe(self.tok)}")
 
     def primary(self) -> A.Expr:
-        t = self.tok
+        t = self.toks[self.i]
         kind = t.kind
         if kind == "num":
-            self.advance()
+            self.i += 1
             return A.Num(t.value, self.span(t))  # type: ignore[arg-type]
         if kind == "str":
-            self.advance()
+            self.i += 1
             return A.Str(str(t.value), self.span(t))
         if kind == "ident" or (kind == "kw" and t.text == "load" and self.is_punct("(", self.peek())):
-            self.advance()
-            if self.is_punct("("):
+            self.i += 1
+            if self.toks[self.i].text == "(" and self.toks[self.i].kind == "punct":
                 self.advance()
                 return A.Call(t.text, self.args(")", f"in the arguments of '{t.text}'"), self.span(t))
             return A.Name(t.text, self.span(t))
