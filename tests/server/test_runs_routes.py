@@ -192,3 +192,27 @@ def test_node_ids_over_http_equal_those_of_vox_run(make_client: MakeClient, data
     goals = client.get(f"/runs/{run_id}/goals").json()["goals"]
     plan = reduce_source(_program(data), "program.imgql")
     assert [g["node"] for g in goals] == [g.node for g in plan.goals]
+
+
+ENDLESS = 'xs = for i in range(0, 100000) do i * 2 + 1\nprint "n" length(xs)\n'  # ~10 s of work
+
+
+def test_a_run_over_its_time_limit_is_stopped_as_timeout_and_keeps_its_record(
+    client: TestClient, store: MemoryStore
+) -> None:
+    run_id = client.post("/runs", json={"program": ENDLESS, "max_seconds": 0.5}).json()["id"]
+    run = _finished(client, run_id)
+    assert (run["status"], run["error"]) == ("timeout", "the run exceeded its time limit of 0.5 s")
+    assert store.run_info(run["store_run"]).status == "cancelled"
+
+
+def test_a_running_run_can_be_cancelled(client: TestClient) -> None:
+    run_id = client.post("/runs", json={"program": ENDLESS}).json()["id"]
+    job = client.app.state.vox.runs.get(run_id)  # type: ignore[attr-defined]
+    deadline = WAIT
+    while job.store_run is None and deadline > 0:  # the executor has started the run
+        job.finished_event.wait(0.01)
+        deadline -= 0.01
+    assert client.post(f"/runs/{run_id}/cancel").status_code == 200
+    run = _finished(client, run_id)
+    assert (run["status"], run["error"]) == ("cancelled", "cancelled")
