@@ -217,6 +217,8 @@ def export_bundle(
     tmp.unlink(missing_ok=True)
     out = apsw.Connection(str(tmp))
     try:
+        # a private temporary file: no journal, no syncs until the one fsync before the rename
+        out.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF")
         migrate(out, str(tmp))
         with out:
             out.execute(

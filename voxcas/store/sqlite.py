@@ -21,8 +21,8 @@ Design
   committing thread, a WAL hook wakes a background `_Checkpointer` thread (own connection) once the
   WAL holds `CHECKPOINT_BYTES`; it runs a PASSIVE checkpoint (never blocks writers or readers).
   `journal_size_limit` truncates the WAL file after it is reset, and `checkpoint()` runs a TRUNCATE
-  checkpoint (gc and close call it). A kill at any point is safe: the WAL is the source of truth
-  until a checkpoint completes.
+  checkpoint (gc calls it; closing the last connection checkpoints too). A kill at any point is
+  safe: the WAL is the source of truth until a checkpoint completes.
 - **Reads are verified**: `get`/`get_encoded` decompress, re-hash and compare with the digest;
   a mismatch raises `CorruptObjectError`, never returns data.
 """
@@ -511,9 +511,7 @@ class SqliteStore(Store):
             found.append(("object", d))
         for (n,) in self.query("SELECT id FROM nodes WHERE id >= ? AND id < ? LIMIT 6", (prefix, hi)):
             found.append(("node", n))
-        for (n,) in self.query(
-            "SELECT node FROM results WHERE node >= ? AND node < ? LIMIT 6", (prefix, hi)
-        ):
+        for (n,) in self.query("SELECT node FROM results WHERE node >= ? AND node < ? LIMIT 6", (prefix, hi)):
             found.append(("node", n))
         for (r,) in self.query("SELECT id FROM runs WHERE id >= ? AND id < ? LIMIT 6", (prefix, hi)):
             found.append(("run", r))
@@ -543,8 +541,7 @@ class SqliteStore(Store):
             if self._conn is None:
                 return
             self._checkpointer.stop()
-            self.checkpoint()
-            self._conn.close()
+            self._conn.close()  # the last connection to close checkpoints and removes the WAL
             self._conn = None
 
     def __repr__(self) -> str:
