@@ -55,7 +55,7 @@ class RunOptions:
     registry: Registry | None = None
     program: str = "<workplan>"
     program_text: str | None = None
-    loop_batch: int = 256
+    loop_batch: int = 1000
     cancel: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:

@@ -1,0 +1,79 @@
+"""Progress callbacks: what the engine reports, as JSON events and on a terminal bar."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from exec_helpers import PlanBuilder, chain
+
+from voxcas.execute import RunOptions, run_workplan
+from voxcas.execute.progress import JsonProgress, Progress, TerminalProgress
+from voxcas.primitives.registry import Registry
+from voxcas.store.memory import MemoryStore
+
+
+def test_json_events_count_every_node_and_end_with_the_status(registry: Registry, store: MemoryStore) -> None:
+    b = PlanBuilder()
+    bad = b.app("boom", b.const(1))
+    b.print("bad", b.app("inc", bad))
+    b.print("ok", b.app("inc", b.const(2)))
+    events: list[dict[str, object]] = []
+    run_workplan(b.plan, store, RunOptions(registry=registry, scheduler="sync"), JsonProgress(events.append))
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "start" and kinds[-1] == "finish"
+    assert sorted(str(e["status"]) for e in events if e["event"] == "posttask") == [
+        "computed",
+        "failed",
+        "skipped",
+    ]
+    last = events[-1]
+    assert (last["status"], last["total"], last["done"], last["failed"], last["skipped"]) == (
+        "failed",
+        3,
+        3,
+        1,
+        1,
+    )
+
+
+def test_json_events_to_a_stream_are_one_object_per_line(registry: Registry, store: MemoryStore) -> None:
+    b, _ = chain(3)
+    stream = io.StringIO()
+    run_workplan(b.plan, store, RunOptions(registry=registry, scheduler="sync"), JsonProgress(stream))
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [e["event"] for e in lines] == ["start", "grow", "posttask", "posttask", "posttask", "finish"]
+    assert lines[1]["total"] == 3
+
+
+def test_a_warm_run_reports_reuse_and_no_work(registry: Registry, store: MemoryStore) -> None:
+    b, _ = chain(3)
+    run_workplan(b.plan, store, RunOptions(registry=registry, scheduler="sync"))
+    events: list[dict[str, object]] = []
+    run_workplan(b.plan, store, RunOptions(registry=registry, scheduler="sync"), JsonProgress(events.append))
+    assert (events[-1]["total"], events[-1]["reused"], events[-1]["done"]) == (0, 1, 0)
+
+
+def test_pretask_names_each_node_before_it_runs(registry: Registry, store: MemoryStore) -> None:
+    b, ids = chain(4)
+    started: list[str] = []
+
+    class Recorder(Progress):
+        def pretask(self, node: str, label: str | None) -> None:  # type: ignore[override]
+            started.append(node)
+
+    run_workplan(b.plan, store, RunOptions(registry=registry, scheduler="sync"), Recorder())
+    assert started == ids[1:]
+
+
+def test_the_terminal_bar_shows_done_total_reused_and_failures(
+    registry: Registry, store: MemoryStore
+) -> None:
+    bar = TerminalProgress(io.StringIO())
+    bar.start("r" * 32, 0, 0)  # type: ignore[arg-type]
+    bar.grow(10, 5)
+    for status in ["computed"] * 3 + ["failed"]:
+        bar.posttask("n", status)  # type: ignore[arg-type]
+    text = bar._render().plain
+    assert "4/10 computed, 5 reused, 1 failed" in text
+    assert text.startswith("████████████░")
