@@ -150,3 +150,10 @@ def test_the_png_shows_the_slice_contents(client: TestClient, store: MemoryStore
     pixels = sitk.GetArrayFromImage(sitk.ReadImage(str(path)))
     assert pixels.shape == (4, 4)
     assert pixels[0, 0] == 255 and int(pixels.sum()) == 255
+
+
+def test_a_long_sequence_is_cut_in_json_and_says_so(client: TestClient, store: MemoryStore) -> None:
+    digest = store.put(list(range(1500)))
+    value = client.get(f"/objects/{digest}?format=json").json()["value"]
+    assert (value["kind"], value["length"], value["truncated"]) == ("sequence", 1500, True)
+    assert value["items"] == list(range(1000))

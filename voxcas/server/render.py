@@ -24,7 +24,7 @@ from voxcas.values import Image, kind_of
 AXES = ("x", "y", "z")
 
 
-def value_to_json(value: Any, *, max_items: int = 10_000) -> Any:
+def value_to_json(value: Any, *, max_items: int = 1_000) -> Any:
     kind = kind_of(value)
     if kind == "null":
         return None
