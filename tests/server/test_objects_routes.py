@@ -157,3 +157,18 @@ def test_a_long_sequence_is_cut_in_json_and_says_so(client: TestClient, store: M
     value = client.get(f"/objects/{digest}?format=json").json()["value"]
     assert (value["kind"], value["length"], value["truncated"]) == ("sequence", 1500, True)
     assert value["items"] == list(range(1000))
+
+
+def test_a_slice_across_x_draws_the_highest_z_at_the_top(
+    client: TestClient, store: MemoryStore, tmp_path: Path
+) -> None:
+    import SimpleITK as sitk
+
+    array = np.zeros((5, 6, 7), dtype=np.uint8)  # z, y, x
+    array[4, 2, 3] = 255  # top slice, row 2, in the x=3 plane
+    digest = store.put(Image.from_array(array))
+    path = tmp_path / "x.png"
+    path.write_bytes(client.get(f"/objects/{digest}/png", params={"axis": "x", "slice": 3}).content)
+    pixels = sitk.GetArrayFromImage(sitk.ReadImage(str(path)))
+    assert pixels.shape == (5, 6)
+    assert pixels[0, 2] == 255 and int(pixels.sum()) == 255

@@ -7,7 +7,8 @@
   and say so (a dataset listing stays a small response).
 - `image_png(image, slice, axis)`: a PNG of a 2D image, or of one slice of a 3D image (the middle
   one by default) across ITK axis x, y or z, windowed over the whole volume exactly as `save`
-  windows `.png` files (`voxcas.primitives.imageio.window_uint8`).
+  windows `.png` files (`voxcas.primitives.imageio.window_uint8`). Slices across x or y have z
+  pointing up (the highest z row at the top), as image viewers show sagittal and coronal views.
 """
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ def slice_image(image: Image, index: int | None, axis: str) -> Image:
     import numpy as np
 
     plane = np.take(image.array, chosen, axis=np_axis)
+    if axis != "z":
+        plane = plane[::-1]  # rows are z: draw the last slice at the top (superior up, as viewers do)
     keep = [i for i in range(3) if i != k]
     return Image.from_array(
         plane,
