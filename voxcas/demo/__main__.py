@@ -49,7 +49,7 @@ def run_cli(program: Path, out: Path) -> tuple[dict[str, Any], float]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m voxcas.demo", description=__doc__)
     parser.add_argument(
-        "--out", type=Path, default=Path("voxcas-demo"), help="working directory (default: ./voxcas-demo)"
+        "--out", type=Path, default=Path("demo-out"), help="working directory (default: ./demo-out)"
     )
     parser.add_argument("--cases", type=int, default=6, help="number of synthetic cases (default 6)")
     parser.add_argument("--seed", type=int, default=2024, help="random seed of the dataset (default 2024)")
