@@ -215,3 +215,35 @@ def test_a_cancelled_run_keeps_what_finished(registry: Registry, store: MemorySt
     assert store.run_info(summary.run).status == "cancelled"
     again = run_workplan(b.plan, store, opts(registry))
     assert (again.computed, again.reused, again.outputs) == (20, 1, ["last=30"])
+
+
+def _corrupt(store: MemoryStore, node: str) -> None:
+    digest = store.lookup(node)  # type: ignore[arg-type]
+    assert digest is not None
+    entry = store._objects[digest]
+    entry.data = entry.data[:-1] + bytes([entry.data[-1] ^ 0xFF])
+
+
+def test_a_corrupt_stored_input_is_recomputed_in_the_same_run(registry: Registry, store: MemoryStore) -> None:
+    b = PlanBuilder()
+    x = b.app("inc", b.const(1))
+    y = b.app("inc", x)
+    b.print("y", y)
+    run_workplan(b.plan, store, opts(registry))
+    b.print("z", b.app("add", x, b.const(10)))  # needs x, which is now damaged in the store
+    _corrupt(store, x)
+    CALLS.clear()
+    summary = run_workplan(b.plan, store, opts(registry))
+    assert (summary.status, summary.outputs) == ("ok", ["y=3", "z=12"])
+    assert CALLS == {"inc": 1, "add": 1}
+    assert (summary.computed, summary.skipped) == (2, 0)
+
+
+def test_a_corrupt_goal_value_is_recomputed_and_printed(registry: Registry, store: MemoryStore) -> None:
+    b = PlanBuilder()
+    y = b.app("inc", b.app("inc", b.const(1)))
+    b.print("y", y)
+    run_workplan(b.plan, store, opts(registry))
+    _corrupt(store, y)
+    summary = run_workplan(b.plan, store, opts(registry))
+    assert (summary.status, summary.outputs, summary.computed) == ("ok", ["y=3"], 1)

@@ -20,10 +20,13 @@ Design (DESIGN.md §Executor semantics):
 5. **Failures.** A task never raises: a failing primitive returns `Failed`, recorded with
    `store.record_failure` against node and run; its dependents return `Skipped`; independent
    branches finish and are stored. The run ends with status "failed" (exit 1).
-6. **Cancel.** Ctrl-C (KeyboardInterrupt) or `options.cancel.set()` stops scheduling, waits for
+6. **Unreadable inputs.** A stored input whose object fails its verified read is a cache miss:
+   its result is forgotten (`store.delete_result`), what was skipped because of it is forgiven,
+   and the walk restarts, so the node is recomputed within the same run.
+7. **Cancel.** Ctrl-C (KeyboardInterrupt) or `options.cancel.set()` stops scheduling, waits for
    the writer to commit what finished, and marks the run "cancelled" (exit 130). A process
    killed outright keeps every committed batch; a re-run resumes from them.
-7. **Goals** run after computing, in program order, every time (`voxcas.execute.goals`).
+8. **Goals** run after computing, in program order, every time (`voxcas.execute.goals`).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ if TYPE_CHECKING:
     from voxcas.execute.schedulers import Scheduler
 
 Nodes = Mapping[NodeId, PlanNode]
+RECOVERY_ROUNDS = 3  # walks a run retries after finding unreadable stored inputs
 
 
 def where_of(node: PlanNode) -> str | None:
@@ -93,6 +97,10 @@ class Engine:
         self.held: dict[NodeId, Any] = {}  # values kept in memory (loop sequences, loop items)
         self.failures: list[Failure] = []
         self.computed = self.reused = self.skipped = 0
+        self.reused_nodes: set[NodeId] = set()
+        self.unreadable: dict[NodeId, str] = {}  # stored inputs whose object could not be read
+        self.stage_skipped: list[NodeId] = []  # skipped since the last recovery
+        self.keep_values: set[NodeId] = set()  # computed values to hold in memory (goals recomputed)
         self._scheduler: Scheduler | None = None
 
     # -- bookkeeping -------------------------------------------------------------------------
@@ -130,6 +138,7 @@ class Engine:
         fresh = [n for n in found if n not in self.known]
         self.known.update(found)
         self.reused += len(fresh)
+        self.reused_nodes.update(fresh)
         for nid in fresh:
             self.writer.note(nid, "reused")
 
@@ -141,17 +150,24 @@ class Engine:
         self.writer.note(node.id, "failed")
         self.progress.posttask(node.id, "failed")
 
-    def failures_on_load(self, node: NodeId, message: str) -> None:
-        """A stored input could not be read back (its object is missing or corrupt).
+    def unreadable_input(self, node: NodeId, message: str) -> None:
+        """A stored input could not be read back (its object is missing or corrupt): noted here;
+        `satisfy` forgets the result and recomputes the node (a corrupt result is a cache miss)."""
+        self.unreadable[node] = message
 
-        The result is forgotten (`store.delete_result`), so the next run recomputes the node;
-        this run reports the failure and skips what depended on it."""
-        self.failures.append(Failure(node, None, None, message))
+    def forget(self, node: NodeId) -> None:
+        """Drop a stored result that cannot be read, so that it is computed again."""
         store = self.store
-        self.writer.call(lambda: store.delete_result(node))
+        self.writer.call(lambda: store.delete_result(node)).result()
+        self.known.pop(node, None)
+        self.writer.digests.pop(node, None)
+        if node in self.reused_nodes:
+            self.reused_nodes.discard(node)
+            self.reused -= 1
 
     def mark_skipped(self, node: PlanNode) -> None:
         self.bad[node.id] = "skipped"
+        self.stage_skipped.append(node.id)
         self.skipped += 1
         self.writer.note(node.id, "skipped")
         self.progress.posttask(node.id, "skipped")
@@ -219,7 +235,30 @@ class Engine:
 
     # -- stages ----------------------------------------------------------------------------
     def satisfy(self, nodes: Nodes, roots: list[NodeId]) -> None:
-        """Make every root stored, held, constant, failed or skipped."""
+        """Make every root stored, held, constant, failed or skipped.
+
+        If a stored input turns out to be unreadable (corrupt or vanished object), its result is
+        forgotten, what was skipped because of it is forgiven, and the walk starts again, so the
+        node is recomputed in this run; after `RECOVERY_ROUNDS` the reads are reported as failures.
+        """
+        for _ in range(RECOVERY_ROUNDS):
+            self.stage_skipped = []
+            if not self._satisfy_once(nodes, roots):
+                return
+            forgiven = [n for n in self.stage_skipped if self.bad.get(n) == "skipped"]
+            for nid in forgiven:
+                del self.bad[nid]
+            self.skipped -= len(forgiven)
+            self.progress.grow(len(forgiven), 0)
+            for nid in list(self.unreadable):
+                self.forget(nid)
+            self.unreadable.clear()
+        for nid, message in self.unreadable.items():
+            self.failures.append(Failure(nid, None, None, message))
+        self.unreadable.clear()
+
+    def _satisfy_once(self, nodes: Nodes, roots: list[NodeId]) -> bool:
+        """One walk; True if it stopped early because a stored input could not be read."""
         from voxcas.execute import loops, stage
 
         reused_before = self.reused
@@ -241,16 +280,22 @@ class Engine:
                 elif not isinstance(node.definition, Closure):
                     runnable.append(nid)
             keep = {a for nid in blocked if is_loop(nodes[nid]) for a in nodes[nid].args}
+            keep |= self.keep_values
             stage.compute(self, nodes, runnable, keep)
             self.flush()
+            if self.unreadable:
+                return True
             for lid in loop_ids:
                 self.check_cancel()
                 loops.run_loop(self, nodes, lid)
             self.flush()
+            if self.unreadable:
+                return True
             remaining = [n for n in remaining if n in blocked and n not in loop_ids]
-            for nid in keep:
+            for nid in keep - self.keep_values:
                 if not any(nid in nodes[r].args for r in remaining if is_loop(nodes[r])):
                     self.held.pop(nid, None)
+        return False
 
 
 def _failure_order(failure: Failure) -> tuple[Any, ...]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import traceback
 from typing import TYPE_CHECKING, Any
 
+from voxcas.errors import CorruptObjectError, ObjectNotFoundError
 from voxcas.execute.options import Failure, RunSummary
 from voxcas.ids import NodeId
 from voxcas.plan.nodes import Const, Goal, ValueRef, Workplan
@@ -34,6 +35,21 @@ def value_of(engine: Engine, plan: Workplan, node: NodeId) -> Any:
     return engine.store.get(digest)
 
 
+def _read(engine: Engine, plan: Workplan, node: NodeId) -> Any:
+    """`value_of`, recomputing the node once if its stored object turns out to be unreadable."""
+    try:
+        return value_of(engine, plan, node)
+    except (CorruptObjectError, ObjectNotFoundError):
+        # recompute it, holding the fresh value: the store may keep the damaged copy until fsck
+        engine.forget(node)
+        engine.keep_values.add(node)
+        engine.satisfy(plan.nodes, [node])
+        engine.flush()
+        if node in engine.bad:
+            return _MISSING
+        return value_of(engine, plan, node)
+
+
 def _fail(engine: Engine, goal: Goal, node: NodeId, message: str) -> None:
     where = str(goal.span) if goal.span is not None else None
     engine.failures.append(
@@ -50,8 +66,8 @@ def run_goals(engine: Engine, plan: Workplan, summary: RunSummary) -> None:
         if goal.node in engine.bad:
             continue
         try:
-            value = value_of(engine, plan, goal.node)
-        except Exception as error:  # a corrupt or vanished object behind a result
+            value = _read(engine, plan, goal.node)
+        except Exception as error:  # a corrupt object that could not be recomputed either
             _fail(engine, goal, goal.node, f"cannot read the value of {goal.target!r}: {error}")
             continue
         if value is _MISSING:
@@ -75,6 +91,6 @@ def run_goals(engine: Engine, plan: Workplan, summary: RunSummary) -> None:
         node = plan.names[name]
         if node in engine.bad:
             continue
-        value = value_of(engine, plan, node)
+        value = _read(engine, plan, node)
         if value is not _MISSING:
             summary.outputs.append(f"{name}={format_value(value)}")

@@ -31,6 +31,7 @@ from collections import ChainMap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from voxcas.errors import CorruptObjectError, ObjectNotFoundError
 from voxcas.ids import Digest, NodeId
 from voxcas.plan.nodes import Apply, Closure, Const, PlanNode, ValueRef
 from voxcas.store.base import StoredSequence
@@ -111,6 +112,10 @@ def run_loop(engine: Engine, nodes: Nodes, loop_id: NodeId) -> None:
         items = _Items(engine, nodes, seq_id)
     except TypeError as error:
         fail(str(error))
+        return
+    except (CorruptObjectError, ObjectNotFoundError) as error:  # recomputed by the engine
+        engine.unreadable_input(seq_id, f"error: cannot read the stored value of node {seq_id[:12]}: {error}")
+        engine.mark_skipped(loop)
         return
     keep_filter = op == "default.filter"
     out: list[Digest | None] = []

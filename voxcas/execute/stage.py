@@ -105,7 +105,7 @@ def compute(
     def on_done(key: str, outcome: Any) -> None:
         if key not in in_stage:
             if key in load_nodes and isinstance(outcome, Failed):
-                engine.failures_on_load(load_nodes[key], outcome.message)
+                engine.unreadable_input(load_nodes[key], outcome.message)
             return
         node = nodes[NodeId(key)]
         if node.id in engine.bad:  # failed before it could be scheduled (unknown primitive)
@@ -120,7 +120,7 @@ def compute(
 
     for key, outcome in loads.items():  # loaded here (processes/distributed): report bad reads
         if not scheduler.in_process and isinstance(outcome, Failed):
-            engine.failures_on_load(load_nodes[key], outcome.message)
+            engine.unreadable_input(load_nodes[key], outcome.message)
     # A stage that is one chain has nothing to run in parallel: the synchronous scheduler runs
     # it without a thread hop per node (the same tasks, callbacks and outcomes).
     chain = scheduler.in_process and _is_chain(nodes, runnable, in_stage)
