@@ -111,3 +111,47 @@ def test_every_vox1_primitive_has_a_one_line_doc_and_version_1() -> None:
     for prim in default_registry().namespace("vox1").primitives.values():
         assert prim.doc and "\n" not in prim.doc, prim.name
         assert prim.version == "1"
+
+
+def test_vox_run_reports_bad_image_input_with_the_source_position(tmp_path: Any) -> None:
+    import gzip
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from voxcas.primitives.imageio import write_image
+
+    root = Path(__file__).resolve().parents[2]
+    write_image(Image.from_array(np.zeros((4, 5, 6), np.float32)), tmp_path / "img.nii.gz")
+    write_image(Image.from_array(np.zeros((4, 5, 7), bool)), tmp_path / "other.nii.gz")
+    (tmp_path / "corrupt.nii.gz").write_bytes(gzip.compress(b"garbage"))
+    (tmp_path / "p.imgql").write_text(
+        'import "vox1"\n'
+        'img = load("img.nii.gz")\n'
+        'other = load("other.nii.gz") >. 0\n'
+        'print "n" volume(near(img))\n'
+        'print "a" volume(and(img >. 0, other))\n'
+        'save "x.xyz" img\n'
+        'print "c" max(load("corrupt.nii.gz"))\n'
+        'print "ok" volume(img >. -1)\n'
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "voxcas.cli.app", "run", "p.imgql", "--store", str(tmp_path / ".vox")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+        timeout=300,
+    )
+    assert done.returncode == 1
+    assert done.stdout == "ok=120\n"  # the independent goal still completes
+    errors = [line for line in done.stderr.splitlines() if line.startswith("p.imgql:")]
+    assert errors == [
+        "p.imgql:4:18: error: vox1.near: argument 'a': expected a boolean image, got float32 values",
+        "p.imgql:5:18: error: vox1.and: images of different sizes: a is 6x5x4, b is 7x5x4",
+        "p.imgql:6:1: error: save 'x.xyz': save: cannot write an image to 'x.xyz': unknown extension '.xyz' "
+        "(use .nii.gz, .mha, .nrrd, .png, ...)",
+        "p.imgql:7:15: error: default.load: cannot read image 'corrupt.nii.gz': "
+        "the file is corrupt or not a .nii.gz image",
+    ]
