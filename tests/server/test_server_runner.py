@@ -129,3 +129,15 @@ def test_jobs_are_listed_newest_first_and_found_by_prefix() -> None:
     assert [j.id for j in manager.jobs()] == [b.id, a.id]
     assert manager.get(a.id[:8]) is a
     manager.shutdown()
+
+
+def test_only_the_newest_finished_jobs_are_remembered() -> None:
+    store = MemoryStore()
+    manager = RunManager(
+        lambda: store, workers=1, execute=lambda job, s, p: RunSummary(RunId(job.id)), max_jobs=2
+    )
+    jobs = [_submit(manager) for _ in range(4)]
+    for job in jobs:
+        assert job.finished_event.wait(WAIT)
+    manager.shutdown()
+    assert {j.id for j in manager.jobs()} == {jobs[2].id, jobs[3].id}

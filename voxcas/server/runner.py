@@ -11,8 +11,9 @@ Design:
   as it completes, so a cancelled or timed-out run keeps its finished work.
 - Cancel sets the event: a queued job never starts, a running one stops at the executor's next
   check. The timer sets the same event and marks the job "timeout".
-- Job records live in memory for the life of the server (the store keeps the durable run record,
-  `store_run`); `shutdown()` cancels what is in flight and waits for the workers.
+- Job records live in memory (the store keeps the durable run record, `store_run`): a finished
+  job keeps its goals, not its whole plan, and only the newest `max_jobs` records are kept.
+  `shutdown()` cancels what is in flight and waits for the workers.
 """
 
 from __future__ import annotations
@@ -136,9 +137,11 @@ class RunManager:
         *,
         workers: int,
         execute: Execute = execute_job,
+        max_jobs: int = 1000,
     ) -> None:
         self._store_for_thread = store_for_thread
         self._execute = execute
+        self._max_jobs = max_jobs
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vox-run")
         self._jobs: dict[RunId, RunJob] = {}
         self._lock = threading.Lock()
@@ -212,10 +215,27 @@ class RunManager:
 
     # -- worker ----------------------------------------------------------------------------------
     def _finish(self, job: RunJob, status: str, error: str | None) -> None:
+        """Mark a job final (caller holds the lock) and keep only what the API still shows of it."""
+        from voxcas.plan.nodes import Workplan
+
         job.status = status
         job.error = error
         job.finished = time.time()
+        # a finished job keeps its goals (and their nodes, for folded constants), not the whole plan
+        plan = job.plan
+        job.plan = Workplan(nodes={g.node: plan.nodes[g.node] for g in plan.goals}, goals=list(plan.goals))
+        job.registry = None
+        self._forget_old()
         job.finished_event.set()
+
+    def _forget_old(self) -> None:
+        """Keep at most `max_jobs` job records: the oldest finished ones go first (caller holds the lock)."""
+        excess = len(self._jobs) - self._max_jobs
+        if excess <= 0:
+            return
+        finished = sorted((j for j in self._jobs.values() if j.is_final), key=lambda j: j.submitted)
+        for job in finished[:excess]:
+            del self._jobs[job.id]
 
     def _time_out(self, job: RunJob) -> None:
         job.timed_out = True
