@@ -32,72 +32,22 @@ nothing is written anywhere: on error the partial workplan is discarded.
 from __future__ import annotations
 
 import difflib
-import itertools
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from voxcas.errors import PrimitiveError, ResolutionError
 from voxcas.lang import ast as A
 from voxcas.lang.builder import Builder, RootBuilder, TemplateBuilder, Val
 from voxcas.lang.files import FileCtx, parse_cached
+from voxcas.lang.scope import Binding, Env, Function, Names, next_function_serial, plural, suggest
 from voxcas.plan.fingerprint import FingerprintCache, missing_path, primitive_fingerprint
 from voxcas.plan.fold import const_value, try_fold
 from voxcas.plan.nodes import Const, Goal, Workplan
 from voxcas.primitives.registry import Primitive, Registry, prelude_path
 from voxcas.span import Span
 
-_fn_serials = itertools.count(1)
 FOLD_OPS = ("+", "-", "*", "/", "&&", "||", "min", "max")
-
-
-@dataclass(frozen=True, slots=True)
-class Function:
-    """A declared function or operator: inlined at each call."""
-
-    decl: A.Decl
-    pos: int
-    ctx: FileCtx
-    serial: int
-
-    @property
-    def params(self) -> tuple[str, ...]:
-        return self.decl.params or ()
-
-
-Binding = Val | Function
-
-
-@dataclass(frozen=True, slots=True)
-class Local:
-    name: str
-    val: Val
-    parent: Local | None
-
-
-@dataclass(frozen=True, slots=True)
-class Env:
-    """Where an expression is reduced: its local bindings, the top-level position limit, its file."""
-
-    locals: Local | None
-    limit: int
-    ctx: FileCtx
-
-    def bind(self, name: str, val: Val) -> Env:
-        return Env(Local(name, val, self.locals), self.limit, self.ctx)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _suggest(candidates: list[str]) -> str:
-    if not candidates:
-        return ""
-    quoted = [f"'{c}'" for c in candidates]
-    text = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
-    return f" (did you mean {text}?)"
 
 
 class Reducer:
@@ -107,9 +57,7 @@ class Reducer:
         self.workplan = Workplan()
         self.root = RootBuilder(self.workplan)
         self.current: Builder = self.root
-        self.top: dict[str, list[tuple[int, Binding]]] = {}
-        self.imports: list[tuple[int, str]] = []
-        self.ns_members: dict[str, dict[str, Binding]] = {}
+        self.names = Names(registry, self.fail, self.warn)
         self.preludes_done: set[str] = set()
         self.files_done: set[str] = set()
         self.file_stack: list[str] = []
@@ -170,7 +118,7 @@ class Reducer:
         env = Env(None, pos, ctx)
         if isinstance(cmd, A.Decl):
             if cmd.is_function:
-                self.declare(cmd.name, Function(cmd, pos, ctx, next(_fn_serials)), pos, ctx)
+                self.declare(cmd.name, Function(cmd, pos, ctx, next_function_serial()), pos, ctx)
             else:
                 self.declare_value(cmd.name, self.expr(cmd.body, env), pos, ctx)
         elif isinstance(cmd, A.LoadDecl):
@@ -187,9 +135,7 @@ class Reducer:
             self.import_(cmd, ctx)
 
     def declare(self, name: str, binding: Binding, pos: int, ctx: FileCtx) -> None:
-        self.top.setdefault(name, []).append((pos, binding))
-        if ctx.namespace is not None:
-            self.ns_members.setdefault(ctx.namespace, {})[name] = binding
+        self.names.declare(name, binding, pos, ctx.namespace)
 
     def declare_value(self, name: str, val: Val, pos: int, ctx: FileCtx) -> None:
         self.declare(name, val, pos, ctx)
@@ -214,12 +160,12 @@ class Reducer:
             return
         if not self.registry.has_namespace(target):
             names = difflib.get_close_matches(target, self.registry.names(), n=3, cutoff=0.6)
-            raise self.fail(f"unknown namespace '{target}'{_suggest(names)}", cmd.span)
+            raise self.fail(f"unknown namespace '{target}'{suggest(names)}", cmd.span)
         try:
             self.registry.namespace(target)
         except ImportError as exc:
             raise self.fail(f"namespace '{target}' cannot be loaded: {exc}", cmd.span) from None
-        self.imports.append((self.pos, target))
+        self.names.import_namespace(self.pos, target)
         if target not in self.preludes_done:
             self.preludes_done.add(target)
             prelude = prelude_path(self.registry, target)
@@ -262,7 +208,7 @@ class Reducer:
                     raise self.fail(f"'{prim.name}' cannot read '{missing}': no such file or directory", span)
             loads_image = prim.result == "image"
             if prim.qualified == "default.load":
-                from voxcas.primitives.default import is_image_path
+                from voxcas.primitives.default_io import is_image_path
 
                 # a path known only per item (inside a loop body) is taken to be an image
                 loads_image = is_image_path(str(values[0])) if paths_known else self.current is not self.root
@@ -329,13 +275,13 @@ class Reducer:
         return self.const(Const("str", value), node.span)
 
     def name(self, node: A.Name, env: Env) -> Val:
-        target = self.resolve(node.name, env, node.span)
+        target = self.names.resolve(node.name, env, node.span)
         if isinstance(target, Val):
             return target
         if isinstance(target, Function):
             if target.params:
                 raise self.fail(
-                    f"'{node.name}' is a function of {_plural(len(target.params), 'parameter')}: "
+                    f"'{node.name}' is a function of {plural(len(target.params), 'parameter')}: "
                     f"call it with arguments",
                     node.span,
                 )
@@ -352,7 +298,7 @@ class Reducer:
         return self.call_named(node.op, (node.operand,), env, node.span)
 
     def call_named(self, name: str, args: tuple[A.Expr, ...], env: Env, span: Span) -> Val:
-        target = self.resolve(name, env, span)
+        target = self.names.resolve(name, env, span)
         if isinstance(target, Val):
             raise self.fail(f"'{name}' is a value, not a function", span)
         if isinstance(target, Function):
@@ -363,7 +309,7 @@ class Reducer:
 
     def call_function(self, fn: Function, args: list[Val], shown: str, span: Span) -> Val:
         if len(args) != len(fn.params):
-            raise self.fail(f"'{shown}' expects {_plural(len(fn.params), 'argument')}, got {len(args)}", span)
+            raise self.fail(f"'{shown}' expects {plural(len(fn.params), 'argument')}, got {len(args)}", span)
         if fn.serial in self.active:
             raise self.fail(f"function '{fn.decl.name}' calls itself: recursion is not supported", span)
         base = None
@@ -392,7 +338,7 @@ class Reducer:
         first = args[0]
         if not isinstance(first, A.Name):
             raise self.fail("the first argument of 'map' must be the name of a function or primitive", span)
-        target = self.resolve(first.name, env, first.span)
+        target = self.names.resolve(first.name, env, first.span)
         body: Callable[[Val], Val]
         if isinstance(target, Val):
             raise self.fail(f"'{first.name}' is a value, not a function: 'map' needs a function", first.span)
@@ -457,80 +403,3 @@ class Reducer:
             vals.append(self.expr(node.init, env))
         vals.append(self.expr(node.seq, env))
         return self.apply(self.default.primitives["fold"], vals, node.span)
-
-    # --- name resolution ------------------------------------------------------------------
-    def resolve(self, name: str, env: Env, span: Span) -> Val | Function | Primitive:
-        if "." in name and (name[0].isalpha() or name[0] == "_"):  # `ns.f`, not the operator `>.`
-            return self.resolve_qualified(name, span)
-        local = env.locals
-        while local is not None:
-            if local.name == name:
-                return local.val
-            local = local.parent
-        for pos, binding in reversed(self.top.get(name, ())):
-            if pos < env.limit:
-                return binding
-        for pos, ns in reversed(self.imports):
-            if pos < env.limit:
-                prim = self.registry.lookup(ns, name)
-                if prim is not None:
-                    return prim
-        prim = self.default.primitives.get(name)
-        if prim is not None:
-            return prim
-        hits = []
-        for ns in self._all_namespaces():
-            found = self.registry.namespace(ns).primitives.get(name)
-            if found is not None and ns != "default":
-                hits.append(found)
-        if len(hits) == 1:
-            self.warn(
-                f"name '{name}' resolved in namespace '{hits[0].namespace}'; "
-                f'add `import "{hits[0].namespace}"`'
-            )
-            return hits[0]
-        if len(hits) > 1:
-            where = " and ".join(f"'{h.namespace}'" for h in hits)
-            raise self.fail(f"name '{name}' is in namespaces {where}: import one or qualify the name", span)
-        raise self.fail(f"unknown name '{name}'{_suggest(self.close_names(name, env))}", span)
-
-    def resolve_qualified(self, name: str, span: Span) -> Function | Val | Primitive:
-        ns, _, short = name.partition(".")
-        if not self.registry.has_namespace(ns):
-            names = difflib.get_close_matches(ns, self.registry.names(), n=3, cutoff=0.6)
-            raise self.fail(f"unknown namespace '{ns}' in '{name}'{_suggest(names)}", span)
-        member = self.ns_members.get(ns, {}).get(short)
-        if member is not None:
-            return member
-        try:
-            prim = self.registry.lookup(ns, short)
-        except ImportError as exc:
-            raise self.fail(f"namespace '{ns}' cannot be loaded: {exc}", span) from None
-        if prim is not None:
-            return prim
-        known = [*self.registry.namespace(ns).primitives, *self.ns_members.get(ns, {})]
-        close = [f"{ns}.{c}" for c in difflib.get_close_matches(short, known, n=3, cutoff=0.6)]
-        raise self.fail(f"unknown name '{name}'{_suggest(close)}", span)
-
-    def _all_namespaces(self) -> list[str]:
-        loaded = []
-        for ns in self.registry.names():
-            try:
-                self.registry.namespace(ns)
-            except ImportError:
-                continue  # a namespace whose module is not available here
-            loaded.append(ns)
-        return loaded
-
-    def close_names(self, name: str, env: Env) -> list[str]:
-        candidates: set[str] = set()
-        local = env.locals
-        while local is not None:
-            candidates.add(local.name)
-            local = local.parent
-        for key, entries in self.top.items():
-            if any(pos < env.limit for pos, _ in entries):
-                candidates.add(key)
-        for ns in self._all_namespaces():
-            candidates.update(self.registry.namespace(ns).primitives)
-        return difflib.get_close_matches(name, sorted(candidates), n=3, cutoff=0.6)

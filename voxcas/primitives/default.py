@@ -5,7 +5,8 @@ Operators are polymorphic: on numbers; element-wise on sequences (two sequences 
 same length); voxel-wise on `voxcas.values.Image` (two images must have the same geometry, the
 error names both sizes); a scalar broadcasts to a sequence or an image. numpy is imported only
 when an image is involved. `map`, `for` and `filter` are declared here for arity checks and
-documentation, but the executor runs them (`voxcas.plan.nodes.LOOP_OPS`).
+documentation, but the executor runs them (`voxcas.plan.nodes.LOOP_OPS`). The file readers
+`dir` and `load` are in `voxcas.primitives.default_io`.
 """
 
 from __future__ import annotations
@@ -21,37 +22,6 @@ from voxcas.values import Image, format_value, kind_of
 
 NAMESPACE = Namespace("default", doc="Always visible: operators, sequences, files, strings, conversions.")
 prim = NAMESPACE.primitive
-
-# file-name endings `load` reads as images (beside directories, read as DICOM series)
-LOCAL_IMAGE_EXTENSIONS = (
-    ".nii",
-    ".nii.gz",
-    ".mha",
-    ".mhd",
-    ".nrrd",
-    ".png",
-    ".jpg",
-    ".jpeg",
-    ".tif",
-    ".tiff",
-    ".dcm",
-)
-
-
-def image_extensions() -> tuple[str, ...]:
-    """The image extensions of `voxcas.primitives.imageio` when it exists, else the local list."""
-    try:
-        from voxcas.primitives.imageio import IMAGE_EXTENSIONS  # type: ignore[import-not-found]
-    except ImportError:
-        return LOCAL_IMAGE_EXTENSIONS
-    return tuple(IMAGE_EXTENSIONS)
-
-
-def is_image_path(path: str) -> bool:
-    import os
-
-    return path.lower().endswith(image_extensions()) or os.path.isdir(path)
-
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -460,99 +430,6 @@ def fold(op: str, a: Any, b: Any = _NO_INIT) -> Any:
     return acc
 
 
-# --- files -----------------------------------------------------------------------------------
-
-
-def _dir_listing(root: str, pattern: str = "*", recursive: bool = False) -> list[str]:
-    import fnmatch
-    import os
-
-    if not os.path.isdir(root):
-        raise PrimitiveError("default.dir", f"no such directory '{root}'", "root")
-    found: list[str] = []
-    if recursive:
-        for current, dirs, files in os.walk(root):
-            dirs.sort()
-            for name in files:
-                if fnmatch.fnmatchcase(name, pattern):
-                    found.append(os.path.join(current, name))
-    else:
-        for name in os.listdir(root):
-            if fnmatch.fnmatchcase(name, pattern):
-                found.append(os.path.join(root, name))
-    return sorted(found)
-
-
-def _dir_fingerprint(args: list[Any]) -> str:
-    import hashlib
-    import json
-
-    listing = _dir_listing(*args)
-    return "sha256:" + hashlib.sha256(json.dumps(listing).encode()).hexdigest()
-
-
-@prim(
-    "dir",
-    params=(
-        Param("root", "str"),
-        Param("pattern", "str", default="*"),
-        Param("recursive", "bool", default=False),
-    ),
-    reads_files=True,
-    path_params=(0,),
-    fingerprint=_dir_fingerprint,
-    foldable=True,
-)
-def dir_(root: str, pattern: str = "*", recursive: bool = False) -> tuple[str, ...]:
-    """Sorted full paths of the entries of root whose name matches a glob pattern (a dataset)."""
-    return tuple(_dir_listing(root, pattern, recursive))
-
-
-def _parse_cell(cell: str) -> Any:
-    text = cell.strip()
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        return cell
-
-
-@prim("load", params=(Param("path", "str"),), reads_files=True, path_params=(0,))
-def load(path: str) -> Any:
-    """Read a file by extension: images (NIfTI, MHA, NRRD, PNG, DICOM directory…), .json, .csv, text."""
-    import os
-
-    lower = path.lower()
-    if lower.endswith(image_extensions()) or os.path.isdir(path):
-        from voxcas.primitives.imageio import read_image  # type: ignore[import-not-found]
-
-        return read_image(path)
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            if lower.endswith(".json"):
-                import json
-
-                try:
-                    return json.load(handle)
-                except ValueError as exc:
-                    raise PrimitiveError("default.load", f"invalid JSON in '{path}': {exc}", "path") from None
-            if lower.endswith(".csv"):
-                import csv
-
-                rows = [[_parse_cell(c) for c in row] for row in csv.reader(handle) if row]
-                return rows
-            return handle.read()
-    except FileNotFoundError:
-        from voxcas.errors import InputFileError
-
-        raise InputFileError(f"default.load: no such file '{path}'") from None
-    except UnicodeDecodeError:
-        raise PrimitiveError("default.load", f"'{path}' is not UTF-8 text", "path") from None
-
-
 # --- strings and conversions ----------------------------------------------------------------
 
 
@@ -618,3 +495,7 @@ def to_float(x: Any) -> float:
 def to_str(x: Any) -> str:
     """The text of a value, as `print` shows it."""
     return _text(x)
+
+
+# `dir` and `load` live in their own module (registered on this namespace when it is imported)
+from voxcas.primitives import default_io  # noqa: E402, F401

@@ -1,0 +1,138 @@
+"""The file readers of the `default` namespace: `dir` (a dataset listing) and `load` (by extension).
+
+Both declare `reads_files`: their node ids include a fingerprint of what they read (for `dir`, its
+sorted listing; for `load`, the file's content digest), and the reducer reports a missing path
+before anything runs. `dir` is also foldable: with constant arguments it becomes a constant list
+of paths while reducing. Images are read by `voxcas.primitives.imageio.read_image`, imported only
+when an image is loaded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from voxcas.errors import PrimitiveError
+from voxcas.primitives.default import NAMESPACE
+from voxcas.primitives.registry import Param
+
+prim = NAMESPACE.primitive
+
+# file-name endings `load` reads as images (beside directories, read as DICOM series)
+LOCAL_IMAGE_EXTENSIONS = (
+    ".nii",
+    ".nii.gz",
+    ".mha",
+    ".mhd",
+    ".nrrd",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".tif",
+    ".tiff",
+    ".dcm",
+)
+
+
+def image_extensions() -> tuple[str, ...]:
+    """The image extensions of `voxcas.primitives.imageio` when it exists, else the local list."""
+    try:
+        from voxcas.primitives.imageio import IMAGE_EXTENSIONS  # type: ignore[import-not-found]
+    except ImportError:
+        return LOCAL_IMAGE_EXTENSIONS
+    return tuple(IMAGE_EXTENSIONS)
+
+
+def is_image_path(path: str) -> bool:
+    import os
+
+    return path.lower().endswith(image_extensions()) or os.path.isdir(path)
+
+
+def _dir_listing(root: str, pattern: str = "*", recursive: bool = False) -> list[str]:
+    import fnmatch
+    import os
+
+    if not os.path.isdir(root):
+        raise PrimitiveError("default.dir", f"no such directory '{root}'", "root")
+    found: list[str] = []
+    if recursive:
+        for current, dirs, files in os.walk(root):
+            dirs.sort()
+            for name in files:
+                if fnmatch.fnmatchcase(name, pattern):
+                    found.append(os.path.join(current, name))
+    else:
+        for name in os.listdir(root):
+            if fnmatch.fnmatchcase(name, pattern):
+                found.append(os.path.join(root, name))
+    return sorted(found)
+
+
+def _dir_fingerprint(args: list[Any]) -> str:
+    import hashlib
+    import json
+
+    listing = _dir_listing(*args)
+    return "sha256:" + hashlib.sha256(json.dumps(listing).encode()).hexdigest()
+
+
+@prim(
+    "dir",
+    params=(
+        Param("root", "str"),
+        Param("pattern", "str", default="*"),
+        Param("recursive", "bool", default=False),
+    ),
+    reads_files=True,
+    path_params=(0,),
+    fingerprint=_dir_fingerprint,
+    foldable=True,
+)
+def dir_(root: str, pattern: str = "*", recursive: bool = False) -> tuple[str, ...]:
+    """Sorted full paths of the entries of root whose name matches a glob pattern (a dataset)."""
+    return tuple(_dir_listing(root, pattern, recursive))
+
+
+def _parse_cell(cell: str) -> Any:
+    text = cell.strip()
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return cell
+
+
+@prim("load", params=(Param("path", "str"),), reads_files=True, path_params=(0,))
+def load(path: str) -> Any:
+    """Read a file by extension: images (NIfTI, MHA, NRRD, PNG, DICOM directory…), .json, .csv, text."""
+    import os
+
+    lower = path.lower()
+    if lower.endswith(image_extensions()) or os.path.isdir(path):
+        from voxcas.primitives.imageio import read_image  # type: ignore[import-not-found]
+
+        return read_image(path)
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            if lower.endswith(".json"):
+                import json
+
+                try:
+                    return json.load(handle)
+                except ValueError as exc:
+                    raise PrimitiveError("default.load", f"invalid JSON in '{path}': {exc}", "path") from None
+            if lower.endswith(".csv"):
+                import csv
+
+                rows = [[_parse_cell(c) for c in row] for row in csv.reader(handle) if row]
+                return rows
+            return handle.read()
+    except FileNotFoundError:
+        from voxcas.errors import InputFileError
+
+        raise InputFileError(f"default.load: no such file '{path}'") from None
+    except UnicodeDecodeError:
+        raise PrimitiveError("default.load", f"'{path}' is not UTF-8 text", "path") from None
