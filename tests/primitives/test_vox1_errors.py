@@ -155,3 +155,13 @@ def test_vox_run_reports_bad_image_input_with_the_source_position(tmp_path: Any)
         "p.imgql:7:15: error: default.load: cannot read image 'corrupt.nii.gz': "
         "the file is corrupt or not a .nii.gz image",
     ]
+
+
+def test_max_and_min_of_sequences_refuse_what_default_refuses_under_their_own_name() -> None:
+    with pytest.raises(PrimitiveError) as info:
+        call("min", [1, "x", [2]])
+    assert str(info.value) == "vox1.min: argument 'i[2]': expected a number, got sequence"
+    with pytest.raises(PrimitiveError) as info:
+        call("max", 3)
+    assert str(info.value) == "vox1.max: argument 'i': expected a sequence, got int"
+    assert call("max", ["a", "c", "b"]) == default_registry().get("default.max")(["a", "c", "b"]) == "c"

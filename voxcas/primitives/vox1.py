@@ -412,25 +412,21 @@ def between(n1: float, n2: float, i: Any) -> Image:
 
 
 def _extreme(prim: str, value: Any, largest: bool) -> Any:
-    import numpy as np
-
+    """An image's extreme voxel value; anything else exactly as default's min/max (which vox1
+    shadows once imported), errors renamed to this primitive."""
     if isinstance(value, Image):
         if value.array.size == 0:
             raise PrimitiveError(_q(prim), "the image has no voxels", "i")
         v = value.array.max() if largest else value.array.min()
         return int(v) if value.array.dtype.kind in "iub" else float(v)
-    if kind_of(value) == "sequence":
-        items = list(value)
-        if not items:
-            raise PrimitiveError(_q(prim), "empty sequence", "i")
-        for item in items:
-            if kind_of(item) not in ("int", "float"):
-                raise PrimitiveError(
-                    _q(prim), f"expected a sequence of numbers, got an item of kind {kind_of(item)}", "i"
-                )
-        best = max(items) if largest else min(items)
-        return best.item() if isinstance(best, np.generic) else best
-    raise PrimitiveError(_q(prim), f"expected an image or a sequence, got {kind_of(value)}", "i")
+    from voxcas.primitives import default
+
+    try:
+        return default.max_(value) if largest else default.min_(value)
+    except PrimitiveError as exc:
+        prefix = f"{exc.primitive}: argument '{exc.argument}': " if exc.argument else f"{exc.primitive}: "
+        argument = "i" + exc.argument[1:] if exc.argument and exc.argument.startswith("s") else exc.argument
+        raise PrimitiveError(_q(prim), str(exc).removeprefix(prefix), argument) from None
 
 
 @ns("max")
