@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ProbeRegistry
+from lang_helpers import ProbeRegistry
 
 from voxcas.errors import ResolutionError
 from voxcas.lang import load_workplan, reduce_source
