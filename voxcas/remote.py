@@ -57,18 +57,24 @@ class TransferReport:
     bundle_bytes: int  # size of the bundle that crossed the network
     results_added: int  # results new to the receiving side
     nodes_added: int
+    refs_added: int = 0  # refs (roots named by a ref) created on the receiving side
+    refs_skipped: tuple[str, ...] = ()  # refs that already exist there (left as they are)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        data["roots"] = list(self.roots)
+        for key in ("roots", "refs_skipped"):
+            data[key] = list(data[key])
         return data
 
     def line(self) -> str:
         arrow = "→" if self.direction == "push" else "←"
-        return (
+        text = (
             f"{self.direction} {arrow} {self.url}: {self.objects_sent} of {self.objects_total} objects sent "
             f"({self.bundle_bytes} bytes), {self.results_added} results and {self.nodes_added} nodes added"
         )
+        if self.refs_skipped:
+            text += f"; ref {', '.join(self.refs_skipped)} already exists there and was left as it is"
+        return text
 
 
 # --- bundle files ------------------------------------------------------------------------------------
@@ -205,6 +211,8 @@ def push(
             size,
             int(report["results_added"]),
             int(report["nodes_added"]),
+            int(report["refs_added"]),
+            tuple(report["refs_skipped"]),
         )
     finally:
         if own:
@@ -254,6 +262,8 @@ def pull(
             size,
             imported.results_added,
             imported.nodes_added,
+            imported.refs_added,
+            tuple(imported.refs_skipped),
         )
     finally:
         path.unlink(missing_ok=True)

@@ -123,3 +123,20 @@ def test_a_bundle_with_only_some_objects_imports_where_the_rest_exist(
         report = import_bundle(remote, bundle)
     assert (report.objects_added, report.results_added) == (1, 4)
     assert remote.missing(digests) == set()
+
+
+def test_a_ref_pushed_as_a_root_is_created_once_and_then_left_alone(
+    stores: tuple[SqliteStore, SqliteStore], client: TestClient
+) -> None:
+    local, remote = stores
+    run, _ = record_run(local, [1, 2])
+    local.tag("baseline", run)
+    first = push(local, URL, ["baseline"], client=client)
+    assert (first.refs_added, first.refs_skipped) == (1, ())
+    assert remote.refs() == {"baseline": run}
+    other, _ = record_run(local, [3])
+    local.tag("baseline", other)
+    second = push(local, URL, ["baseline"], client=client)
+    assert (second.refs_added, second.refs_skipped) == (0, ("baseline",))
+    assert remote.refs() == {"baseline": run}
+    assert second.line().endswith("; ref baseline already exists there and was left as it is")
