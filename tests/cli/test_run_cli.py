@@ -193,3 +193,48 @@ def test_sigkill_in_the_middle_then_a_rerun_reuses_everything_stored_before(tmp_
     with SqliteStore(tmp_path / ".vox") as store:
         computed = {n for n, what in store.run_nodes(summary["run"]) if what == "computed"}
     assert len(computed) == 201 - len(before) and computed.isdisjoint(before)
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_promptly_marks_the_run_cancelled_and_keeps_finished_results(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from voxcas.store.sqlite import SqliteStore
+
+    _kill_program(tmp_path / "prog.imgql", 40)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(SLOWNS), env.get("PYTHONPATH", "")])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "voxcas.cli.app", "run", "prog.imgql"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # not ignored when in background
+    )
+    deadline = time.monotonic() + 30
+    while len(_stored_nodes(tmp_path / ".vox")) < 4 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 130 and out == ""
+    kept = _stored_nodes(tmp_path / ".vox")
+    run_id = err.split()[1].rstrip(":")
+    assert err.splitlines()[-1] == f"error: run {run_id} interrupted; {len(kept)} finished results were kept"
+    with SqliteStore(tmp_path / ".vox") as store:
+        [info] = store.runs()
+    assert (info.status, info.computed) == ("cancelled", len(kept))
+    summary = json.loads(vox("run", "prog.imgql", "--json", cwd=tmp_path, slow=True).stdout)
+    assert (summary["outputs"], summary["computed"]) == (["last=40"], 41 - len(kept))
+
+
+def test_progress_when_piped_is_json_events_on_stderr(tmp_path: Path) -> None:
+    (tmp_path / "prog.imgql").write_text(PROGRAM)
+    done = vox("run", "prog.imgql", "--progress", "--quiet", cwd=tmp_path)
+    events = [json.loads(line) for line in done.stderr.splitlines()]
+    assert events[0]["event"] == "start" and events[-1] == {**events[-1], "event": "finish", "status": "ok"}
+    assert (events[-1]["total"], events[-1]["done"]) == (5, 5)
+    assert done.stdout == "b=31\nc=103\n"
+    assert vox("run", "prog.imgql", cwd=tmp_path).stderr.startswith("run ")  # no bar when piped
