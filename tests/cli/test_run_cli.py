@@ -238,3 +238,22 @@ def test_progress_when_piped_is_json_events_on_stderr(tmp_path: Path) -> None:
     assert (events[-1]["total"], events[-1]["done"]) == (5, 5)
     assert done.stdout == "b=31\nc=103\n"
     assert vox("run", "prog.imgql", cwd=tmp_path).stderr.startswith("run ")  # no bar when piped
+
+
+def test_a_fully_cached_run_imports_neither_dask_nor_numpy(tmp_path: Path) -> None:
+    (tmp_path / "prog.imgql").write_text(PROGRAM)
+    vox("run", "prog.imgql", cwd=tmp_path)
+    probe = (
+        "import sys\n"
+        "from voxcas.cli.app import main\n"
+        "try:\n"
+        "    main(['run', 'prog.imgql', '--quiet'])\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code == 0, exit.code\n"
+        "print(sorted(m for m in ('dask', 'distributed', 'numpy', 'pyarrow') if m in sys.modules))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout == "b=31\nc=103\n[]\n"
