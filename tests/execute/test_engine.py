@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import pytest
 from exec_helpers import CALLS, PlanBuilder, chain
@@ -247,3 +248,18 @@ def test_a_corrupt_goal_value_is_recomputed_and_printed(registry: Registry, stor
     _corrupt(store, y)
     summary = run_workplan(b.plan, store, opts(registry))
     assert (summary.status, summary.outputs, summary.computed) == ("ok", ["y=3"], 1)
+
+
+def test_a_store_that_fails_under_the_run_is_reported_and_the_run_recorded_failed(registry: Registry) -> None:
+    from voxcas.errors import StoreError
+
+    class FullDisk(MemoryStore):
+        def put_results(self, pending: Any) -> Any:
+            raise StoreError("disk full")
+
+    store = FullDisk()
+    b, _ = chain(3)
+    with pytest.raises(StoreError, match="disk full"):
+        run_workplan(b.plan, store, opts(registry))
+    [info] = store.runs()
+    assert info.status == "failed"

@@ -343,6 +343,10 @@ def run_workplan(
             status = "cancelled"
         if status == "ok":
             goal_runner.run_goals(engine, plan, summary)
+    except BaseException:  # the store or the cluster failed under us: record it, then re-raise
+        options.cancel.set()
+        status = "failed"
+        raise
     finally:
         try:
             engine.close()
