@@ -279,3 +279,11 @@ def test_reduction_does_not_leave_the_recursion_limit_raised() -> None:
     reduce_source("x = " + "(" * 3000 + "1" + ")" * 3000)
     assert sys.getrecursionlimit() == limit
     assert time.time() > 0
+
+
+def test_zero_and_negative_zero_stay_different_constants_inside_a_loop_body() -> None:
+    wp = reduce_source("xs = for i in range(2) do [i, 0.0, -0.0]")
+    closure = wp.nodes[apply_of(wp, "xs").args[1]].definition
+    assert isinstance(closure, Closure)
+    floats = [n for n in closure.body.nodes if getattr(n, "type", None) == "float"]
+    assert [repr(getattr(n, "value", None)) for n in floats] == ["0.0", "-0.0"]

@@ -150,7 +150,7 @@ class TemplateBuilder(Builder):
     serial: int = 0
     base: Val | None = None
     nodes: list[TemplateNode] = field(default_factory=list)
-    index: dict[TemplateNode, int] = field(default_factory=dict)
+    index: dict[object, int] = field(default_factory=dict)
     captures: list[Ref] = field(default_factory=list)
     capture_index: dict[Ref, int] = field(default_factory=dict)
 
@@ -160,11 +160,15 @@ class TemplateBuilder(Builder):
         self.serial = next(_serials)
 
     def _add(self, node: TemplateNode) -> Ref:
-        j = self.index.get(node)
+        # 0.0 == -0.0 (and they hash alike) but they are different constants: key floats by repr
+        key: object = node
+        if isinstance(node, TConst) and node.type == "float":
+            key = ("float", repr(node.value))
+        j = self.index.get(key)
         if j is None:
             j = len(self.nodes)
             self.nodes.append(node)
-            self.index[node] = j
+            self.index[key] = j
         return ("node", j)
 
     def const(self, const: Const, span: Span | None) -> Ref:

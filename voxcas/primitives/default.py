@@ -141,9 +141,15 @@ _minus = _arith("-", operator.sub)
 @prim("-", params=(Param("a"), Param("b", default=None)), foldable=True)
 def minus(a: Any, b: Any = None) -> Any:
     """Subtraction, or negation with one argument (numbers, sequences, images)."""
-    if b is None:
-        return _binary("default.-", _minus, 0, a)
+    if b is None:  # negation (not 0 - a: -0.0 stays -0.0)
+        return _binary("default.-", _negate, a, 0)
     return _binary("default.-", _minus, a, b)
+
+
+def _negate(x: Any, _: Any) -> Any:
+    if type(x).__module__ == "numpy":
+        return -x
+    return -_number("default.-", x, "a")
 
 
 # --- logic -----------------------------------------------------------------------------------
