@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 CHUNK = 1 << 20
 MISSING_BATCH = 20_000  # digests per /objects/missing request (~1.5 MB of JSON)
+MAX_LISTED = 40_000  # digests a pull may list in one export request (~3 MB: under the 4 MiB body limit)
 DEFAULT_TIMEOUT = 300.0
 
 
@@ -174,6 +175,18 @@ def _file_chunks(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
+def _export_request(body: dict[str, Any], digests: list[str], lacking: list[Digest]) -> dict[str, Any]:
+    """Name the objects wanted by the shorter list: those lacking, or those present; if both are
+    too long for one request body, ask for every object (correct, only less economical)."""
+    if len(lacking) <= MAX_LISTED and len(lacking) <= len(digests) - len(lacking):
+        return {**body, "objects": lacking}
+    absent = set(lacking)
+    present = [d for d in digests if d not in absent]
+    if len(present) <= MAX_LISTED:
+        return {**body, "exclude": present}
+    return {**body, "objects": None}
+
+
 def push(
     store: Store,
     url: str,
@@ -243,8 +256,9 @@ def pull(
         lacking = sorted(store.missing(Digest(d) for d in digests))
         import httpx
 
+        request = _export_request(body, digests, lacking)
         try:
-            with http.stream("POST", "/bundles/export", json={**body, "objects": lacking}) as response:
+            with http.stream("POST", "/bundles/export", json=request) as response:
                 _check(response, "downloading the bundle")
                 with path.open("wb") as out:
                     for chunk in response.iter_bytes(CHUNK):

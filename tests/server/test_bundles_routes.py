@@ -155,3 +155,26 @@ def test_an_unknown_root_is_404(serve: Callable[..., TestClient]) -> None:
     response = serve().get("/bundles", params={"root": "nosuchref"})
     assert response.status_code == 404
     assert "nosuchref" in response.json()["error"]
+
+
+def test_an_export_can_leave_out_the_objects_the_caller_has(
+    serve: Callable[..., TestClient], remote: SqliteStore, tmp_path: Path
+) -> None:
+    run, digests = record_run(remote, some_values(7))
+    everything = serve().post("/bundles/closure", json={"roots": [run]}).json()["digests"]
+    response = serve().post(
+        "/bundles/export", json={"roots": [run], "exclude": [d for d in everything if d != digests[3]]}
+    )
+    assert response.status_code == 200
+    path = tmp_path / "e.voxb"
+    path.write_bytes(response.content)
+    conn = apsw.Connection(str(path))
+    assert [d for (d,) in conn.execute("SELECT digest FROM objects")] == [digests[3]]
+    conn.close()
+
+
+def test_objects_and_exclude_together_are_400(serve: Callable[..., TestClient], remote: SqliteStore) -> None:
+    run, _ = record_run(remote, [1])
+    response = serve().post("/bundles/export", json={"roots": [run], "objects": [], "exclude": []})
+    assert response.status_code == 400
+    assert response.json() == {"error": "give either objects or exclude, not both"}

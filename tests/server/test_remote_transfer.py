@@ -140,3 +140,31 @@ def test_a_ref_pushed_as_a_root_is_created_once_and_then_left_alone(
     assert (second.refs_added, second.refs_skipped) == (0, ("baseline",))
     assert remote.refs() == {"baseline": run}
     assert second.line().endswith("; ref baseline already exists there and was left as it is")
+
+
+def test_a_pull_names_the_shorter_list_of_objects(monkeypatch: pytest.MonkeyPatch) -> None:
+    from voxcas import remote
+    from voxcas.ids import Digest
+
+    digests = [f"sha256:{i:064x}" for i in range(10)]
+    body = {"roots": ["r"], "closure": False}
+    few = [Digest(digests[0])]
+    assert remote._export_request(body, digests, few) == {**body, "objects": few}
+    most = [Digest(d) for d in digests[1:]]
+    assert remote._export_request(body, digests, most) == {**body, "exclude": [digests[0]]}
+    monkeypatch.setattr(remote, "MAX_LISTED", 2)
+    half = [Digest(d) for d in digests[:5]]
+    assert remote._export_request(body, digests, half) == {**body, "objects": None}
+
+
+def test_a_pull_into_a_store_that_has_most_objects_moves_only_the_rest(
+    stores: tuple[SqliteStore, SqliteStore], client: TestClient
+) -> None:
+    local, remote = stores
+    values = some_values(12)
+    run, digests = record_run(remote, values)
+    for value in values[:3]:
+        local.put(value)  # everything but the image
+    report = pull(local, URL, [run], client=client)
+    assert report.objects_sent == 1
+    assert local.missing(digests) == set()

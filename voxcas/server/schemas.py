@@ -100,8 +100,10 @@ class ClosurePublic(BaseModel):
 
 class BundleExportRequest(ClosureRequest):
     objects: list[str] | None = Field(
-        default=None,
-        description="Put only these objects in the bundle (the ones the caller lacks); null: all.",
+        default=None, description="Put only these objects in the bundle (the ones the caller lacks)."
+    )
+    exclude: list[str] | None = Field(
+        default=None, description="Or: leave these objects out (the ones the caller has), when shorter."
     )
 
 

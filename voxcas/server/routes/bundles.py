@@ -6,8 +6,9 @@
   tampered bundle is a 400 and changes nothing.
 - `GET /bundles?root=R&root=...`: a bundle of the roots' results and every object they reach.
 - `POST /bundles/closure`: the digests such a bundle holds (a pulling peer asks this first ...)
-- `POST /bundles/export`: ... then asks for a bundle holding only the objects it lacks
-  (`export_bundle(..., only=)`; node, result and run rows are always included).
+- `POST /bundles/export`: ... then asks for a bundle holding only the objects it lacks (or, when
+  that list is the longer one, all but those it has), by `export_bundle(..., only=)`; node, result
+  and run rows are always included.
 Temporary files are deleted when the response has been sent.
 """
 
@@ -23,6 +24,7 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
+from voxcas.ids import Digest
 from voxcas.server.deps import StateDep, StoreDep
 from voxcas.server.routes.objects import parse_digest
 from voxcas.server.schemas import (
@@ -55,11 +57,26 @@ def _temp_path() -> Path:
     return Path(name)
 
 
-def _export(store: Store, roots: list[str], closure: bool, objects: list[str] | None) -> FileResponse:
-    """A response streaming a (pruned) bundle of `roots`; the file is removed once sent."""
-    from voxcas.remote import exported
+def _export(
+    store: Store,
+    roots: list[str],
+    closure: bool,
+    objects: list[str] | None = None,
+    exclude: list[str] | None = None,
+) -> FileResponse:
+    """A response streaming a bundle of `roots` (only `objects`, or all but `exclude`, when given);
+    the file is removed once sent."""
+    from voxcas.errors import UsageError
+    from voxcas.remote import exported, reachable
 
-    keep = [parse_digest(d) for d in objects] if objects is not None else None
+    if objects is not None and exclude is not None:
+        raise UsageError("give either objects or exclude, not both")
+    keep: list[Digest] | None = None
+    if objects is not None:
+        keep = [parse_digest(d) for d in objects]
+    elif exclude is not None:
+        known = {parse_digest(d) for d in exclude}
+        keep = [d for d in reachable(store, roots, closure=closure) if d not in known]
     path = _temp_path()
     try:
         with exported(store, roots, closure=closure, only=keep) as bundle:
@@ -122,7 +139,7 @@ def download_bundle(
     root: Annotated[list[str], Query(min_length=1, description="ref, run id, node id or digest")],
     closure: Annotated[bool, Query(description="also the results of every dependency")] = False,
 ) -> FileResponse:
-    return _export(store, root, closure, None)
+    return _export(store, root, closure)
 
 
 @router.post("/closure", response_model=ClosurePublic, summary="The digests of every object the roots reach")
@@ -136,4 +153,4 @@ def closure(store: StoreDep, body: ClosureRequest) -> ClosurePublic:
     "/export", summary="A bundle of the roots, holding only the listed objects", responses=BUNDLE_RESPONSE
 )
 def export_selected(store: StoreDep, body: BundleExportRequest) -> FileResponse:
-    return _export(store, body.roots, body.closure, body.objects)
+    return _export(store, body.roots, body.closure, body.objects, body.exclude)
