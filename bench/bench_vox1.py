@@ -76,7 +76,7 @@ def _cases(d: dict[str, Any]) -> list[tuple[str, Callable[[], object], str, Call
 
     img, m, o = d["img"], d["m"], d["o"]
     s_img, s_m, s_o = d["s_img"], d["s_m"], d["s_o"]
-    field, mask = d["field"], d["mask"]
+    field, mask, other = d["field"], d["mask"], d["other"]
     box3 = np.ones((3, 3, 3), bool)
     full = ndimage.generate_binary_structure(3, 3)
     rgb_sitk = sitk.Compose([sitk.Cast(s_img, sitk.sitkUInt8)] * 3)
@@ -109,7 +109,18 @@ def _cases(d: dict[str, Any]) -> list[tuple[str, Callable[[], object], str, Call
             "scipy binary_erosion 3^3",
             lambda: ndimage.binary_erosion(mask, box3, border_value=1),
         ),
-        ("through", v("through", o, m), "scipy label (full)", lambda: ndimage.label(mask, full)),
+        (
+            "through",
+            v("through", o, m),
+            "scipy binary_propagation (full)",
+            lambda: ndimage.binary_propagation(other & mask, structure=full, mask=mask),
+        ),
+        (
+            "through (vs labelling alone)",
+            v("through", o, m),
+            "scipy label (full)",
+            lambda: ndimage.label(mask, full),
+        ),
         ("lcc", v("lcc", m), "sitk ConnectedComponent (full)", lambda: sitk.ConnectedComponent(s_m, True)),
         (
             "maxvol",
@@ -228,7 +239,9 @@ def run(report: Report) -> None:
         ours()  # warm caches and lazy imports
         t_ours = best_of(ours, 3)
         t_ref = best_of(ref, 3)
-        report.row(name, t_ours, "s", baseline=t_ref, baseline_name=ref_name, target="≤ 1.5×",
-                   ok=t_ours <= TARGET * t_ref)  # fmt: skip
+        lower_bound = "alone" in name  # a part of the work, shown for scale, not a target
+        target = "" if lower_bound else "≤ 1.5×"
+        ok = None if lower_bound else t_ours <= TARGET * t_ref
+        report.row(name, t_ours, "s", baseline=t_ref, baseline_name=ref_name, target=target, ok=ok)
     report.section("the demo program through vox run")
     _demo(report)

@@ -253,3 +253,13 @@ def test_large_images_are_windowed_from_a_fixed_stride_sample() -> None:
     exact = np.percentile(data, [0.5, 99.5])
     assert abs(lo - exact[0]) < 1.0 and abs(hi - exact[1]) < 1.0
     assert window_limits(np.full(3, np.nan)) is None
+
+
+def test_overlay_of_an_rgb_image_blends_each_channel() -> None:
+    rgb = np.zeros((1, 2, 3), np.uint8)
+    rgb[0, 0] = [10, 100, 200]
+    rgb[0, 1] = [20, 40, 60]
+    mask = np.array([[True, False]])
+    out = overlay_rgb(Image.from_array(rgb, components=3), mask, (0, 255, 0), 0.5)
+    assert out.array[0, 0].tolist() == [5, 178, 100]
+    assert out.array[0, 1].tolist() == [20, 40, 60]

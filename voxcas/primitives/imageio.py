@@ -265,22 +265,28 @@ def overlay_rgb(
     image: Image, mask: np.ndarray, color: Sequence[float] = (255, 0, 0), opacity: float = 0.5
 ) -> Image:
     """The windowed image as RGB uint8 with `mask` voxels blended towards `color`:
-    round((1 - opacity) * grey + opacity * color) per channel."""
+    round((1 - opacity) * level + opacity * color) per channel, read from a lookup table."""
     import numpy as np
 
-    if image.components >= 3:
-        out = window_uint8(image.array[..., :3]).copy()
-    elif image.components == 1:
-        grey = window_uint8(image.array)
-        out = np.empty((*grey.shape, 3), np.uint8)
-        out[...] = grey[..., None]
+    levels = np.arange(256, dtype=np.float64)
+    # rows 0..255: a plain grey level; rows 256..511: that level blended with the colour
+    table = np.empty((512, 3), np.uint8)
+    table[:256] = levels[:, None].astype(np.uint8)
+    blended = (1.0 - opacity) * levels[:, None] + opacity * np.asarray([float(c) for c in color])[None, :]
+    table[256:] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
+    if image.components == 1:
+        index = window_uint8(image.array).astype(np.uint16)
+        index |= mask.view(np.uint8).astype(np.uint16) << 8  # + 256 on the mask
+        out: np.ndarray = table.take(index, axis=0)
+    elif image.components >= 3:
+        windowed = window_uint8(image.array[..., :3])
+        out = windowed.copy()
+        for c in range(3):
+            out[..., c][mask] = table[256 + windowed[..., c][mask].astype(np.intp), c]
     else:
         raise PrimitiveError(
             "vox1.overlay", f"expected a grey or RGB image, got {image.components} components", "i"
         )
-    col = np.asarray([float(c) for c in color], dtype=np.float32)
-    blended = out[mask].astype(np.float32) * np.float32(1.0 - opacity) + np.float32(opacity) * col
-    out[mask] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
     return image.with_array(out, 3)
 
 
