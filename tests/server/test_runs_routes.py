@@ -216,3 +216,15 @@ def test_a_running_run_can_be_cancelled(client: TestClient) -> None:
     assert client.post(f"/runs/{run_id}/cancel").status_code == 200
     run = _finished(client, run_id)
     assert (run["status"], run["error"]) == ("cancelled", "cancelled")
+
+
+@pytest.mark.parametrize("path", ["/etc/hosts", "/etc/no-such-file-here"])
+def test_a_path_outside_the_roots_gets_the_same_403_whether_it_exists_or_not(
+    make_client: MakeClient, data: Path, path: str
+) -> None:
+    client = make_client(data_roots=(data,))
+    response = client.post("/runs", json={"program": f'x = load("{path}")\nprint "x" x\n'})
+    assert response.status_code == 403
+    assert response.json() == {
+        "error": f"program.imgql:1:5: default.load: path '{path}' is outside the data roots ({data})"
+    }

@@ -11,13 +11,14 @@ relative paths in the program resolve against the server's working directory, as
 
 from __future__ import annotations
 
+import re
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from voxcas.errors import AccessDeniedError, SourceError, UsageError
 from voxcas.plan.nodes import Workplan
 from voxcas.primitives.registry import Registry, default_registry
-from voxcas.server.guard import check_plan, inside
+from voxcas.server.guard import PathPolicy, check_plan, inside
 from voxcas.server.settings import ServerSettings
 
 if TYPE_CHECKING:
@@ -51,6 +52,35 @@ def check_imports(text: str, name: str, settings: ServerSettings, registry: Regi
             )
 
 
+_MISSING = re.compile(r"^'(?P<name>[^']+)' cannot read '(?P<path>.*)': no such file")
+
+
+def _hide_existence(exc: SourceError, settings: ServerSettings, registry: Registry) -> None:
+    """The reducer reports a missing input file before the guard sees the path; for a path outside
+    the data roots, answer exactly as for an existing one, so a client cannot probe which exist."""
+    match = _MISSING.match(exc.bare_message)
+    if match is None:
+        return
+    name, path = match.group("name"), match.group("path")
+    readers = [
+        p.qualified
+        for ns in registry.names()
+        if _loaded(registry, ns)
+        for p in registry.namespace(ns).primitives.values()
+        if p.reads_files and p.name == name
+    ]
+    op = readers[0] if len(readers) == 1 else f"'{name}'"
+    PathPolicy.of(settings.data_roots).check_path(op, path, exc.span)  # the guard's 403 when outside
+
+
+def _loaded(registry: Registry, namespace: str) -> bool:
+    try:
+        registry.namespace(namespace)
+    except ModuleNotFoundError:
+        return False
+    return True
+
+
 def prepare_program(
     text: str,
     name: str,
@@ -71,10 +101,11 @@ def prepare_program(
     try:
         plan = reduce_source(text, name, registry=registry, fingerprints=fingerprints)
     except SourceError as exc:
+        where = f"{exc.span}: " if exc.span is not None else ""
         denied = exc.__context__
         if isinstance(denied, AccessDeniedError):
-            where = f"{exc.span}: " if exc.span is not None else ""
             raise AccessDeniedError(f"{where}{denied}") from None
+        _hide_existence(exc, settings, registry)
         raise
     check_plan(plan, settings.data_roots, registry=registry, cwd=Path.cwd())
     if settings.out_root is None and any(goal.kind == "save" for goal in plan.goals):
