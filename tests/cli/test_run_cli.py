@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -103,7 +104,9 @@ def test_a_failing_node_exits_1_names_its_position_and_keeps_the_rest(tmp_path: 
     assert lines[0] == (
         "prog.imgql:2:7: error: default.index: argument 'i': index 3 out of range for a sequence of length 2"
     )
-    assert lines[-1].startswith("error: 1 node failed in run ")
+    assert re.fullmatch(
+        r"error: run [0-9a-f]{12} failed with 1 error \(details: vox show [0-9a-f]{12}\)", lines[-1]
+    )
     again = run_json_status(tmp_path)
     assert (again["status"], again["computed"], again["reused"], again["failed"]) == ("failed", 0, 2, 1)
 
@@ -257,3 +260,15 @@ def test_a_fully_cached_run_imports_neither_dask_nor_numpy(tmp_path: Path) -> No
         [sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
     )
     assert done.stdout == "b=31\nc=103\n[]\n"
+
+
+def test_a_save_that_cannot_be_written_is_an_error_at_the_goal_and_the_other_goals_still_run(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "prog.imgql").write_text('n = length(range(0, 3))\nsave "out/x.foo" n\nsave "out/y.json" n\n')
+    done = vox("run", "prog.imgql", cwd=tmp_path, check=1)
+    assert done.stderr.splitlines()[0] == (
+        "prog.imgql:2:1: error: save: cannot write an int to 'out/x.foo': unknown extension '.foo' "
+        "(use .json, .csv or .txt)"
+    )
+    assert json.loads((tmp_path / "out" / "y.json").read_text()) == 3

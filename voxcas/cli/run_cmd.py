@@ -115,6 +115,6 @@ def register(app: typer.Typer) -> None:
         if summary.status != "ok":
             n = summary.failed
             raise ExecutionError(
-                f"{n} node{'s' if n != 1 else ''} failed in run {summary.run[:12]} "
+                f"run {summary.run[:12]} failed with {n} error{'s' if n != 1 else ''} "
                 f"(details: vox show {summary.run[:12]})"
             )

@@ -83,8 +83,9 @@ def run_goals(engine: Engine, plan: Workplan, summary: RunSummary) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             write_value(value, target)
         except Exception as error:
-            engine.writer.fail(plan.nodes[goal.node], f"save {goal.target}: {error}", traceback.format_exc())
-            _fail(engine, goal, goal.node, f"save {goal.target!r}: {error}")
+            message = str(error) if goal.target in str(error) else f"save {goal.target!r}: {error}"
+            engine.writer.fail(plan.nodes[goal.node], message, traceback.format_exc())
+            _fail(engine, goal, goal.node, message)
             continue
         summary.saved.append(str(target))
     for name in engine.options.show:
