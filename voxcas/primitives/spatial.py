@@ -144,22 +144,20 @@ def percentiles(values: np.ndarray, mask: np.ndarray, k: float) -> np.ndarray:
         shifted = (selected.astype(np.int64) - lo) if lo != 0 or selected.dtype.kind == "b" else selected
         counts = np.bincount(shifted, minlength=span)
         below = np.cumsum(counts) - counts
-        less = below[shifted]
-        equal = counts[shifted]
-    else:
-        order = np.argsort(selected, kind="stable")
-        ordered = selected[order]
-        starts_run = np.empty(n, np.bool_)
-        starts_run[0] = True
-        np.not_equal(ordered[1:], ordered[:-1], out=starts_run[1:])
-        starts = np.flatnonzero(starts_run)
-        run_counts = np.diff(np.append(starts, n))
-        run_of = np.cumsum(starts_run) - 1
-        less = np.empty(n, np.int64)
-        equal = np.empty(n, np.int64)
-        less[order] = starts[run_of]
-        equal[order] = run_counts[run_of]
-    out[mask] = ((less + k * equal) / n).astype(np.float32)
+        level_value = ((below + k * counts) / n).astype(np.float32)  # one value per intensity level
+        out[mask] = level_value[shifted]
+        return out
+    order = np.argsort(selected)  # ties need no stable order: equal values get equal results
+    ordered = selected[order]
+    starts_run = np.empty(n, np.bool_)
+    starts_run[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts_run[1:])
+    starts = np.flatnonzero(starts_run)
+    run_counts = np.diff(np.append(starts, n))
+    run_value = ((starts + k * run_counts) / n).astype(np.float32)  # one value per run of equals
+    result = np.empty(n, np.float32)
+    result[order] = run_value[np.cumsum(starts_run) - 1]
+    out[mask] = result
     return out
 
 
