@@ -287,3 +287,8 @@ def test_zero_and_negative_zero_stay_different_constants_inside_a_loop_body() ->
     assert isinstance(closure, Closure)
     floats = [n for n in closure.body.nodes if getattr(n, "type", None) == "float"]
     assert [repr(getattr(n, "value", None)) for n in floats] == ["0.0", "-0.0"]
+
+
+def test_a_program_file_may_start_with_a_byte_order_mark(tmp_path: Path) -> None:
+    (tmp_path / "bom.imgql").write_bytes("\ufeffx = 1 + 1\n".encode())
+    assert definition(load_workplan(tmp_path / "bom.imgql"), "x") == Const("int", 2)

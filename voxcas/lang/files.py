@@ -42,7 +42,7 @@ def read_source(path: str) -> str:
     from voxcas.errors import InputFileError
 
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8-sig") as handle:  # a leading BOM is not program text
             return handle.read()
     except FileNotFoundError:
         raise InputFileError(f"no such program file '{path}'") from None
