@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from voxcas import __version__
 
@@ -78,3 +80,14 @@ def test_primitives_lists_the_registry_with_signatures(client: TestClient) -> No
     assert names, "the built-in registry has primitives"
     some = next(iter(names.values()))
     assert set(some) == {"name", "signature", "version", "result", "doc", "params", "reads_files"}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(size=st.integers(min_value=900, max_value=1200))
+def test_a_body_is_refused_exactly_when_it_passes_the_limit(make_client: MakeClient, size: int) -> None:
+    client = make_client(max_body_bytes=1024)
+    prefix = b'{"digests": []'
+    body = prefix + b" " * (size - len(prefix) - 1) + b"}"
+    assert len(body) == size
+    response = client.post("/objects/missing", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == (413 if size > 1024 else 200)

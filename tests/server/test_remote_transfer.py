@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from transfer_helpers import record_run, some_values, sqlite_store
 
 from voxcas.errors import RemoteError, UsageError
@@ -168,3 +171,23 @@ def test_a_pull_into_a_store_that_has_most_objects_moves_only_the_rest(
     report = pull(local, URL, [run], client=client)
     assert report.objects_sent == 1
     assert local.missing(digests) == set()
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(have=st.sets(st.integers(min_value=0, max_value=5)))
+def test_push_sends_exactly_the_objects_the_peer_lacks(
+    tmp_path_factory: pytest.TempPathFactory, have: set[int]
+) -> None:
+    base = tmp_path_factory.mktemp("prop")
+    local, remote = sqlite_store(base / "local"), sqlite_store(base / "remote")
+    values: list[Any] = [f"value {i}" for i in range(6)]
+    run, digests = record_run(local, values)
+    for i in have:
+        remote.put(values[i])
+    before = set(remote.missing(reachable(local, [run])))
+    with TestClient(create_app(ServerSettings(store=remote))) as client:
+        report = push(local, URL, [run], client=client)
+    assert report.objects_sent == len(before) == 6 - len(have)
+    assert remote.missing(digests) == set()
+    local.close()
+    remote.close()
