@@ -150,7 +150,7 @@ def test_vox_run_reports_bad_image_input_with_the_source_position(tmp_path: Any)
     assert errors == [
         "p.imgql:4:18: error: vox1.near: argument 'a': expected a boolean image, got float32 values",
         "p.imgql:5:18: error: vox1.and: images of different sizes: a is 6x5x4, b is 7x5x4",
-        "p.imgql:6:1: error: save 'x.xyz': save: cannot write an image to 'x.xyz': unknown extension '.xyz' "
+        "p.imgql:6:1: error: save: cannot write an image to 'x.xyz': unknown extension '.xyz' "
         "(use .nii.gz, .mha, .nrrd, .png, ...)",
         "p.imgql:7:15: error: default.load: cannot read image 'corrupt.nii.gz': "
         "the file is corrupt or not a .nii.gz image",
