@@ -184,8 +184,8 @@ class Reducer:
             b = b.parent
         raise self.fail(f"'{prim.name}' needs a base image: load an image before using it", span)
 
-    def apply(self, prim: Primitive, vals: list[Val], span: Span, *, check: bool = True) -> Val:
-        if check and not prim.accepts(len(vals)):
+    def apply(self, prim: Primitive, vals: list[Val], span: Span) -> Val:
+        if not prim.accepts(len(vals)):
             raise self.fail(
                 f"'{prim.name}' expects {prim.arity_text()} argument{'' if prim.max_arity == 1 else 's'}, "
                 f"got {len(vals)}",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from voxcas.ids import NodeId, short
+from voxcas.ids import short
 from voxcas.plan.identity import encode_template
 from voxcas.plan.nodes import (
     Apply,
@@ -168,7 +168,3 @@ def render_dot(workplan: Workplan) -> str:
         lines.append(f"  n{short(goal.node)} -> g{i};")
     lines.append("}")
     return "\n".join(lines) + "\n"
-
-
-def goal_ids(workplan: Workplan) -> list[NodeId]:
-    return [g.node for g in workplan.goals]
