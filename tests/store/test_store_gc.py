@@ -134,3 +134,15 @@ def test_a_bad_size_is_refused() -> None:
     with pytest.raises(UsageError) as exc:
         parse_size("lots")
     assert str(exc.value) == "invalid size 'lots': use a number with K, M, G or T (e.g. 5G)"
+
+
+def test_gc_returns_freed_space_to_the_file_system(sqlite_store: SqliteStore) -> None:
+    rng = np.random.default_rng(1)
+    make_run(
+        sqlite_store, {i: rng.standard_normal(500_000).astype(np.float32) for i in range(4)}, started=1.0
+    )
+    sqlite_store.checkpoint()
+    before = sqlite_store.db_path.stat().st_size
+    report = gc(sqlite_store, keep_runs=0, grace=0)
+    assert report.bytes_freed >= 8_000_000
+    assert sqlite_store.db_path.stat().st_size < before - 7_000_000

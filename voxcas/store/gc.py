@@ -181,7 +181,7 @@ def gc(
         conn.execute(_TEMP)
     if not dry_run:
         with store.transaction() as conn:
-            conn.execute("PRAGMA incremental_vacuum")
+            list(conn.execute("PRAGMA incremental_vacuum"))  # it frees one page per step: run to the end
         store.checkpoint()
     return GcReport(
         dry_run=dry_run,
