@@ -120,6 +120,7 @@ def test_a_value_the_store_cannot_encode_fails_its_node(registry: Registry, stor
     assert summary.status == "failed" and summary.outputs == ["y=2"]
     assert summary.computed == 1
     assert summary.failures[0].message.startswith("error: cannot store the value of this node")
+    assert sorted(status for _, status in store.run_nodes(summary.run)) == ["computed", "failed"]
 
 
 def test_impure_primitives_run_every_time(registry: Registry, store: MemoryStore) -> None:

@@ -174,8 +174,7 @@ class Engine:
 
     def mark_computed(self, node: PlanNode, value: Any, seconds: float) -> None:
         self.computed += 1
-        self.writer.put(node, value, seconds)
-        self.writer.note(node.id, "computed")
+        self.writer.put(node, value, seconds)  # the writer notes it "computed" once committed
         self.progress.posttask(node.id, "computed")
 
     def lookupable(self, node: PlanNode) -> bool:

@@ -5,7 +5,8 @@ transaction would cost one fsync each; the writer instead drains everything queu
 last commit and writes it with ONE `store.put_results` call (one transaction), so the commit
 rate adapts to the load: one node per commit when nodes are slow, hundreds when they are fast.
 
-What is written, in queue order: results (`put`), failures (`fail`: the node definition, then
+What is written, in queue order: results (`put`, each noted "computed" in the run's node log
+once committed), failures (`fail`: the node definition, then
 `store.record_failure`), the run's node log (`note` → `store.note_run_nodes`), and arbitrary
 store calls that must not race the writer (`call`). Every store write of a run goes through here.
 
@@ -130,7 +131,8 @@ class Writer:
 
         def commit() -> None:
             if results:
-                self._commit(results)
+                committed = self._commit(results)
+                notes.extend((p.node.id, "computed") for p in committed)
                 results.clear()
             if notes:
                 self.store.note_run_nodes(self.run, list(notes))
@@ -159,7 +161,8 @@ class Writer:
         commit()
         return stop
 
-    def _commit(self, results: list[PendingResult]) -> None:
+    def _commit(self, results: list[PendingResult]) -> list[PendingResult]:
+        """Commit `results` (all of them, or one by one around refused values); return the committed."""
         try:
             digests = self.store.put_results(results)
         except EncodingError:
@@ -174,10 +177,12 @@ class Writer:
                     self.refused[pending.node.id] = message
                     self.store.put_nodes([pending.node])
                     self.store.record_failure(pending.node.id, self.run, message, traceback.format_exc())
+                    self.store.note_run_nodes(self.run, [(pending.node.id, "failed")])
             results = kept
         self.commits += 1
         for pending, digest in zip(results, digests, strict=True):
             self.digests[pending.node.id] = digest
+        return results
 
     def _release(self, items: list[Any]) -> None:
         for item in items:
