@@ -80,6 +80,15 @@ def test_a_writer_killed_at_random_points_loses_nothing_it_committed(tmp_path: P
         committed.update({line: known[line] for line in lines})
         check_committed(store_dir, committed, full=seed % 5 == 0)  # fsck after every fifth kill
     assert len(committed) >= 20
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    cli = subprocess.run(
+        [sys.executable, "-m", "voxcas.cli.app", "fsck", "--store", str(store_dir)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert cli.returncode == 0 and cli.stdout.endswith("ok\n"), cli.stdout + cli.stderr
 
 
 def test_four_processes_writing_at_once_never_see_a_lock_error(tmp_path: Path) -> None:
