@@ -106,3 +106,21 @@ def test_four_processes_writing_at_once_never_see_a_lock_error(tmp_path: Path) -
         committed.update({line: known[line] for line in lines})
     assert len(committed) == 4 * 60
     check_committed(store_dir, committed)
+
+
+def test_gc_running_beside_a_writer_deletes_nothing_young_and_locks_nobody_out(tmp_path: Path) -> None:
+    from voxcas.store.gc import gc
+
+    store_dir = tmp_path / ".vox"
+    SqliteStore(store_dir, create=True).close()
+    proc, lines = start_writer(store_dir, 201, count=40)
+    with SqliteStore(store_dir) as store:
+        while proc.poll() is None:
+            report = gc(store, keep_runs=0)  # default grace: everything here is young
+            assert report.results_deleted == report.objects_deleted == 0
+            time.sleep(0.01)
+    proc.reader.join(timeout=60)  # type: ignore[attr-defined]
+    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+    known = index(201, 45)
+    assert len(lines) == 40
+    check_committed(store_dir, {line: known[line] for line in lines})
