@@ -1,0 +1,102 @@
+"""The single writer: batched commits, flush, refused values, and a failing store."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from exec_helpers import PlanBuilder
+
+from voxcas.errors import StoreError
+from voxcas.execute.writer import Writer
+from voxcas.plan.nodes import PlanNode
+from voxcas.store.memory import MemoryStore
+
+
+def _nodes(n: int) -> list[PlanNode]:
+    b = PlanBuilder()
+    ids = [b.app("inc", b.const(i)) for i in range(n)]
+    return [b.plan.nodes[i] for i in ids]
+
+
+class SlowStore(MemoryStore):
+    """Each commit waits until the test lets it go, so results pile up in the queue meanwhile."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.batches: list[int] = []
+
+    def put_results(self, pending: Any) -> Any:
+        self.gate.wait()
+        self.batches.append(len(pending))
+        return super().put_results(pending)
+
+
+def test_results_queued_while_a_commit_runs_are_committed_together() -> None:
+    store = SlowStore()
+    run = store.start_run("p", None, [])
+    writer = Writer(store, run)
+    nodes = _nodes(300)
+    for i, node in enumerate(nodes):
+        writer.put(node, i, 0.0)
+    store.gate.set()
+    writer.flush()
+    assert sum(store.batches) == 300 and len(store.batches) <= 2
+    assert (
+        {n.id for n in nodes}
+        == set(writer.digests)
+        == {n for n, s in store.run_nodes(run) if s == "computed"}
+    )
+    writer.close()
+
+
+def test_flush_makes_every_queued_result_visible() -> None:
+    store = MemoryStore()
+    writer = Writer(store, store.start_run("p", None, []))
+    nodes = _nodes(5)
+    for i, node in enumerate(nodes):
+        writer.put(node, i * 10, 0.5)
+    writer.flush()
+    assert [store.get(store.lookup(n.id)) for n in nodes] == [0, 10, 20, 30, 40]  # type: ignore[arg-type]
+    writer.close()
+
+
+def test_a_value_the_store_refuses_fails_only_its_own_node() -> None:
+    store = MemoryStore()
+    run = store.start_run("p", None, [])
+    writer = Writer(store, run)
+    good, bad = _nodes(2)
+    writer.put(good, 1, 0.0)
+    writer.put(bad, object(), 0.0)
+    writer.flush()
+    assert store.lookup(good.id) is not None and store.lookup(bad.id) is None
+    assert list(writer.refused) == [bad.id]
+    [failure] = store.failures(run)
+    assert failure.node == bad.id and failure.message.startswith("cannot store the value of this node")
+    writer.close()
+
+
+def test_a_store_error_stops_the_writer_and_is_raised_by_flush() -> None:
+    class Broken(MemoryStore):
+        def put_results(self, pending: Any) -> Any:
+            raise StoreError("disk full")
+
+    store = Broken()
+    writer = Writer(store, store.start_run("p", None, []))
+    writer.put(_nodes(1)[0], 1, 0.0)
+    with pytest.raises(StoreError, match="disk full"):
+        writer.flush()
+    with pytest.raises(StoreError, match="disk full"):
+        writer.close()
+
+
+def test_calls_run_on_the_writer_thread_in_queue_order() -> None:
+    store = MemoryStore()
+    writer = Writer(store, store.start_run("p", None, []))
+    node = _nodes(1)[0]
+    writer.put(node, 42, 0.0)
+    seen = writer.call(lambda: (threading.current_thread().name, store.lookup(node.id) is not None))
+    assert seen.result(timeout=10) == ("voxcas-writer", True)
+    writer.close()
