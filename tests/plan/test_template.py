@@ -94,3 +94,10 @@ def test_a_map_over_a_primitive_instantiates_one_application() -> None:
     wp = reduce_source("m = map(str, range(3))")
     nodes, result = instantiate(closure_of(wp, "m"), [param_node(7)])
     assert {n.id: n for n in nodes}[result].definition == Const("str", "7")
+
+
+def test_an_item_of_the_wrong_kind_for_a_path_is_an_input_error() -> None:
+    wp = reduce_source("xs = for f in [1] do load(f)")
+    with pytest.raises(InputFileError) as info:
+        instantiate(closure_of(wp, "xs"), [param_node(7)])
+    assert str(info.value) == "default.load: argument 'path': expected a string, got int (<string>:1:22)"

@@ -36,12 +36,18 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from voxcas.errors import PrimitiveError, ResolutionError
+from voxcas.errors import ResolutionError
 from voxcas.lang import ast as A
 from voxcas.lang.builder import Builder, RootBuilder, TemplateBuilder, Val
 from voxcas.lang.files import FileCtx, parse_cached
 from voxcas.lang.scope import Binding, Env, Function, Names, next_function_serial, plural, suggest
-from voxcas.plan.fingerprint import FingerprintCache, missing_path, primitive_fingerprint
+from voxcas.plan.fingerprint import (
+    FileArgumentProblem,
+    FingerprintCache,
+    check_file_arguments,
+    paths_known,
+    read_fingerprint,
+)
 from voxcas.plan.fold import const_value, try_fold
 from voxcas.plan.nodes import Const, Goal, Workplan
 from voxcas.primitives.registry import Primitive, Registry, prelude_path
@@ -199,32 +205,27 @@ class Reducer:
         loads_image = False
         if prim.reads_files:
             offset = 1 if prim.base_image else 0
-            path_vals = [vals[i + offset] for i in prim.path_params if i + offset < len(vals)]
-            paths_known = all(v.const is not None for v in path_vals)
+            known = [c is not None for c in consts[offset:]]
             values = [const_value(c) if c is not None else None for c in consts[offset:]]
-            if paths_known:
-                missing = missing_path(prim, values)
-                if missing is not None:
-                    raise self.fail(f"'{prim.name}' cannot read '{missing}': no such file or directory", span)
+            try:
+                check_file_arguments(prim, values, known)
+            except FileArgumentProblem as problem:
+                raise self.fail(str(problem), span) from None
             loads_image = prim.result == "image"
             if prim.qualified == "default.load":
                 from voxcas.primitives.default_io import is_image_path
 
                 # a path known only per item (inside a loop body) is taken to be an image
-                loads_image = is_image_path(str(values[0])) if paths_known else self.current is not self.root
+                in_loop = self.current is not self.root
+                loads_image = is_image_path(str(values[0])) if paths_known(prim, known) else in_loop
             if all_const:
                 folded = try_fold(prim, [c for c in consts if c is not None])
                 if folded is not None:
                     return self.const(folded, span)
-            if paths_known and (all_const or prim.fingerprint is None):
-                try:
-                    fingerprint = primitive_fingerprint(prim, values, self.fingerprints)
-                except FileNotFoundError as exc:
-                    raise self.fail(
-                        f"'{prim.name}' cannot read '{exc.filename}': no such file", span
-                    ) from None
-                except (OSError, PrimitiveError) as exc:
-                    raise self.fail(f"'{prim.name}' cannot fingerprint its input: {exc}", span) from None
+            try:
+                fingerprint = read_fingerprint(prim, values, known, self.fingerprints)
+            except FileArgumentProblem as problem:
+                raise self.fail(str(problem), span) from None
         elif all_const and prim.foldable:
             folded = try_fold(prim, [c for c in consts if c is not None])
             if folded is not None:

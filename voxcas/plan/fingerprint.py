@@ -77,12 +77,54 @@ def file_fingerprint(path: str, cache: FingerprintCache | None = None) -> str:
     return fingerprint
 
 
-def missing_path(prim: Primitive, args: Sequence[Any]) -> str | None:
-    """The first path argument of `prim` that names nothing on disk, if any."""
+class FileArgumentProblem(Exception):
+    """A file-reading application whose constant arguments cannot work (missing file, wrong kind).
+
+    The reducer reports it as a `ResolutionError` at the call; `instantiate` as an `InputFileError`."""
+
+
+def paths_known(prim: Primitive, known: Sequence[bool]) -> bool:
+    """Whether every path argument given to `prim` is a constant."""
+    return all(known[i] for i in prim.path_params if i < len(known))
+
+
+def check_file_arguments(prim: Primitive, values: Sequence[Any], known: Sequence[bool]) -> None:
+    """Check the constant arguments of a file reader: kinds (when all are known), then that each
+    path exists. Raises `FileArgumentProblem` with the message to show."""
+    from voxcas.errors import PrimitiveError
+    from voxcas.values import kind_of
+
+    if all(known):
+        try:
+            prim.bind(list(values))
+        except PrimitiveError as exc:
+            raise FileArgumentProblem(str(exc)) from None
     for i in prim.path_params:
-        if i < len(args) and isinstance(args[i], str) and not os.path.exists(args[i]):
-            return str(args[i])
-    return None
+        if i >= len(values) or not known[i]:
+            continue
+        path = values[i]
+        if not isinstance(path, str):
+            name = prim.params[i].name if i < len(prim.params) else str(i)
+            raise FileArgumentProblem(
+                f"{prim.qualified}: argument '{name}': expected a path string, got {kind_of(path)}"
+            )
+        if not os.path.exists(path):
+            raise FileArgumentProblem(f"'{prim.name}' cannot read '{path}': no such file or directory")
+
+
+def read_fingerprint(
+    prim: Primitive, values: Sequence[Any], known: Sequence[bool], cache: FingerprintCache | None
+) -> str | None:
+    """The fingerprint of an application whose paths are known (None while they are not, or
+    while a primitive with its own fingerprint function lacks some argument)."""
+    if not paths_known(prim, known) or (prim.fingerprint is not None and not all(known)):
+        return None
+    try:
+        return primitive_fingerprint(prim, values, cache)
+    except FileNotFoundError as exc:
+        raise FileArgumentProblem(f"'{prim.name}' cannot read '{exc.filename}': no such file") from None
+    except Exception as exc:  # an unreadable file, a directory that vanished, ...
+        raise FileArgumentProblem(f"'{prim.name}' cannot fingerprint its input: {exc}") from None
 
 
 def primitive_fingerprint(prim: Primitive, args: Sequence[Any], cache: FingerprintCache | None = None) -> str:

@@ -14,9 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from voxcas.errors import InputFileError, PrimitiveError
+from voxcas.errors import InputFileError
 from voxcas.ids import Digest, NodeId
-from voxcas.plan.fingerprint import FingerprintCache, missing_path, primitive_fingerprint
+from voxcas.plan.fingerprint import (
+    FileArgumentProblem,
+    FingerprintCache,
+    check_file_arguments,
+    read_fingerprint,
+)
 from voxcas.plan.fold import const_value, to_const, try_fold
 from voxcas.plan.identity import node_id
 from voxcas.plan.nodes import (
@@ -115,39 +120,24 @@ def _apply(
     except KeyError:
         prim = None
     fingerprint = None
-    known = [consts.get(a) for a in args]
-    if prim is not None and all(c is not None for c in known):
-        arg_consts = [c for c in known if c is not None]
-        if prim.reads_files:
-            offset = 1 if prim.base_image else 0
-            values = [const_value(c) for c in arg_consts[offset:]]
-            missing = missing_path(prim, values)
-            if missing is not None:
-                where = f" ({tnode.span})" if tnode.span is not None else ""
-                raise InputFileError(
-                    f"'{prim.name}' cannot read '{missing}': no such file or directory{where}"
-                )
-            folded = try_fold(prim, arg_consts)
-            if folded is not None:
-                return emit(folded, tnode.span)  # type: ignore[no-any-return]
-            try:
-                fingerprint = primitive_fingerprint(prim, values, fingerprints)
-            except (OSError, PrimitiveError) as exc:
-                raise InputFileError(f"'{prim.name}' cannot fingerprint its input: {exc}") from None
-        else:
-            folded = try_fold(prim, arg_consts)
-            if folded is not None:
-                return emit(folded, tnode.span)  # type: ignore[no-any-return]
-    elif prim is not None and prim.reads_files:
+    found = [consts.get(a) for a in args]
+    arg_consts = [c for c in found if c is not None]
+    if prim is not None and prim.reads_files:
         offset = 1 if prim.base_image else 0
-        path_known = all(i + offset < len(known) and known[i + offset] is not None for i in prim.path_params)
-        if path_known and prim.fingerprint is None:
-            values = [const_value(c) if c is not None else None for c in known[offset:]]
-            missing = missing_path(prim, values)
-            if missing is not None:
-                where = f" ({tnode.span})" if tnode.span is not None else ""
-                raise InputFileError(
-                    f"'{prim.name}' cannot read '{missing}': no such file or directory{where}"
-                )
-            fingerprint = primitive_fingerprint(prim, values, fingerprints)
+        known = [c is not None for c in found[offset:]]
+        values = [const_value(c) if c is not None else None for c in found[offset:]]
+        try:
+            check_file_arguments(prim, values, known)
+            if len(arg_consts) == len(args):
+                folded = try_fold(prim, arg_consts)
+                if folded is not None:
+                    return emit(folded, tnode.span)  # type: ignore[no-any-return]
+            fingerprint = read_fingerprint(prim, values, known, fingerprints)
+        except FileArgumentProblem as problem:
+            where = f" ({tnode.span})" if tnode.span is not None else ""
+            raise InputFileError(f"{problem}{where}") from None
+    elif prim is not None and len(arg_consts) == len(args):
+        folded = try_fold(prim, arg_consts)
+        if folded is not None:
+            return emit(folded, tnode.span)  # type: ignore[no-any-return]
     return emit(Apply(tnode.op, tnode.version, tuple(args), fingerprint), tnode.span)  # type: ignore[no-any-return]
