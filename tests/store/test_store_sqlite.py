@@ -149,3 +149,19 @@ def test_large_objects_keep_the_wal_small(sqlite_store: SqliteStore) -> None:
     sqlite_store.checkpoint()
     wal = sqlite_store.db_path.with_name("store.db-wal")
     assert not wal.exists() or wal.stat().st_size < 16 << 20
+
+
+def test_a_store_used_after_fork_refuses_instead_of_corrupting(sqlite_store: SqliteStore) -> None:
+    import os
+
+    sqlite_store.put("before the fork")
+    pid = os.fork()
+    if pid == 0:  # the child: using the parent's connection must fail cleanly
+        try:
+            sqlite_store.put("from the child")
+        except StoreError as exc:
+            os._exit(0 if "was used in the forked process" in str(exc) else 2)
+        os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert sqlite_store.get(sqlite_store.put("parent still works")) == "parent still works"

@@ -30,6 +30,7 @@ Design
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -89,6 +90,29 @@ def connect(db_path: Path, *, create: bool, readonly: bool = False) -> Any:
     return conn
 
 
+class _ProcessLock:
+    """The connection's lock, which also refuses use from a forked child process.
+
+    An SQLite connection must never be used on both sides of a fork (the child would share the
+    parent's file locks and could corrupt the database); a child must open the store itself.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._pid = os.getpid()
+
+    def __enter__(self) -> None:
+        if os.getpid() != self._pid:
+            raise StoreError(
+                f"a store opened in process {self._pid} was used in the forked process {os.getpid()}; "
+                "open the store again in the new process"
+            )
+        self._lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
 class _Checkpointer:
     """A daemon thread that runs PASSIVE checkpoints on its own connection when woken."""
 
@@ -141,7 +165,7 @@ class SqliteStore(Store):
             if not create:
                 raise StoreNotFoundError(f"no voxcas store at {self.directory} (missing {DB_NAME})")
             self.directory.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
+        self._lock = _ProcessLock()
         self._depth = 0
         try:
             self._conn = connect(self.db_path, create=create)
