@@ -330,6 +330,7 @@ def test_a_digest_prefix_resolves_with_or_without_its_scheme(store: Store) -> No
     assert store.resolve(digest[7:15]) == ("object", digest)
     assert store.resolve(digest[:15]) == ("object", digest)
     assert store.resolve(digest) == ("object", digest)
+    assert store.resolve(digest[7:15].upper()) == ("object", digest)
 
 
 def test_node_and_run_prefixes_resolve(store: Store) -> None:

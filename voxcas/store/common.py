@@ -60,7 +60,7 @@ def resolve_text(text: str, refs: dict[str, RunId], find: Finder) -> Resolved:
     if text in refs:
         return ("run", refs[text])
     only_objects = text.startswith(DIGEST_PREFIX)
-    hexpart = text[len(DIGEST_PREFIX) :] if only_objects else text
+    hexpart = (text[len(DIGEST_PREFIX) :] if only_objects else text).lower()  # ids are lowercase hex
     if not is_hex(hexpart):
         raise ObjectNotFoundError(f"no object, node, run or ref matches '{text}'")
     if len(hexpart) < MIN_PREFIX:
