@@ -272,3 +272,13 @@ def test_a_save_that_cannot_be_written_is_an_error_at_the_goal_and_the_other_goa
         "(use .json, .csv or .txt)"
     )
     assert json.loads((tmp_path / "out" / "y.json").read_text()) == 3
+
+
+def test_reducer_warnings_go_to_stderr_before_the_run(tmp_path: Path) -> None:
+    (tmp_path / "prog.imgql").write_text('print "x" step(1, 1)\n')
+    done = vox("run", "prog.imgql", cwd=tmp_path, slow=True)
+    assert done.stdout == "x=2\n"
+    assert done.stderr.splitlines()[0] == (
+        "name 'step' resolved in namespace 'slowtest'; add `import \"slowtest\"`"
+    )
+    assert "1 computed" in done.stderr.splitlines()[1]

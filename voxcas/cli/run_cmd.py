@@ -90,14 +90,13 @@ def register(app: typer.Typer) -> None:
             show=tuple(show or ()),
             no_cache=no_cache,
             program=str(program),
+            on_warning=lambda text: print(text, file=sys.stderr, flush=True),
         )
         opened = open_store(store, create=True)
         try:
             summary = run_file(program, opened, options, _progress(json_out, quiet, progress))
         finally:
             opened.close()
-        for warning in summary.warnings:
-            print(warning, file=sys.stderr)
         if json_out:
             echo_json(summary.to_json())
         else:

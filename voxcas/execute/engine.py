@@ -330,6 +330,9 @@ def run_workplan(
     goal_records = [{"kind": g.kind, "target": g.target, "node": g.node} for g in plan.goals]
     run = store.start_run(options.program, program_digest, goal_records, options.record())
     summary = RunSummary(run=run, warnings=list(plan.warnings))
+    if options.on_warning is not None:
+        for warning in plan.warnings:
+            options.on_warning(warning)
     engine = Engine(store, registry, options, progress, run)
     progress.start(run, 0, 0)
     status = "ok"

@@ -7,6 +7,7 @@ Both are plain value types shared by the library API (`voxcas.execute.run_workpl
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,8 @@ class RunOptions:
     - `program` / `program_text`: what the run record names; `program_text` is hashed for it.
     - `loop_batch`: how many loop items are in flight at once (memory stays bounded by it).
     - `cancel`: set this event to stop the run (the HTTP API's cancel; Ctrl-C does the same).
+    - `on_warning`: called with each reducer warning before anything runs (they are also in
+      `RunSummary.warnings`); `vox run` prints them on stderr.
     """
 
     scheduler: str = "threads"
@@ -57,6 +60,7 @@ class RunOptions:
     program_text: str | None = None
     loop_batch: int = 1000
     cancel: threading.Event = field(default_factory=threading.Event)
+    on_warning: Callable[[str], None] | None = None
 
     def __post_init__(self) -> None:
         check_scheduler(self.scheduler)
