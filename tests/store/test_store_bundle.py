@@ -228,3 +228,22 @@ def test_a_flipped_byte_anywhere_in_the_file_is_refused(bundle: Path, other: Sql
             with other.transaction() as conn:
                 for table in ("objects", "object_items", "nodes", "results", "runs", "run_nodes", "refs"):
                     conn.execute(f"DELETE FROM {table}")
+
+
+def test_a_bundle_path_with_odd_characters_round_trips(
+    sqlite_store: SqliteStore, other: SqliteStore, tmp_path: Path
+) -> None:
+    run, _ = make_program_run(sqlite_store)
+    path = tmp_path / "odd name ?#%.voxb"
+    export_bundle(sqlite_store, [run], path)
+    assert import_bundle(other, path).results_added == 3
+
+
+def test_exporting_into_a_missing_directory_is_a_clear_error(
+    sqlite_store: SqliteStore, tmp_path: Path
+) -> None:
+    run, _ = make_program_run(sqlite_store)
+    target = tmp_path / "no" / "such" / "b.voxb"
+    with pytest.raises(BundleError) as exc:
+        export_bundle(sqlite_store, [run], target)
+    assert str(exc.value) == f"cannot write bundle {target}: {target.parent} is not a directory"

@@ -29,6 +29,7 @@ import hashlib
 import json
 import os
 import time
+import urllib.parse
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -214,8 +215,14 @@ def export_bundle(
     wanted = [d for d in _reach(store, sel.objects) if only is None or d in only]
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    out = apsw.Connection(str(tmp))
+    if not path.parent.is_dir():
+        raise BundleError(f"cannot write bundle {path}: {path.parent} is not a directory")
+    try:
+        tmp.unlink(missing_ok=True)
+        out = apsw.Connection(str(tmp))
+        out.execute("PRAGMA user_version")  # opens the file now: unwritable places fail here
+    except (OSError, apsw.Error) as exc:
+        raise BundleError(f"cannot write bundle {path}: {getattr(exc, 'strerror', None) or exc}") from None
     try:
         # a private temporary file: no journal, no syncs until the one fsync before the rename
         out.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF")
@@ -292,7 +299,7 @@ def _open_bundle(path: Path) -> Any:
         raise BundleError(f"cannot read bundle {path}: {exc.strerror or exc}") from None
     if head != SQLITE_MAGIC:
         raise BundleError(f"{path} is not a voxcas bundle")
-    uri = f"file:{path.resolve()}?mode=ro&immutable=1"
+    uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro&immutable=1"
     try:
         conn = apsw.Connection(uri, flags=apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI)
         problems = [r[0] for r in conn.execute("PRAGMA quick_check")]
