@@ -4,8 +4,8 @@ The volume is 240×240×155 (BraTS size, 8.9 M voxels), anisotropic spacing, a s
 intensity field in float32 with a boolean mask from it. Each row times the voxcas primitive
 (called as the executor calls it, on `Image` values) against a reference that computes the same
 thing (or as close as the library offers) on ready-made SimpleITK images or numpy arrays, in the
-same run, best of 3. Target: no primitive slower than 1.5× its reference. Then the demo program
-through the real CLI, cold (empty store) and warm.
+same run, best of 5 (3 for those above a second). Target: no primitive slower than 1.5× its
+reference. Then the demo program through the real CLI, cold (empty store) and warm.
 """
 
 from __future__ import annotations
@@ -234,11 +234,13 @@ def _demo(report: Report) -> None:
 def run(report: Report) -> None:
     report.section("vox1 primitives on 240×240×155 (each beside its SimpleITK / scipy reference)")
     d = _data()
-    report.note("best of 3 wall times; ratio = voxcas / reference; target ≤ 1.5×")
+    report.note("best of 5 wall times (3 above 1 s); ratio = voxcas / reference; target ≤ 1.5×")
     for name, ours, ref_name, ref in _cases(d):
-        ours()  # warm caches and lazy imports
-        t_ours = best_of(ours, 3)
-        t_ref = best_of(ref, 3)
+        t0 = time.perf_counter()
+        ours()  # warm caches and lazy imports; its time sizes the repeats
+        repeat = 5 if time.perf_counter() - t0 < 1.0 else 3  # the machine is shared: more tries when cheap
+        t_ours = best_of(ours, repeat)
+        t_ref = best_of(ref, repeat)
         lower_bound = "alone" in name  # a part of the work, shown for scale, not a target
         target = "" if lower_bound else "≤ 1.5×"
         ok = None if lower_bound else t_ours <= TARGET * t_ref
