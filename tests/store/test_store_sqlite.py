@@ -165,3 +165,11 @@ def test_a_store_used_after_fork_refuses_instead_of_corrupting(sqlite_store: Sql
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert sqlite_store.get(sqlite_store.put("parent still works")) == "parent still works"
+
+
+def test_a_store_that_cannot_be_created_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a directory should be")
+    with pytest.raises(StoreError) as exc:
+        SqliteStore(blocker / ".vox", create=True)
+    assert str(exc.value) == f"cannot create a store at {blocker / '.vox'}: Not a directory"

@@ -164,7 +164,12 @@ class SqliteStore(Store):
         if not self.db_path.exists():
             if not create:
                 raise StoreNotFoundError(f"no voxcas store at {self.directory} (missing {DB_NAME})")
-            self.directory.mkdir(parents=True, exist_ok=True)
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create a store at {self.directory}: {exc.strerror or exc}"
+                ) from None
         self._lock = _ProcessLock()
         self._depth = 0
         try:
