@@ -57,7 +57,7 @@ def test_hausdorff_is_the_symmetric_maximum_distance_in_physical_units(
     a.flat[0] = b.flat[-1] = True
     spacing_itk = tuple([0.5] + [1.0] * (len(shape) - 2) + [3.0])
     got = call("hausdorff", img(a, spacing_itk), img(b, spacing_itk))
-    assert got == pytest.approx(ref_hausdorff(a, b, spacing_itk[::-1]), rel=1e-9)
+    assert got == pytest.approx(ref_hausdorff(a, b, spacing_itk[::-1]), rel=1e-6)  # float32 distances
 
 
 def test_empty_cases_are_defined() -> None:
