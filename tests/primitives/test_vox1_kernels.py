@@ -50,3 +50,23 @@ def test_cross_correlation_with_a_large_radius_uses_the_cumulative_path_and_stay
         )
         local = np.bincount(a[window].astype(int).ravel(), minlength=6).astype(float)
         assert abs(float(out[idx]) - np.corrcoef(local, target)[0, 1]) < 1e-6
+
+
+def test_kernels_give_identical_bytes_whatever_runs_beside_them() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from voxcas.primitives.spatial import percentiles, signed_distance
+
+    rng = np.random.default_rng(11)
+    a = rng.random((12, 20, 24)).astype(np.float32) * 50
+    fb = rng.random(a.shape) < 0.3
+    jobs = [
+        lambda: cross_correlation(a, a, fb, (1, 2, 2), 0.0, 50.0, 10),
+        lambda: percentiles(a, fb, 0.5),
+        lambda: signed_distance(fb, (1.2, 1.0, 0.5)),
+    ]
+    alone = [job().tobytes() for job in jobs]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        futures = [pool.submit(job) for _ in range(4) for job in jobs]
+        together = [f.result().tobytes() for f in futures]
+    assert together == alone * 4
