@@ -156,3 +156,8 @@ def test_verify_names_both_digests() -> None:
         codec.verify(data, wrong)
     actual = "sha256:" + hashlib.sha256(data).hexdigest()
     assert str(exc.value) == f"object {wrong} is corrupt: its content hashes to {actual}"
+
+
+@given(st.integers())
+def test_the_fast_int_encoding_equals_the_canonical_json(n: int) -> None:
+    assert codec.encode_scalar(n).data == codec._HEADERS["scalar"] + codec._json(codec._scalar_item(n))

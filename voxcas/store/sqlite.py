@@ -221,57 +221,61 @@ class SqliteStore(Store):
             self._conn.wal_checkpoint(mode=apsw.SQLITE_CHECKPOINT_TRUNCATE)
 
     # -- objects ----------------------------------------------------------------------------
-    def _prepare(self, value: Any, out: list[Prepared]) -> Digest:
+    def _encode(self, value: Any, out: list[codec.Encoded]) -> Digest:
+        """Encode a value and (first) its items into `out`; return its digest. No store access."""
         if isinstance(value, StoredSequence) and value.store is not self:
             for digest in value.digests:
-                self._prepare_copy(value.store, digest, out)
-        enc = codec.encode(value, lambda item: self._prepare(item, out))
-        if self.has(enc.digest):
-            return enc.digest
-        how, stored = codec.compress(enc.data)
-        out.append((enc, how, stored))
+                self._encode_copy(value.store, digest, out)
+        enc = codec.encode(value, lambda item: self._encode(item, out))
+        out.append(enc)
         return enc.digest
 
-    def _prepare_copy(self, source: Store, digest: Digest, out: list[Prepared]) -> None:
+    def _encode_copy(self, source: Store, digest: Digest, out: list[codec.Encoded]) -> None:
         if self.has(digest):
             return
         data = source.get_encoded(digest)
         kind, children = codec.children_of(data, digest)
         for child in children:
-            self._prepare_copy(source, child, out)
-        how, stored = codec.compress(data)
-        out.append((codec.Encoded(kind, data, digest, children), how, stored))
+            self._encode_copy(source, child, out)
+        out.append(codec.Encoded(kind, data, digest, children))
+
+    def _prepare(self, encoded: list[codec.Encoded]) -> list[Prepared]:
+        """The encoded objects the store lacks, compressed (outside any transaction)."""
+        absent = self.missing(e.digest for e in encoded)
+        prepared: list[Prepared] = []
+        for enc in encoded:
+            if enc.digest in absent:
+                absent.discard(enc.digest)
+                how, stored = codec.compress(enc.data)
+                prepared.append((enc, how, stored))
+        return prepared
 
     def _insert_objects(self, prepared: Iterable[Prepared]) -> None:
         now = time.time()
+        conn = self._conn
         for enc, how, stored in prepared:
-            if self._conn.execute("SELECT 1 FROM objects WHERE digest=?", (enc.digest,)).fetchone():
-                continue
             stored_size = memoryview(stored).nbytes
-            if stored_size < LARGE:
-                self._conn.execute(
-                    "INSERT INTO objects(digest, kind, size, stored_size, codec, created, data) "
-                    "VALUES(?,?,?,?,?,?,?)",
-                    (enc.digest, enc.kind, enc.size, stored_size, how, now, stored),
-                )
-            else:  # incremental blob I/O: no intermediate copy of the value in a bound parameter
-                self._conn.execute(
-                    "INSERT INTO objects(digest, kind, size, stored_size, codec, created, data) "
-                    "VALUES(?,?,?,?,?,?,zeroblob(?))",
-                    (enc.digest, enc.kind, enc.size, stored_size, how, now, stored_size),
-                )
-                rowid = self._conn.last_insert_rowid()
-                with self._conn.blob_open("main", "objects", "data", rowid, True) as blob:
+            large = stored_size >= LARGE  # incremental blob I/O: no copy of the value in a bound parameter
+            conn.execute(
+                "INSERT OR IGNORE INTO objects(digest, kind, size, stored_size, codec, created, data) "
+                f"VALUES(?,?,?,?,?,?,{'zeroblob(?)' if large else '?'})",
+                (enc.digest, enc.kind, enc.size, stored_size, how, now, stored_size if large else stored),
+            )
+            if not conn.changes():
+                continue  # another process stored it meanwhile
+            if large:
+                with conn.blob_open("main", "objects", "data", conn.last_insert_rowid(), True) as blob:
                     blob.write(stored)
             if enc.children:
-                self._conn.executemany(
+                conn.executemany(
                     "INSERT OR IGNORE INTO object_items(parent, idx, child) VALUES(?,?,?)",
                     [(enc.digest, i, c) for i, c in enumerate(enc.children)],
                 )
 
     def put(self, value: Any) -> Digest:
-        prepared: list[Prepared] = []
-        digest = self._prepare(value, prepared)
+        encoded: list[codec.Encoded] = []
+        digest = self._encode(value, encoded)
+        prepared = self._prepare(encoded)
         if prepared:
             with self.transaction():
                 self._insert_objects(prepared)
@@ -350,21 +354,12 @@ class SqliteStore(Store):
         return iter([ObjectInfo(Digest(d), k, int(s), int(ss), float(c)) for d, k, s, ss, c in rows])
 
     # -- nodes and results ------------------------------------------------------------------
-    def _insert_node(self, node: PlanNode) -> None:
-        rec = node_record(node)
-        self._conn.execute(
-            "INSERT OR IGNORE INTO nodes(id, definition, op, span, label) VALUES(?,?,?,?,?)",
-            (rec.id, rec.definition, rec.op, rec.span, rec.label),
-        )
+    _INSERT_NODE = "INSERT OR IGNORE INTO nodes(id, definition, op, span, label) VALUES(?,?,?,?,?)"
 
-    def _bind(self, node: NodeId, digest: Digest, seconds: float, run: RunId | None) -> None:
-        self._conn.execute(
-            "INSERT INTO results(node, digest, seconds, created, run, provenance) VALUES(?,?,?,?,?, 'local') "
-            "ON CONFLICT(node) DO UPDATE SET digest=excluded.digest, seconds=excluded.seconds, "
-            "created=excluded.created, run=excluded.run, provenance='local' "
-            "WHERE results.digest != excluded.digest",
-            (node, digest, seconds, time.time(), run),
-        )
+    @staticmethod
+    def _node_row(node: PlanNode) -> tuple[Any, ...]:
+        rec = node_record(node)
+        return (rec.id, rec.definition, rec.op, rec.span, rec.label)
 
     def put_result(
         self, node: PlanNode, value: Any, *, seconds: float = 0.0, run: RunId | None = None
@@ -372,19 +367,29 @@ class SqliteStore(Store):
         return self.put_results([PendingResult(node, value, seconds, run)])[0]
 
     def put_results(self, pending: Sequence[PendingResult]) -> list[Digest]:
-        prepared: list[Prepared] = []
-        digests = [self._prepare(p.value, prepared) for p in pending]
-        with self.transaction():
+        encoded: list[codec.Encoded] = []
+        digests = [self._encode(p.value, encoded) for p in pending]
+        prepared = self._prepare(encoded)
+        nodes = [self._node_row(p.node) for p in pending]
+        now = time.time()
+        bindings = [(p.node.id, d, p.seconds, now, p.run) for p, d in zip(pending, digests, strict=True)]
+        with self.transaction() as conn:
             self._insert_objects(prepared)
-            for p, digest in zip(pending, digests, strict=True):
-                self._insert_node(p.node)
-                self._bind(p.node.id, digest, p.seconds, p.run)
+            conn.executemany(self._INSERT_NODE, nodes)
+            conn.executemany(
+                "INSERT INTO results(node, digest, seconds, created, run, provenance) "
+                "VALUES(?,?,?,?,?, 'local') "
+                "ON CONFLICT(node) DO UPDATE SET digest=excluded.digest, seconds=excluded.seconds, "
+                "created=excluded.created, run=excluded.run, provenance='local' "
+                "WHERE results.digest != excluded.digest",
+                bindings,
+            )
         return digests
 
     def put_nodes(self, nodes: Iterable[PlanNode]) -> None:
-        with self.transaction():
-            for node in nodes:
-                self._insert_node(node)
+        rows = [self._node_row(n) for n in nodes]
+        with self.transaction() as conn:
+            conn.executemany(self._INSERT_NODE, rows)
 
     def lookup(self, node: NodeId) -> Digest | None:
         return self.lookup_many([node]).get(node)
