@@ -36,7 +36,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from voxcas.errors import ResolutionError
+from voxcas.errors import ResolutionError, VoxcasError
 from voxcas.lang import ast as A
 from voxcas.lang.builder import Builder, RootBuilder, TemplateBuilder, Val
 from voxcas.lang.files import FileCtx, parse_cached
@@ -226,6 +226,10 @@ class Reducer:
                 fingerprint = read_fingerprint(prim, values, known, self.fingerprints)
             except FileArgumentProblem as problem:
                 raise self.fail(str(problem), span) from None
+            except VoxcasError as refusal:
+                # a deliberate refusal (e.g. the HTTP read guard): reported at the call; the refusal
+                # stays the ResolutionError's __context__ for callers that answer it differently
+                raise self.fail(f"'{prim.name}' cannot read its input: {refusal}", span) from None
         elif all_const and prim.foldable:
             folded = try_fold(prim, [c for c in consts if c is not None])
             if folded is not None:

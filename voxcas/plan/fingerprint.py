@@ -119,8 +119,12 @@ def read_fingerprint(
     while a primitive with its own fingerprint function lacks some argument)."""
     if not paths_known(prim, known) or (prim.fingerprint is not None and not all(known)):
         return None
+    from voxcas.errors import VoxcasError
+
     try:
         return primitive_fingerprint(prim, values, cache)
+    except VoxcasError:  # a deliberate refusal (e.g. a path outside the server's data roots) stays as it is
+        raise
     except FileNotFoundError as exc:
         raise FileArgumentProblem(f"'{prim.name}' cannot read '{exc.filename}': no such file") from None
     except Exception as exc:  # an unreadable file, a directory that vanished, ...
