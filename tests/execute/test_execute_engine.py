@@ -264,3 +264,17 @@ def test_a_store_that_fails_under_the_run_is_reported_and_the_run_recorded_faile
         run_workplan(b.plan, store, opts(registry))
     [info] = store.runs()
     assert info.status == "failed"
+
+
+@pytest.mark.slow
+def test_a_corrupt_input_is_recomputed_when_tasks_run_in_other_processes(
+    registry: Registry, store: MemoryStore
+) -> None:
+    from exec_helpers import reduce
+
+    first = reduce('n = length(range(0, 3))\nprint "a" n + 1', registry)
+    run_workplan(first, store, opts(registry))
+    _corrupt(store, first.names["n"])
+    second = reduce('n = length(range(0, 3))\nprint "b" n * 2', registry)
+    summary = run_workplan(second, store, opts(registry, scheduler="processes", workers=1))
+    assert (summary.status, summary.outputs, summary.computed) == ("ok", ["b=6"], 2)

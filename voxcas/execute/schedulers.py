@@ -107,7 +107,7 @@ class Scheduler:
     ) -> dict[str, Any]:
         from distributed import as_completed
 
-        keys = list(dsk)
+        keys = [k for k, v in dsk.items() if isinstance(v, tuple)]  # tasks; data nodes stay put
         futures = self._client.get(dict(dsk), keys, sync=False)
         wanted = set(outputs)
         kept: dict[str, Any] = {}

@@ -3,8 +3,9 @@
 Graph shape: one task per node, keyed by its node id, `(evaluate, Call, cancel, *args)`; an
 argument is the key of another node of the stage, a `Literal` (constants, held values, the
 outcome of a node that already failed), or — for stored inputs — a `load-<digest>` task when
-tasks run in this process (threads/sync: decoding runs in the pool) or the value loaded here and
-embedded as a `Literal` (processes/distributed: the store stays with the client). The sinks are
+tasks run in this process (threads/sync: decoding runs in the pool) or, for processes and
+distributed, a `load-<digest>` / `held-<id>` data node holding the value loaded here (the store
+stays with the client; each input is shipped once, whatever the number of tasks using it). The sinks are
 the graph's outputs, but a sink's value is forgotten by the scheduler as soon as it is handed to
 the writer (`forget`), except values the engine asked to keep (loop sequences).
 
@@ -56,8 +57,11 @@ def compute(
         if arg in engine.bad:
             return Literal(Skipped(f"depends on {engine.bad[arg]} node {arg[:12]}"))
         if arg in engine.held:
-            held = engine.held[arg]
-            return Literal(Ok(held if scheduler.in_process else portable(held), 0.0))
+            if scheduler.in_process:
+                return Literal(Ok(engine.held[arg], 0.0))
+            key = f"held-{arg}"  # one data node, shipped once, however many tasks use it
+            loads.setdefault(key, Literal(Ok(portable(engine.held[arg]), 0.0)))
+            return key
         d = nodes[arg].definition
         if isinstance(d, Const):
             return Literal(Ok(d.value, 0.0))
@@ -69,10 +73,14 @@ def compute(
             load_nodes[key] = arg
             if scheduler.in_process:
                 loads[key] = (load_object, Literal(engine.store), Literal(digest), Literal(arg))
-            else:
+            else:  # loaded here, then one data node of the graph
                 outcome = load_object(engine.store, digest, arg)
-                loads[key] = Ok(portable(outcome.value), 0.0) if isinstance(outcome, Ok) else outcome
-        return key if scheduler.in_process else Literal(loads[key])
+                if isinstance(outcome, Failed):
+                    engine.unreadable_input(arg, outcome.message)
+                elif isinstance(outcome, Ok):
+                    outcome = Ok(portable(outcome.value), 0.0)
+                loads[key] = Literal(outcome)
+        return key
 
     modules = _modules_of(engine.registry)
     for nid in runnable:
@@ -93,8 +101,7 @@ def compute(
         else:
             call = Call(nid, d.op, where_of(node), modules=modules)
         dsk[nid] = (evaluate, Literal(call), Literal(cancel), *args)
-    if scheduler.in_process:
-        dsk.update(loads)
+    dsk.update(loads)
     sinks: list[str] = [nid for nid in runnable if nid not in used]
     forget: set[str] = {nid for nid in sinks if nid not in keep}
 
@@ -118,9 +125,6 @@ def compute(
             engine.mark_skipped(node)
         engine.check_cancel()
 
-    for key, outcome in loads.items():  # loaded here (processes/distributed): report bad reads
-        if not scheduler.in_process and isinstance(outcome, Failed):
-            engine.unreadable_input(load_nodes[key], outcome.message)
     # A stage that is one chain has nothing to run in parallel: the synchronous scheduler runs
     # it without a thread hop per node (the same tasks, callbacks and outcomes).
     chain = scheduler.in_process and _is_chain(nodes, runnable, in_stage)
