@@ -29,6 +29,7 @@ Design
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -88,6 +89,29 @@ def connect(db_path: Path, *, create: bool, readonly: bool = False) -> Any:
         conn.execute(f"PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
     conn.execute("PRAGMA cache_size=-32768")  # 32 MiB
     return conn
+
+
+_HASH_CHUNK = 4 << 20
+_hash_pool: Any = None
+
+
+def _read_hashing(blob: Any, buffer: bytearray, hasher: Any) -> None:
+    """Read a blob into `buffer` in chunks, hashing each chunk on a helper thread meanwhile."""
+    global _hash_pool
+    if _hash_pool is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _hash_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voxcas-hash")
+    view = memoryview(buffer)
+    pending = None
+    for offset in range(0, len(buffer), _HASH_CHUNK):
+        length = min(_HASH_CHUNK, len(buffer) - offset)
+        blob.readinto(buffer, offset, length)
+        if pending is not None:
+            pending.result()
+        pending = _hash_pool.submit(hasher.update, view[offset : offset + length])
+    if pending is not None:
+        pending.result()
 
 
 class _ProcessLock:
@@ -289,8 +313,12 @@ class SqliteStore(Store):
             )
         return self.put(StoredSequence(self, digests))
 
-    def _row(self, digest: Digest) -> tuple[str, int, str, Any]:
-        """kind, size, codec and stored bytes of an object (large blobs read straight into a buffer)."""
+    def _row(self, digest: Digest, *, hasher: Any = None) -> tuple[str, int, str, Any]:
+        """kind, size, codec and stored bytes of an object (large blobs read straight into a buffer).
+
+        With `hasher` (a hashlib object), the stored bytes of a large object are fed to it while they
+        are read, chunk by chunk on a helper thread, so hashing overlaps reading.
+        """
         with self._lock:
             rows = list(
                 self._conn.execute(
@@ -310,12 +338,23 @@ class SqliteStore(Store):
                         raise CorruptObjectError(
                             f"object {digest} is corrupt: {got} bytes stored, {stored_size} expected"
                         )
-                    blob.readinto(data)
+                    if hasher is None:
+                        blob.readinto(data)
+                    else:
+                        _read_hashing(blob, data, hasher)
+            elif hasher is not None:
+                hasher.update(data)
         return str(kind), int(size), str(how), data
 
     def read_verified(self, digest: Digest) -> Any:
         """The uncompressed encoding of an object (bytes or bytearray), checked against its digest."""
-        _, size, how, stored = self._row(digest)
+        hasher = hashlib.sha256()
+        _, size, how, stored = self._row(digest, hasher=hasher)
+        if how == codec.CODEC_NONE:  # hashed while it was read
+            actual = DIGEST_PREFIX + hasher.hexdigest()
+            if actual != digest:
+                raise CorruptObjectError(f"object {digest} is corrupt: its content hashes to {actual}")
+            return stored
         data = codec.decompress(how, stored, size, digest)
         codec.verify(data, digest)
         return data
