@@ -61,13 +61,12 @@ def index(seed: int, upto: int) -> dict[str, tuple[int, int]]:
     return {node_for(seed, k).id: (seed, k) for k in range(upto)}
 
 
-@pytest.mark.slow
-def test_a_writer_killed_at_random_points_loses_nothing_it_committed(tmp_path: Path) -> None:
-    store_dir = tmp_path / ".vox"
-    rng = random.Random(20261129)
+def kill_writers(store_dir: Path, kills: int, seed: int) -> None:
+    """Start a writer, SIGKILL it at a random moment, check the store; `kills` times."""
+    rng = random.Random(seed)
     committed: dict[str, tuple[int, int]] = {}
-    for seed in range(1, 21):
-        proc, lines = start_writer(store_dir, seed)
+    for n in range(1, kills + 1):
+        proc, lines = start_writer(store_dir, n)
         deadline = time.monotonic() + 60
         while not lines and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.005)  # the child has started writing
@@ -76,10 +75,10 @@ def test_a_writer_killed_at_random_points_loses_nothing_it_committed(tmp_path: P
         proc.wait(timeout=60)
         proc.reader.join(timeout=60)  # type: ignore[attr-defined]
         assert proc.returncode == -signal.SIGKILL, proc.stderr.read() if proc.stderr else ""
-        known = index(seed, len(lines) + 10)
+        known = index(n, len(lines) + 10)
         committed.update({line: known[line] for line in lines})
-        check_committed(store_dir, committed, full=seed % 5 == 0)  # fsck after every fifth kill
-    assert len(committed) >= 20
+        check_committed(store_dir, committed, full=n % 5 == 0)  # fsck after every fifth kill
+    assert len(committed) >= kills
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     cli = subprocess.run(
         [sys.executable, "-m", "voxcas.cli.app", "fsck", "--store", str(store_dir)],
@@ -89,6 +88,16 @@ def test_a_writer_killed_at_random_points_loses_nothing_it_committed(tmp_path: P
         timeout=300,
     )
     assert cli.returncode == 0 and cli.stdout.endswith("ok\n"), cli.stdout + cli.stderr
+
+
+@pytest.mark.slow
+def test_a_writer_killed_at_random_points_loses_nothing_it_committed(tmp_path: Path) -> None:
+    kill_writers(tmp_path / ".vox", kills=20, seed=20261129)
+
+
+@pytest.mark.stress
+def test_a_hundred_kills_lose_nothing_committed(tmp_path: Path) -> None:
+    kill_writers(tmp_path / ".vox", kills=100, seed=int(time.time()))
 
 
 def test_four_processes_writing_at_once_never_see_a_lock_error(tmp_path: Path) -> None:
