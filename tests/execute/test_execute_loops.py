@@ -115,3 +115,19 @@ def test_image_items_are_held_a_few_at_a_time(
     summary = run(text, registry, store, workers=1)
     assert summary.outputs == ["sums=[0, 12, 24, 36, 48, 60, 72, 84, 96, 108, 120]"]  # type: ignore[attr-defined]
     assert max(held_sizes) == 4  # max(4, 2 x 1 worker) images in flight, never all eleven
+
+
+def test_an_item_whose_input_file_is_missing_fails_alone(
+    registry: Registry, store: MemoryStore, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.txt").write_text("hello")
+    summary = run('print "n" for f in ["a.txt", "missing.txt"] do length(load(f))', registry, store)
+    assert (summary.status, summary.outputs, summary.computed, summary.skipped) == ("failed", [], 2, 1)  # type: ignore[attr-defined]
+    assert [f.message for f in summary.failures] == [  # type: ignore[attr-defined]
+        "prog.imgql:1:11: error: default.for: 'load' cannot read 'missing.txt': "
+        "no such file or directory (prog.imgql:1:55)"
+    ]
+    (tmp_path / "missing.txt").write_text("hi")
+    again = run('print "n" for f in ["a.txt", "missing.txt"] do length(load(f))', registry, store)
+    assert (again.status, again.outputs, again.reused) == ("ok", ["n=[5, 2]"], 1)  # type: ignore[attr-defined]

@@ -134,7 +134,17 @@ def run_loop(engine: Engine, nodes: Nodes, loop_id: NodeId) -> None:
         objects = 0
         i = first
         while i < len(items) and len(results) < batch and objects < object_batch:
-            value = items.item(i)
+            try:
+                value = items.item(i)
+            except (CorruptObjectError, ObjectNotFoundError) as error:  # a damaged dataset item
+                value = None
+                engine.failures.append(_item_failure(engine, loop, where, op, error))
+                any_failed = True
+                results.append(None)
+                values.append(value)
+                params.append(loop)
+                i += 1
+                continue
             scalar = isinstance(value, bool | int | float | str)  # what param_node makes a Const
             objects += 0 if scalar else 1
             digest = None if scalar else items.digest(i)
@@ -173,11 +183,11 @@ def run_loop(engine: Engine, nodes: Nodes, loop_id: NodeId) -> None:
                 continue
             if keep_filter:
                 keep = _value(engine, view, res)
-                if not isinstance(keep, bool):
+                if kind_of(keep) != "bool":
                     fail(f"the predicate must give a boolean, got {kind_of(keep)} for item {index}")
                     _release(engine, params)
                     return
-                if keep:
+                if bool(keep):
                     out.append(items.digest(index) or _item_digest(engine, param, value))
             else:
                 out.append(_result_digest(engine, view, res))
@@ -196,9 +206,14 @@ def _release(engine: Engine, params: list[PlanNode]) -> None:
 
 
 def _item_failure(engine: Engine, loop: PlanNode, where: str | None, op: str, error: BaseException) -> Any:
+    """An item that could not even be set up (unreadable item, missing input file): recorded
+    against the loop node and the run."""
+    import traceback
+
     from voxcas.execute.options import Failure
 
     message = f"{where}: error: {op}: {error}" if where else f"error: {op}: {error}"
+    engine.writer.fail(loop, message, traceback.format_exc())
     return Failure(loop.id, op, where, message)
 
 
