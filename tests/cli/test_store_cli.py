@@ -214,3 +214,29 @@ def test_every_store_command_has_help() -> None:
     ):
         text = vox(command, "--help")
         assert "Usage:" in text and "--store" in text
+
+
+def failing(*args: str | Path) -> BaseException:
+    result = runner.invoke(app, [str(a) for a in args])
+    assert result.exit_code != 0 and result.exception is not None
+    return result.exception
+
+
+def test_listing_an_unknown_kind_is_refused(filled: Filled) -> None:
+    assert str(failing("ls", "nodes")) == "cannot list 'nodes': choose one of runs, results, objects, refs"
+
+
+def test_tagging_a_node_is_refused(filled: Filled) -> None:
+    assert str(failing("tag", "x", filled.a.id)) == (
+        f"cannot tag '{filled.a.id}': it is a node, and refs point at runs"
+    )
+
+
+def test_untagging_an_unknown_ref_is_refused(filled: Filled) -> None:
+    assert str(failing("untag", "nope")) == "no ref named 'nope'"
+
+
+def test_cat_of_a_node_without_a_result_says_so(filled: Filled) -> None:
+    with SqliteStore(filled.dir) as store:
+        store.delete_result(filled.a.id)
+    assert str(failing("cat", filled.a.id)) == f"node {filled.a.id} has no stored result"

@@ -198,9 +198,15 @@ class SqliteStore(Store):
         self._depth = 0
         try:
             self._conn = connect(self.db_path, create=create)
-            migrate(self._conn, str(self.directory))
         except apsw.NotADBError:
             raise StoreError(f"{self.db_path} is not a voxcas store (not an SQLite database)") from None
+        try:
+            migrate(self._conn, str(self.directory))
+        except BaseException as exc:
+            self._conn.close()
+            if isinstance(exc, apsw.NotADBError):
+                raise StoreError(f"{self.db_path} is not a voxcas store (not an SQLite database)") from None
+            raise
         self._checkpointer = _Checkpointer(self.db_path)
         self._conn.set_wal_hook(self._checkpointer.hook)  # replaces SQLite's automatic checkpoint
 
