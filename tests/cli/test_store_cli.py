@@ -240,3 +240,11 @@ def test_cat_of_a_node_without_a_result_says_so(filled: Filled) -> None:
     with SqliteStore(filled.dir) as store:
         store.delete_result(filled.a.id)
     assert str(failing("cat", filled.a.id)) == f"node {filled.a.id} has no stored result"
+
+
+def test_show_of_an_object_summarises_it(filled: Filled) -> None:
+    digest = jvox("show", filled.seq.id)["result"]["digest"]
+    data = jvox("show", digest[:14])
+    assert (data["type"], data["kind"], data["summary"]) == ("object", "sequence", '[7, "x"]')
+    assert len(data["items"]) == 2
+    assert vox("show", digest).splitlines()[:2] == [f"object    {digest}", "kind      sequence"]
