@@ -10,7 +10,7 @@ image): calling `g(x)` twice costs one reduction and yields one node, so `f(x) =
 nested 30 deep stays linear. A function's free names resolve where it was declared (lexical
 scope); a call of a function inside its own body is a `ResolutionError`.
 
-Names resolve (`resolve`) as language.md §4 says: local bindings (function parameters, `let`,
+Names resolve (`voxcas.lang.scope.Names`) as language.md §4 says: local bindings (function parameters, `let`,
 loop variables), then top-level declarations visible at the position of the use, then imported
 namespaces (most recent `import` first), then `default`; `ns.f` reaches namespace `ns` (its
 primitives and its prelude's declarations). Only on that lookup's failure are all namespaces
@@ -192,11 +192,9 @@ class Reducer:
 
     def apply(self, prim: Primitive, vals: list[Val], span: Span) -> Val:
         if not prim.accepts(len(vals)):
-            raise self.fail(
-                f"'{prim.name}' expects {prim.arity_text()} argument{'' if prim.max_arity == 1 else 's'}, "
-                f"got {len(vals)}",
-                span,
-            )
+            arity = prim.arity_text()  # "1", "1 to 2", "at least 1"
+            noun = "argument" if arity.split()[-1] == "1" else "arguments"
+            raise self.fail(f"'{prim.name}' expects {arity} {noun}, got {len(vals)}", span)
         if prim.base_image:
             vals = [self.base_image(prim, span), *vals]
         consts = [v.const for v in vals]
