@@ -258,12 +258,13 @@ class Engine:
 
     def _satisfy_once(self, nodes: Nodes, roots: list[NodeId]) -> bool:
         """One walk; True if it stopped early because a stored input could not be read."""
-        from voxcas.execute import loops, stage
-
         reused_before = self.reused
         remaining = self.missing(nodes, roots)
         work = sum(1 for n in remaining if not isinstance(nodes[n].definition, Closure))
         self.progress.grow(work, self.reused - reused_before)
+        if not remaining:
+            return False
+        from voxcas.execute import loops, stage
         while remaining:
             self.check_cancel()
             blocked: set[NodeId] = set()
