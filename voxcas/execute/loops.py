@@ -17,6 +17,13 @@ available. For each item:
    Memory stays bounded by one batch: at most `loop_batch` scalar items (paths, numbers), and
    at most max(4, 2 × workers) object items (images), which are held while their batch runs.
 
+Why not a `dask.bag` map: a bag would make each item one opaque task, so the nodes inside an
+item could be neither persisted one by one (a crash would lose whole items), nor shared between
+items (a loop-invariant sub-expression, or two equal items, would be computed twice), nor
+reported one by one when they fail; and a loop nested in the body would need a Dask computation
+inside a task. Running each batch of items as one graph of their nodes keeps all four, on every
+scheduler, and bounds memory just as well.
+
 The loop's value is a sequence object of the item results' digests (`StoredSequence`, stored
 without copying its items); `filter` keeps the digests of the items whose predicate is true.
 A failing item is recorded (with its source position inside the body); the other items still
