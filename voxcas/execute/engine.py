@@ -102,6 +102,7 @@ class Engine:
         self.stage_skipped: list[NodeId] = []  # skipped since the last recovery
         self.keep_values: set[NodeId] = set()  # computed values to hold in memory (goals recomputed)
         self._scheduler: Scheduler | None = None
+        self._pure: dict[str, bool] = {}  # op -> may its results be reused
 
     # -- bookkeeping -------------------------------------------------------------------------
     def scheduler(self) -> Scheduler:
@@ -178,15 +179,18 @@ class Engine:
         self.progress.posttask(node.id, "computed")
 
     def lookupable(self, node: PlanNode) -> bool:
+        """Whether the store may already hold this node's result (pure applications only)."""
         d = node.definition
         if not isinstance(d, Apply) or self.options.no_cache:
             return False
-        if d.op in LOOP_OPS:
-            return True
-        try:
-            return self.registry.get(d.op).pure
-        except KeyError:
-            return True
+        pure = self._pure.get(d.op)
+        if pure is None:
+            try:
+                pure = d.op in LOOP_OPS or self.registry.get(d.op).pure
+            except KeyError:
+                pure = True  # an unknown primitive fails when it runs, with its position
+            self._pure[d.op] = pure
+        return pure
 
     # -- the top-down walk -------------------------------------------------------------------
     def missing(self, nodes: Nodes, roots: list[NodeId]) -> list[NodeId]:
