@@ -11,7 +11,7 @@ from voxcas.ids import Digest
 from voxcas.lang import reduce_source
 from voxcas.plan.fingerprint import MemoryFingerprintCache
 from voxcas.plan.identity import node_id
-from voxcas.plan.nodes import Apply, Closure, Const, ValueRef, Workplan
+from voxcas.plan.nodes import Apply, Closure, Const, TConst, ValueRef, Workplan
 from voxcas.plan.template import instantiate, param_node
 
 
@@ -79,7 +79,7 @@ def test_a_missing_file_of_an_item_is_an_input_error_naming_it(tmp_path: Path) -
     )
 
 
-def test_a_nested_loop_body_becomes_a_closure_with_concrete_captures() -> None:
+def test_a_nested_loop_body_becomes_a_closure_with_concrete_captures_and_the_item_inlined() -> None:
     wp = reduce_source("o = length(range(3))\nxs = for i in range(3) do for j in range(i) do i + j + o")
     nodes, result = instantiate(closure_of(wp, "xs"), [param_node(2)])
     by_id = {n.id: n for n in nodes}
@@ -87,7 +87,32 @@ def test_a_nested_loop_body_becomes_a_closure_with_concrete_captures() -> None:
     assert isinstance(loop, Apply) and loop.op == "default.for"
     inner = by_id[loop.args[1]].definition
     assert isinstance(inner, Closure)
-    assert inner.captures == (node_id(Const("int", 2)), wp.names["o"])
+    assert inner.captures == (wp.names["o"],)
+    assert TConst("int", 2) in inner.body.nodes
+
+
+LOOP_BODIES = [
+    "i * k + 1",
+    "length(range(i)) + k",
+    'concat(str(i), "x")',
+    "[i, k, range(i)][1]",
+    "for j in range(i) do j + k + i",
+    "fold + range(i)",
+    "for j in range(k) do for q in range(j) do q * i + i * 2",
+    "map(str, range(i))",
+    "for j in range(3) do i",
+    "filter j in range(i + 1) do j > i * 2 - 3",
+]
+
+
+@pytest.mark.parametrize("body", LOOP_BODIES)
+def test_a_loop_item_has_the_ids_of_the_same_expression_written_with_a_constant(body: str) -> None:
+    # so results are shared between `for i in s do e` and a program that computes e for one i
+    wp = reduce_source(
+        f"k = length(range(2))\nxs = for i in [1, 2, 3] do {body}\ndirect = let i = 2 in {body}"
+    )
+    _, result = instantiate(closure_of(wp, "xs"), [param_node(2)])
+    assert result == wp.names["direct"]
 
 
 def test_a_map_over_a_primitive_instantiates_one_application() -> None:

@@ -33,6 +33,8 @@ from voxcas.plan.nodes import (
     TApply,
     TClosure,
     TConst,
+    Template,
+    TemplateNode,
     TemplateRef,
     ValueRef,
 )
@@ -98,8 +100,12 @@ def instantiate(
         if isinstance(tnode, TConst):
             ids.append(emit(Const(tnode.type, tnode.value), tnode.span))
         elif isinstance(tnode, TClosure):
-            captures = tuple(resolve(c) for c in tnode.captures)
-            ids.append(emit(Closure(tnode.params, tnode.body, captures), tnode.span))
+            values: list[Const | NodeId] = []
+            for c in tnode.captures:
+                nid = resolve(c)
+                values.append(consts.get(nid, nid))
+            body, kept = specialise(tnode.body, values)
+            ids.append(emit(Closure(tnode.params, body, tuple(kept)), tnode.span))  # type: ignore[arg-type]
         elif isinstance(tnode, TApply):
             ids.append(_apply(tnode, [resolve(a) for a in tnode.args], consts, registry, fingerprints, emit))
         else:  # pragma: no cover - exhaustive
@@ -141,3 +147,74 @@ def _apply(
         if folded is not None:
             return emit(folded, tnode.span)  # type: ignore[no-any-return]
     return emit(Apply(tnode.op, tnode.version, tuple(args), fingerprint), tnode.span)  # type: ignore[no-any-return]
+
+
+CaptureValue = Any  # a `Const` to inline, or the reference (NodeId or TemplateRef) to keep capturing
+
+
+def specialise(body: Template, captures: Sequence[CaptureValue]) -> tuple[Template, list[Any]]:
+    """A closure body whose constant captures are inlined as template constants, as the reducer
+    builds a body that uses a constant (so a loop item's nested loop has the same id as the same
+    loop written with that constant). Returns the new body and the captures still needed."""
+    if not any(isinstance(c, Const) for c in captures):
+        return body, list(captures)
+    nodes: list[TemplateNode] = []
+    index: dict[object, int] = {}
+    const_at: dict[TemplateRef, Const] = {}
+    kept: list[Any] = []
+    kept_index: dict[Any, int] = {}
+
+    def add(node: TemplateNode) -> TemplateRef:
+        key: object = (
+            ("float", repr(node.value)) if isinstance(node, TConst) and node.type == "float" else node
+        )
+        j = index.get(key)
+        if j is None:
+            j = len(nodes)
+            nodes.append(node)
+            index[key] = j
+        ref: TemplateRef = ("node", j)
+        if isinstance(node, TConst):
+            const_at[ref] = Const(node.type, node.value)
+        return ref
+
+    def capture(k: int) -> TemplateRef:
+        value = captures[k]
+        if isinstance(value, Const):
+            return add(TConst(value.type, value.value))
+        slot = kept_index.get(value)
+        if slot is None:
+            slot = len(kept)
+            kept.append(value)
+            kept_index[value] = slot
+        return ("capture", slot)
+
+    mapping: list[TemplateRef] = []
+
+    def ref(r: TemplateRef) -> TemplateRef:
+        kind, i = r
+        if kind == "param":
+            return r
+        if kind == "capture":
+            return capture(i)
+        return mapping[i]
+
+    for node in body.nodes:
+        if isinstance(node, TConst):
+            mapping.append(add(node))
+        elif isinstance(node, TApply):
+            mapping.append(add(TApply(node.op, node.version, tuple(ref(a) for a in node.args), node.span)))
+        elif isinstance(node, TClosure):
+            inner: list[CaptureValue] = []
+            for c in node.captures:
+                if c[0] == "capture" and isinstance(captures[c[1]], Const):
+                    inner.append(captures[c[1]])  # passed straight through, not materialised here
+                    continue
+                r = ref(c)
+                inner.append(const_at.get(r, r))
+            inner_body, inner_kept = specialise(node.body, inner)
+            mapping.append(add(TClosure(node.params, inner_body, tuple(inner_kept), node.span)))
+        else:  # pragma: no cover - exhaustive
+            raise TypeError(node)
+    result = ref(body.result)
+    return Template(tuple(nodes), result), kept
