@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from voxcas.errors import InputFileError
+from voxcas.errors import InputFileError, ResolutionError
 from voxcas.ids import Digest
 from voxcas.lang import reduce_source
 from voxcas.plan.fingerprint import MemoryFingerprintCache
@@ -126,3 +128,32 @@ def test_an_item_of_the_wrong_kind_for_a_path_is_an_input_error() -> None:
     with pytest.raises(InputFileError) as info:
         instantiate(closure_of(wp, "xs"), [param_node(7)])
     assert str(info.value) == "default.load: argument 'path': expected a string, got int (<string>:1:22)"
+
+
+_BODY = st.recursive(
+    st.sampled_from(["i", "k", "j", "0", "1", "2", '"a"']),
+    lambda inner: st.one_of(
+        st.tuples(inner, st.sampled_from(["+", "*", "-"]), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+        inner.map(lambda e: f"range({e})"),
+        inner.map(lambda e: f"length({e})"),
+        inner.map(lambda e: f"str({e})"),
+        st.tuples(inner, inner).map(lambda t: f"[{t[0]}, {t[1]}]"),
+        st.tuples(inner, inner).map(lambda t: f"(for j in {t[0]} do {t[1]})"),
+        inner.map(lambda e: f"(fold + {e})"),
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_BODY, st.integers(min_value=0, max_value=3))
+def test_any_loop_item_has_the_ids_of_the_direct_expression(body: str, item: int) -> None:
+    try:
+        wp = reduce_source(
+            f"k = length(range(2))\nxs = for i in [0] do {body}\ndirect = let i = {item} in {body}"
+        )
+    except ResolutionError:
+        assume(False)
+        return
+    _, result = instantiate(closure_of(wp, "xs"), [param_node(item)])
+    assert result == wp.names["direct"]
