@@ -159,18 +159,26 @@ def _stored_nodes(store_dir: Path) -> set[str]:
         return {r.node for r in store.results()}
 
 
-@pytest.mark.slow
-def test_sigkill_in_the_middle_then_a_rerun_reuses_everything_stored_before(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("kills", "nodes"),
+    [
+        pytest.param(10, 200, marks=pytest.mark.slow, id="10-kills"),
+        pytest.param(60, 600, marks=pytest.mark.stress, id="60-kills"),
+    ],
+)
+def test_sigkill_in_the_middle_then_a_rerun_reuses_everything_stored_before(
+    tmp_path: Path, kills: int, nodes: int
+) -> None:
     import random
     import signal
     import time
 
-    _kill_program(tmp_path / "prog.imgql", 200)
+    _kill_program(tmp_path / "prog.imgql", nodes)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(SLOWNS), env.get("PYTHONPATH", "")])
     rng = random.Random(7)
     counts = [0]
-    for _ in range(10):
+    for _ in range(kills):
         proc = subprocess.Popen(
             [sys.executable, "-m", "voxcas.cli.app", "run", "prog.imgql", "-q"],
             cwd=tmp_path,
@@ -186,16 +194,17 @@ def test_sigkill_in_the_middle_then_a_rerun_reuses_everything_stored_before(tmp_
         assert proc.wait() == -signal.SIGKILL
         counts.append(len(_stored_nodes(tmp_path / ".vox")))
     before = _stored_nodes(tmp_path / ".vox")
-    assert counts == sorted(counts) and len(set(counts)) == 11 and len(before) < 200
+    assert counts == sorted(counts) and len(set(counts)) == kills + 1 and len(before) < nodes
+    vox("fsck", cwd=tmp_path)  # the killed runs left a consistent store
     done = vox("run", "prog.imgql", "--json", cwd=tmp_path, slow=True)
     summary = json.loads(done.stdout)
-    assert summary["outputs"] == ["last=200"]
-    assert summary["computed"] == 201 - len(before)
+    assert summary["outputs"] == [f"last={nodes}"]
+    assert summary["computed"] == nodes + 1 - len(before)
     from voxcas.store.sqlite import SqliteStore
 
     with SqliteStore(tmp_path / ".vox") as store:
         computed = {n for n, what in store.run_nodes(summary["run"]) if what == "computed"}
-    assert len(computed) == 201 - len(before) and computed.isdisjoint(before)
+    assert len(computed) == nodes + 1 - len(before) and computed.isdisjoint(before)
 
 
 @pytest.mark.slow
