@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from voxcas.lang import parse, pretty
+from voxcas.lang import parse, pretty, reduce_source
 
 
 @pytest.mark.parametrize(
@@ -31,3 +33,18 @@ def test_pretty_prints_a_canonical_layout_that_parses_back(source: str, printed:
     program = parse(source)
     assert pretty(program) == printed + "\n"
     assert parse(pretty(program)) == program
+
+
+CORPUS = Path(__file__).parent / "corpus" / "valid"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CORPUS.glob("*.imgql")))
+def test_corpus_programs_round_trip_and_pretty_text_reduces_to_the_same_ids(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(CORPUS)
+    text = (CORPUS / name).read_text(encoding="utf-8")
+    program = parse(text, name)
+    printed = pretty(program)
+    assert parse(printed, name) == program
+    assert list(reduce_source(printed, name).nodes) == list(reduce_source(text, name).nodes)
