@@ -38,6 +38,7 @@ def value_of(src: str, name: str = "r") -> object:
         ("r = fold + 0 [1, 2, 3]", 6),
         ("r = fold max [3, 9, 2]", 9),
         ("r = let a = 2 in a * a", 4),
+        ("r = 1 + let a = 2 in a * 3", 7),
         ('r = format_string("{:.2f}", 3.14159)', "3.14"),
         ("f(a) = a * 2 r = f(f(3))", 12),
     ],

@@ -185,3 +185,9 @@ def test_a_syntax_error_renders_the_line_and_a_caret() -> None:
 
 def test_ten_thousand_nested_parentheses_parse() -> None:
     assert parse("x = " + "(" * 10_000 + "1" + ")" * 10_000).commands[0] == A.Decl("x", None, n(1))
+
+
+def test_let_for_filter_and_fold_may_be_operands_extending_to_the_right() -> None:
+    assert expr("1 + let a = 2 in a * 3") == A.BinOp("+", n(1), A.Let("a", n(2), A.BinOp("*", x("a"), n(3))))
+    assert expr("-for i in s do i") == A.UnOp("-", A.For("i", x("s"), x("i")))
+    assert expr("a * fold + s") == A.BinOp("*", x("a"), A.Fold("+", None, x("s")))

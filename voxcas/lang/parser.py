@@ -12,6 +12,8 @@ Grammar decisions the spec leaves to the implementation:
 - `x=-1` (no spaces) declares `x = -1`: an operator token after a declared name that starts
   with a single `=` is split;
 - inside `[ ]`, an operator token starting with `:` is the slice colon (`s[1:-1]` works);
+- `let`, `for`, `filter` and `fold` may also be operands (`1 + let x = 2 in x * 3` is
+  `1 + (let x = 2 in (x * 3))`): wherever an expression may appear, as language.md §2 says;
 - in `fold op a b`, a `[` preceded by whitespace starts `b` (`fold + 0 [1, 2]`), while `a[0]`
   written without the space indexes `a`.
 """
@@ -39,6 +41,7 @@ _LEVELS = {
     "%": 8,
 }
 PROGRAM_VARIABLES = ("stem", "file", "dir")
+_OPEN_ENDED = frozenset({"let", "for", "filter", "fold"})  # expressions whose body extends right
 
 
 def precedence(op: str) -> int:
@@ -279,7 +282,7 @@ class Parser:
         return self.is_punct(")", toks[j]) and after.kind == "op" and after.text.startswith("=")
 
     def infix(self, stop_colon: bool) -> A.Expr:
-        operands: list[A.Expr] = [self.prefix()]
+        operands: list[A.Expr] = [self.prefix(stop_colon)]
         ops: list[tuple[Token, int]] = []
 
         def reduce_top() -> None:
@@ -298,18 +301,21 @@ class Parser:
                 reduce_top()
             ops.append((t, level))
             self.advance()
-            operands.append(self.prefix())
+            operands.append(self.prefix(stop_colon))
         while ops:
             reduce_top()
         return operands[0]
 
-    def prefix(self) -> A.Expr:
+    def prefix(self, stop_colon: bool = False) -> A.Expr:
         t = self.toks[self.i]
         if t.kind == "op" and not self.is_punct("(", self.peek()):
             if t.text == "=":
                 raise self.error("expected an expression, found '='")
             self.advance()
-            return A.UnOp(t.text, self.prefix(), self.span(t))
+            return A.UnOp(t.text, self.prefix(stop_colon), self.span(t))
+        if t.kind == "kw" and t.text in _OPEN_ENDED:
+            # `1 + let x = 2 in x * 3`: an operand may be a let/for/filter/fold, extending right
+            return self.expr(stop_colon)
         return self.postfix()
 
     def postfix(self, fold_arg: bool = False) -> A.Expr:
