@@ -112,3 +112,16 @@ def test_plan_and_primitives_have_help(capsys: pytest.CaptureFixture[str]) -> No
         code, out, _ = run([command, "--help"], capsys)
         assert code == 0
         assert "Usage:" in out
+
+
+def test_vox_plan_shortens_long_constants_unless_full(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    program = tmp_path / "big.imgql"
+    program.write_text("s = [" + ", ".join(f'"item-{i:04d}"' for i in range(100)) + "]\n")
+    code, out, _ = run(["plan", str(program)], capsys)
+    assert code == 0
+    line = next(line for line in out.splitlines() if line.endswith("# s"))
+    assert line.endswith("… (1310 characters, 100 items)  # s")
+    code, out, _ = run(["plan", str(program), "--full"], capsys)
+    assert '"item-0099"]  # s' in out

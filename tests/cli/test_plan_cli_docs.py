@@ -30,5 +30,5 @@ def test_the_documented_vox_plan_example_is_the_real_output(
 
 def test_every_option_of_plan_and_primitives_is_documented() -> None:
     text = DOC.read_text(encoding="utf-8")
-    for option in ("--format", "text", "json", "dot", "vox primitives", "--json", "NAMESPACE"):
+    for option in ("--format", "text", "json", "dot", "--full", "vox primitives", "--json", "NAMESPACE"):
         assert option in text

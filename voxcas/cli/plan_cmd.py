@@ -14,6 +14,8 @@ import typer
 
 from voxcas.cli.common import JsonOption, echo_json
 
+TEXT_WIDTH = 160  # longer node descriptions are shortened unless --full
+
 
 def register(app: typer.Typer) -> None:
     @app.command("plan")
@@ -25,6 +27,9 @@ def register(app: typer.Typer) -> None:
                 "--format", "-f", metavar="FORMAT", help="Output format: text, json or dot (Graphviz)."
             ),
         ] = "text",
+        full: Annotated[
+            bool, typer.Option("--full", help="Text format: do not shorten long constants (large listings).")
+        ] = False,
     ) -> None:
         """Reduce PROGRAM and print its workplan (nodes, goals, names) without running anything.
 
@@ -43,7 +48,7 @@ def register(app: typer.Typer) -> None:
         elif fmt == "dot":
             sys.stdout.write(render_dot(workplan))
         else:
-            sys.stdout.write(render_text(workplan))
+            sys.stdout.write(render_text(workplan, width=None if full else TEXT_WIDTH))
 
     @app.command("primitives")
     def primitives(

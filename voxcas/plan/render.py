@@ -81,12 +81,25 @@ def definition_text(definition: Definition) -> str:
     raise TypeError(definition)
 
 
-def render_text(workplan: Workplan) -> str:
-    """The stable text listing of a workplan."""
+def _elide(text: str, limit: int | None, definition: Definition) -> str:
+    if limit is None or len(text) <= limit:
+        return text
+    items = (
+        f", {len(definition.value)} items"
+        if isinstance(definition, Const) and definition.type == "list"
+        else ""
+    )
+    return f"{text[: max(0, limit - 1)]}… ({len(text)} characters{items})"
+
+
+def render_text(workplan: Workplan, *, width: int | None = None) -> str:
+    """The stable text listing of a workplan; `width` elides node lines longer than that
+    (a constant listing of a large dataset), for display."""
     lines = [f"nodes: {len(workplan.nodes)}", f"goals: {len(workplan.goals)}"]
     for node in workplan.nodes.values():
         label = f"  # {node.label}" if node.label else ""
-        lines.append(f"{short(node.id)} = {definition_text(node.definition)}{label}")
+        text = _elide(definition_text(node.definition), width, node.definition)
+        lines.append(f"{short(node.id)} = {text}{label}")
         if isinstance(node.definition, Closure):
             lines.extend(_template_lines(node.definition.body, "    "))
     for goal in workplan.goals:
