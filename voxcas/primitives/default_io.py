@@ -17,35 +17,11 @@ from voxcas.primitives.registry import Param
 
 prim = NAMESPACE.primitive
 
-# file-name endings `load` reads as images (beside directories, read as DICOM series)
-LOCAL_IMAGE_EXTENSIONS = (
-    ".nii",
-    ".nii.gz",
-    ".mha",
-    ".mhd",
-    ".nrrd",
-    ".png",
-    ".jpg",
-    ".jpeg",
-    ".tif",
-    ".tiff",
-    ".dcm",
-)
-
-
-def image_extensions() -> tuple[str, ...]:
-    """The image extensions of `voxcas.primitives.imageio` when it exists, else the local list."""
-    try:
-        from voxcas.primitives.imageio import IMAGE_EXTENSIONS  # type: ignore[import-not-found]
-    except ImportError:
-        return LOCAL_IMAGE_EXTENSIONS
-    return tuple(IMAGE_EXTENSIONS)
-
-
 def is_image_path(path: str) -> bool:
-    import os
+    """Whether `load` reads this path as an image (by extension, or a directory: a DICOM series)."""
+    from voxcas.primitives.imageio import is_image_path as image_path
 
-    return path.lower().endswith(image_extensions()) or os.path.isdir(path)
+    return image_path(path)
 
 
 def _dir_listing(root: str, pattern: str = "*", recursive: bool = False) -> list[str]:
@@ -108,11 +84,9 @@ def _parse_cell(cell: str) -> Any:
 @prim("load", params=(Param("path", "str"),), reads_files=True, path_params=(0,))
 def load(path: str) -> Any:
     """Read a file by extension: images (NIfTI, MHA, NRRD, PNG, DICOM directory…), .json, .csv, text."""
-    import os
-
     lower = path.lower()
-    if lower.endswith(image_extensions()) or os.path.isdir(path):
-        from voxcas.primitives.imageio import read_image  # type: ignore[import-not-found]
+    if is_image_path(path):
+        from voxcas.primitives.imageio import read_image
 
         return read_image(path)
     try:
