@@ -17,6 +17,7 @@ from voxcas.primitives.registry import Param
 
 prim = NAMESPACE.primitive
 
+
 def is_image_path(path: str) -> bool:
     """Whether `load` reads this path as an image (by extension, or a directory: a DICOM series)."""
     from voxcas.primitives.imageio import is_image_path as image_path
