@@ -18,7 +18,7 @@ Design
   Within a process, one connection is shared by threads under an `RLock`.
 - **WAL size.** A checkpoint copies the WAL into the database and fsyncs both files, which costs
   more than the write itself for large objects. So instead of SQLite's automatic checkpoint in the
-  committing thread, a WAL hook wakes a background `_Checkpointer` thread (own connection) once the
+  committing thread, a WAL hook wakes a background `Checkpointer` thread (own connection) once the
   WAL holds `CHECKPOINT_BYTES`; it runs a PASSIVE checkpoint (never blocks writers or readers).
   `journal_size_limit` truncates the WAL file after it is reset, and `checkpoint()` runs a TRUNCATE
   checkpoint (gc calls it; closing the last connection checkpoints too). A kill at any point is
@@ -31,8 +31,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -56,125 +54,21 @@ from voxcas.store.base import (
 )
 from voxcas.store.common import check_ref_name, node_record, resolve_text
 from voxcas.store.schema import RUN_COLUMNS, migrate
-
-DB_NAME = "store.db"
-BUSY_TIMEOUT_MS = 60_000
-PAGE_SIZE = 32768
-JOURNAL_SIZE_LIMIT = 64 << 20
-LARGE = 1 << 20  # objects from this size on go through incremental blob I/O
-
-CHECKPOINT_BYTES = 32 << 20
+from voxcas.store.sqlite_conn import (
+    BUSY_TIMEOUT_MS,
+    CHECKPOINT_BYTES,
+    DB_NAME,
+    JOURNAL_SIZE_LIMIT,
+    LARGE,
+    PAGE_SIZE,
+    Checkpointer,
+    ProcessLock,
+    connect,
+    read_hashing,
+)
 
 # (encoded object, codec, stored bytes); items of containers come before their parent
 Prepared = tuple[codec.Encoded, str, Any]
-
-
-def connect(db_path: Path, *, create: bool, readonly: bool = False) -> Any:
-    """An apsw connection with the store's pragmas (WAL, busy timeout, synchronous=NORMAL)."""
-    import apsw
-
-    if readonly:
-        flags = apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI
-    else:
-        flags = apsw.SQLITE_OPEN_READWRITE | (apsw.SQLITE_OPEN_CREATE if create else 0)
-    try:
-        conn = apsw.Connection(str(db_path), flags=flags)
-    except apsw.CantOpenError:
-        raise StoreNotFoundError(f"cannot open the store database {db_path}") from None
-    conn.setbusytimeout(BUSY_TIMEOUT_MS)
-    if not readonly:
-        if create:  # only effective before the first table exists
-            conn.execute(f"PRAGMA page_size={PAGE_SIZE}; PRAGMA auto_vacuum=INCREMENTAL")
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(f"PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
-    conn.execute("PRAGMA cache_size=-32768")  # 32 MiB
-    return conn
-
-
-_HASH_CHUNK = 4 << 20
-_hash_pool: Any = None
-
-
-def _read_hashing(blob: Any, buffer: bytearray, hasher: Any) -> None:
-    """Read a blob into `buffer` in chunks, hashing each chunk on a helper thread meanwhile."""
-    global _hash_pool
-    if _hash_pool is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _hash_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voxcas-hash")
-    view = memoryview(buffer)
-    pending = None
-    for offset in range(0, len(buffer), _HASH_CHUNK):
-        length = min(_HASH_CHUNK, len(buffer) - offset)
-        blob.readinto(buffer, offset, length)
-        if pending is not None:
-            pending.result()
-        pending = _hash_pool.submit(hasher.update, view[offset : offset + length])
-    if pending is not None:
-        pending.result()
-
-
-class _ProcessLock:
-    """The connection's lock, which also refuses use from a forked child process.
-
-    An SQLite connection must never be used on both sides of a fork (the child would share the
-    parent's file locks and could corrupt the database); a child must open the store itself.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.RLock()
-        self._pid = os.getpid()
-
-    def __enter__(self) -> None:
-        if os.getpid() != self._pid:
-            raise StoreError(
-                f"a store opened in process {self._pid} was used in the forked process {os.getpid()}; "
-                "open the store again in the new process"
-            )
-        self._lock.acquire()
-
-    def __exit__(self, *exc: object) -> None:
-        self._lock.release()
-
-
-class _Checkpointer:
-    """A daemon thread that runs PASSIVE checkpoints on its own connection when woken."""
-
-    def __init__(self, db_path: Path) -> None:
-        self._db_path = db_path
-        self._wake = threading.Event()
-        self._stop = False
-        self._thread = threading.Thread(target=self._loop, name="voxcas-checkpoint", daemon=True)
-        self._thread.start()
-
-    def hook(self, conn: Any, dbname: str, pages: int) -> int:
-        if pages * PAGE_SIZE >= CHECKPOINT_BYTES:
-            self._wake.set()
-        return 0  # SQLITE_OK
-
-    def _loop(self) -> None:
-        import apsw
-
-        conn = None
-        try:
-            while True:
-                self._wake.wait()
-                self._wake.clear()
-                if self._stop:
-                    return
-                if conn is None:
-                    conn = apsw.Connection(str(self._db_path), flags=apsw.SQLITE_OPEN_READWRITE)
-                    conn.setbusytimeout(BUSY_TIMEOUT_MS)
-                with suppress(apsw.Error):  # busy or closing: the next wake-up tries again
-                    conn.wal_checkpoint(mode=apsw.SQLITE_CHECKPOINT_PASSIVE)
-        finally:
-            if conn is not None:
-                conn.close()
-
-    def stop(self) -> None:
-        self._stop = True
-        self._wake.set()
-        self._thread.join(timeout=60)
 
 
 class SqliteStore(Store):
@@ -194,7 +88,7 @@ class SqliteStore(Store):
                 raise StoreError(
                     f"cannot create a store at {self.directory}: {exc.strerror or exc}"
                 ) from None
-        self._lock = _ProcessLock()
+        self._lock = ProcessLock()
         self._depth = 0
         try:
             self._conn = connect(self.db_path, create=create)
@@ -207,7 +101,7 @@ class SqliteStore(Store):
             if isinstance(exc, apsw.NotADBError):
                 raise StoreError(f"{self.db_path} is not a voxcas store (not an SQLite database)") from None
             raise
-        self._checkpointer = _Checkpointer(self.db_path)
+        self._checkpointer = Checkpointer(self.db_path)
         self._conn.set_wal_hook(self._checkpointer.hook)  # replaces SQLite's automatic checkpoint
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -347,7 +241,7 @@ class SqliteStore(Store):
                     if hasher is None:
                         blob.readinto(data)
                     else:
-                        _read_hashing(blob, data, hasher)
+                        read_hashing(blob, data, hasher)
             elif hasher is not None:
                 hasher.update(data)
         return str(kind), int(size), str(how), data
@@ -638,4 +532,14 @@ def digest_of_file(path: Path) -> Digest:
     return Digest(DIGEST_PREFIX + h.hexdigest())
 
 
-__all__ = ["DB_NAME", "SqliteStore", "connect", "digest_bytes", "digest_of_file"]
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "CHECKPOINT_BYTES",
+    "DB_NAME",
+    "JOURNAL_SIZE_LIMIT",
+    "PAGE_SIZE",
+    "SqliteStore",
+    "connect",
+    "digest_bytes",
+    "digest_of_file",
+]
