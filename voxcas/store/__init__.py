@@ -3,7 +3,8 @@
 `open_store(path)` opens (or with `create=True` creates) the SQLite store of a directory;
 `open_located_store(path)` finds it git-style (`voxcas.store.locate`); `MemoryStore` is the
 in-memory implementation used by tests. Both implement `voxcas.store.base.Store`.
-Modules: `codec` (encodings), `schema` (tables, migrations), `sqlite`, `memory`, `locate`,
+Modules: `codec` (encodings), `schema` (tables, migrations), `sqlite` (+ `sqlite_conn`), `memory`,
+`locate`,
 `gc`, `fsck`, `bundle` (export/import), `stats` (du), `inspect` (what `vox show`/`ls` display).
 """
 

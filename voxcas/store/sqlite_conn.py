@@ -20,24 +20,20 @@ LARGE = 1 << 20  # objects from this size on go through incremental blob I/O
 CHECKPOINT_BYTES = 32 << 20
 
 
-def connect(db_path: Path, *, create: bool, readonly: bool = False) -> Any:
+def connect(db_path: Path, *, create: bool) -> Any:
     """An apsw connection with the store's pragmas (WAL, busy timeout, synchronous=NORMAL)."""
     import apsw
 
-    if readonly:
-        flags = apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI
-    else:
-        flags = apsw.SQLITE_OPEN_READWRITE | (apsw.SQLITE_OPEN_CREATE if create else 0)
+    flags = apsw.SQLITE_OPEN_READWRITE | (apsw.SQLITE_OPEN_CREATE if create else 0)
     try:
         conn = apsw.Connection(str(db_path), flags=flags)
     except apsw.CantOpenError:
         raise StoreNotFoundError(f"cannot open the store database {db_path}") from None
     conn.setbusytimeout(BUSY_TIMEOUT_MS)
-    if not readonly:
-        if create:  # only effective before the first table exists
-            conn.execute(f"PRAGMA page_size={PAGE_SIZE}; PRAGMA auto_vacuum=INCREMENTAL")
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(f"PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
+    if create:  # only effective before the first table exists
+        conn.execute(f"PRAGMA page_size={PAGE_SIZE}; PRAGMA auto_vacuum=INCREMENTAL")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
     conn.execute("PRAGMA cache_size=-32768")  # 32 MiB
     return conn
 
