@@ -100,3 +100,25 @@ def test_calls_run_on_the_writer_thread_in_queue_order() -> None:
     seen = writer.call(lambda: (threading.current_thread().name, store.lookup(node.id) is not None))
     assert seen.result(timeout=10) == ("voxcas-writer", True)
     writer.close()
+
+
+def test_put_waits_while_the_values_awaiting_a_commit_exceed_the_memory_bound() -> None:
+    store = SlowStore()
+    writer = Writer(store, store.start_run("p", None, []), max_pending_bytes=3_500_000)
+    nodes = _nodes(5)
+    queued: list[int] = []
+
+    def produce() -> None:
+        for i, node in enumerate(nodes):
+            writer.put(node, bytes(1_000_000) + bytes([i]), 0.0)
+            queued.append(i)
+
+    producer = threading.Thread(target=produce)
+    producer.start()
+    producer.join(timeout=1.0)
+    assert producer.is_alive() and queued == [0, 1, 2]  # the fourth megabyte waits for a commit
+    store.gate.set()
+    producer.join(timeout=30)
+    assert queued == [0, 1, 2, 3, 4]
+    writer.close()
+    assert all(store.lookup(n.id) is not None for n in nodes)

@@ -269,6 +269,7 @@ class Engine:
         if not remaining:
             return False
         from voxcas.execute import loops, stage
+
         while remaining:
             self.check_cancel()
             blocked: set[NodeId] = set()

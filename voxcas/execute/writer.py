@@ -14,6 +14,10 @@ Durability: a result is durable once the batch holding it commits; `flush()` wai
 everything queued so far. A process killed before a commit loses only that batch (the store's
 own transactions guarantee nothing half-written is ever visible).
 
+Memory: values wait in the queue only until their batch commits, and `put` blocks while the
+waiting values hold more than `max_pending_bytes` (512 MiB by default), so a slow disk slows the
+computation down instead of filling the memory.
+
 Failure: if a batch is refused because one value cannot be encoded (`EncodingError`), the
 batch is retried one result at a time and the refused node is recorded as failed (`refused`).
 Any other store error stops the writer; it is re-raised by the next `flush()`.
@@ -59,10 +63,15 @@ _STOP = object()
 class Writer:
     """Queue results from any thread; one daemon thread commits them in batches."""
 
-    def __init__(self, store: Store, run: RunId, *, batch_size: int = 1000) -> None:
+    def __init__(
+        self, store: Store, run: RunId, *, batch_size: int = 1000, max_pending_bytes: int = 512 << 20
+    ) -> None:
         self.store = store
         self.run = run
         self.batch_size = batch_size
+        self.max_pending_bytes = max_pending_bytes
+        self._pending_bytes = 0
+        self._room = threading.Condition()
         self.digests: dict[NodeId, Digest] = {}  # every result committed by this writer
         self.refused: dict[NodeId, str] = {}  # nodes whose value the store could not encode
         self.commits = 0
@@ -73,6 +82,15 @@ class Writer:
 
     # -- producer side ----------------------------------------------------------------------
     def put(self, node: PlanNode, value: Any, seconds: float) -> None:
+        """Queue a result. Blocks while the values waiting for a commit already hold more than
+        `max_pending_bytes` (backpressure: a slow disk slows the scheduler, not the memory)."""
+        size = _size_of(value)
+        with self._room:
+            while self._pending_bytes > 0 and self._pending_bytes + size > self.max_pending_bytes:
+                if not self._thread.is_alive():
+                    break
+                self._room.wait(0.1)
+            self._pending_bytes += size
         self._queue.put(PendingResult(node, value, seconds, self.run))
 
     def fail(self, node: PlanNode, message: str, tb: str = "") -> None:
@@ -131,7 +149,10 @@ class Writer:
 
         def commit() -> None:
             if results:
-                committed = self._commit(results)
+                try:
+                    committed = self._commit(results)
+                finally:
+                    self._freed(results)
                 notes.extend((p.node.id, "computed") for p in committed)
                 results.clear()
             if notes:
@@ -184,6 +205,11 @@ class Writer:
             self.digests[pending.node.id] = digest
         return results
 
+    def _freed(self, results: list[PendingResult]) -> None:
+        with self._room:
+            self._pending_bytes -= sum(_size_of(p.value) for p in results)
+            self._room.notify_all()
+
     def _release(self, items: list[Any]) -> None:
         for item in items:
             if isinstance(item, _Flush):
@@ -198,3 +224,14 @@ class Writer:
             except queue.Empty:
                 return
             self._release([item])
+
+
+def _size_of(value: Any) -> int:
+    """A cheap estimate of the memory a value holds (arrays and images dominate)."""
+    array = getattr(value, "array", value)
+    nbytes = getattr(array, "nbytes", None)
+    if isinstance(nbytes, int):
+        return nbytes
+    if isinstance(value, bytes | bytearray | str):
+        return len(value)
+    return 64
