@@ -4,8 +4,8 @@
 `open_located_store(path)` finds it git-style (`voxcas.store.locate`); `MemoryStore` is the
 in-memory implementation used by tests. Both implement `voxcas.store.base.Store`.
 Modules: `codec` (encodings), `schema` (tables, migrations), `sqlite` (+ `sqlite_conn`), `memory`,
-`locate`,
-`gc`, `fsck`, `bundle` (export/import), `stats` (du), `inspect` (what `vox show`/`ls` display).
+`locate`, `gc`, `fsck`, `bundle` (export/import), `stats` (du), `inspect` (what `vox show`/`ls`
+display).
 """
 
 from __future__ import annotations
