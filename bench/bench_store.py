@@ -192,11 +192,7 @@ def _bench_scalars(report: Report, work: Path) -> None:
 
 
 def run(report: Report) -> None:
-    work = Path(
-        tempfile.mkdtemp(
-            prefix="vox-bench-store-", dir=Path.cwd() / "bench" if (Path.cwd() / "bench").is_dir() else None
-        )
-    )
+    work = Path(tempfile.mkdtemp(prefix="vox-bench-store-"))  # local disk, removed afterwards
     try:
         for name, array in _volumes():
             _bench_array(report, name, array, work)
