@@ -1,28 +1,18 @@
 """Fixtures and helpers for the store tests: stores of both kinds, hand-made plan nodes.
 
-Hypothesis runs a modest number of examples here (profile `store`) so the suite stays fast;
-`HYPOTHESIS_PROFILE=store-thorough` runs many more.
+Hypothesis settings for these tests are in `store_helpers.STORE_SETTINGS` (applied per test, so
+other test directories keep their own defaults).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
 
 from voxcas.store.memory import MemoryStore
 from voxcas.store.sqlite import SqliteStore
-
-settings.register_profile(
-    "store", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
-settings.register_profile(
-    "store-thorough", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "store"))
 
 
 @pytest.fixture

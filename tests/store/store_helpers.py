@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import math
+import os
 import struct
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from hypothesis import HealthCheck, settings
 
 from voxcas.ids import NodeId
 from voxcas.plan.identity import node_id
 from voxcas.plan.nodes import Apply, Const, PlanNode
 from voxcas.span import Span
 from voxcas.values import Image
+
+# A modest number of examples so the suite stays fast; VOX_THOROUGH=1 runs ten times more.
+STORE_SETTINGS = settings(
+    max_examples=400 if os.environ.get("VOX_THOROUGH") else 40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 def const_node(value: int, label: str | None = None) -> PlanNode:

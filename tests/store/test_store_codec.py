@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from store_helpers import same_value
+from store_helpers import STORE_SETTINGS, same_value
 
 from voxcas.errors import CorruptObjectError
 from voxcas.ids import Digest
@@ -70,12 +70,14 @@ def _encode_pure(value: Any) -> codec.Encoded:
     return codec.encode(value, lambda item: _encode_pure(item).digest)
 
 
+@STORE_SETTINGS
 @given(values)
 def test_every_value_kind_round_trips_through_the_memory_store(value: Any) -> None:
     store = MemoryStore()
     assert same_value(store.get(store.put(value)), value)
 
 
+@STORE_SETTINGS
 @given(values)
 def test_the_digest_is_sha256_of_the_uncompressed_encoding(value: Any) -> None:
     enc = _encode_pure(value)
@@ -85,6 +87,7 @@ def test_the_digest_is_sha256_of_the_uncompressed_encoding(value: Any) -> None:
     assert hashlib.sha256(store.get_encoded(enc.digest)).hexdigest() == enc.digest[7:]
 
 
+@STORE_SETTINGS
 @given(values)
 def test_putting_the_same_value_twice_is_idempotent(value: Any) -> None:
     store = MemoryStore()
@@ -94,6 +97,7 @@ def test_putting_the_same_value_twice_is_idempotent(value: Any) -> None:
     assert sorted(o.digest for o in store.objects()) == objects
 
 
+@STORE_SETTINGS
 @given(st.binary(max_size=5000) | arrays.map(lambda a: _encode_pure(a).data))
 def test_compression_never_changes_the_encoding(data: Any) -> None:
     how, stored = codec.compress(data)
@@ -101,6 +105,7 @@ def test_compression_never_changes_the_encoding(data: Any) -> None:
 
 
 def test_values_round_trip_through_the_sqlite_store(sqlite_store: SqliteStore) -> None:
+    @STORE_SETTINGS
     @given(values)
     def check(value: Any) -> None:
         assert same_value(sqlite_store.get(sqlite_store.put(value)), value)
@@ -158,6 +163,7 @@ def test_verify_names_both_digests() -> None:
     assert str(exc.value) == f"object {wrong} is corrupt: its content hashes to {actual}"
 
 
+@STORE_SETTINGS
 @given(st.integers())
 def test_the_fast_int_encoding_equals_the_canonical_json(n: int) -> None:
     assert codec.encode_scalar(n).data == codec._HEADERS["scalar"] + codec._json(codec._scalar_item(n))
