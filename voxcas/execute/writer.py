@@ -71,7 +71,7 @@ class Writer:
         self.batch_size = batch_size
         self.max_pending_bytes = max_pending_bytes
         self._pending_bytes = 0
-        self._room = threading.Condition()
+        self._room = threading.Condition(threading.Lock())
         self.digests: dict[NodeId, Digest] = {}  # every result committed by this writer
         self.refused: dict[NodeId, str] = {}  # nodes whose value the store could not encode
         self.commits = 0
