@@ -15,7 +15,8 @@ Design
   operating-system crash or power loss may roll back the last transactions (never corrupt).
 - **Concurrency.** Readers never block (WAL). Writers take the lock with `BEGIN IMMEDIATE` and wait
   up to `BUSY_TIMEOUT_MS` (60 s) for one another, so "database is locked" does not reach callers.
-  Within a process, one connection is shared by threads under an `RLock`.
+  Within a process, one connection is shared by threads under a lock that also refuses use from a
+  forked child (a connection must never cross a fork; the child opens the store itself).
 - **WAL size.** A checkpoint copies the WAL into the database and fsyncs both files, which costs
   more than the write itself for large objects. So instead of SQLite's automatic checkpoint in the
   committing thread, a WAL hook wakes a background `Checkpointer` thread (own connection) once the
@@ -24,7 +25,8 @@ Design
   checkpoint (gc calls it; closing the last connection checkpoints too). A kill at any point is
   safe: the WAL is the source of truth until a checkpoint completes.
 - **Reads are verified**: `get`/`get_encoded` decompress, re-hash and compare with the digest;
-  a mismatch raises `CorruptObjectError`, never returns data.
+  a mismatch raises `CorruptObjectError`, never returns data. Large raw objects are read in 4 MiB
+  chunks while a helper thread hashes the previous chunk; arrays are read-only views of the bytes.
 """
 
 from __future__ import annotations
