@@ -1,9 +1,13 @@
 """Small adapters that run one Dask graph on the chosen scheduler and report every finished key.
 
-One interface, `Scheduler.run(dsk, outputs, keys, on_start, on_done)`, four back ends:
+One interface, `Scheduler.run(dsk, outputs, on_start, on_done, sequential=, forget=)`, four
+back ends:
 
-- "threads": dask's threaded scheduler on a pool of daemon threads (so Ctrl-C is not held up
-  by a long primitive: the process can exit without joining them);
+- "threads": dask's threaded scheduler on one `ThreadPoolExecutor` kept for the run (a
+  `multiprocessing` ThreadPool would give daemon threads, but its two relay threads triple the
+  cost of a tiny task); on Ctrl-C the pool is shut down and queued tasks are cancelled, while
+  primitives already running finish before the process exits. A graph that is a single chain
+  (`sequential=True`) runs on the calling thread instead: nothing could run in parallel;
 - "sync": dask's synchronous scheduler (one thread, for debugging and deterministic tests);
 - "processes": dask's multiprocessing scheduler on one spawned process pool kept for the run;
 - "tcp://..." (any address): a `distributed.Client` to an existing cluster; every node's
