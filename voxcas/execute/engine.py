@@ -12,8 +12,10 @@ Design (DESIGN.md §Executor semantics):
    whatever depends on a loop waits for the next stage. Inputs cross stages through the store
    (persisted first), except loop sequences, which are kept in memory for the loop.
 3. **Persist as you go.** Each finished node is queued to the single `Writer` thread in the
-   Dask `posttask` callback; the writer commits batches with `store.put_results`. Values are
-   released by Dask as soon as no pending task needs them (sinks feed a `drop` task).
+   Dask `posttask` callback; the writer commits batches with `store.put_results` (and makes
+   the scheduler wait when uncommitted values exceed its memory bound). Values are released by
+   Dask as soon as no pending task needs them; a sink's value is dropped from the scheduler's
+   cache right after it is handed to the writer.
 4. **Node kinds.** Const and Closure nodes are definitions: evaluated in place, never looked up,
    stored or counted. ValueRef nodes name a stored object and load it. Applications of primitives
    declared impure are never looked up (always recomputed) but are stored.
