@@ -58,7 +58,8 @@ def report(error: VoxcasError) -> int:
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     try:
-        app(args=argv, standalone_mode=False)
+        # without standalone mode Click returns a command's exit code instead of exiting
+        result = app(args=argv, standalone_mode=False)
     except VoxcasError as error:
         sys.exit(report(error))
     except KeyboardInterrupt:
@@ -69,14 +70,14 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Abort:
         print("error: aborted", file=sys.stderr)
         sys.exit(1)
-    except Exception as exc:  # click usage errors come through here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:
+        # Click's usage errors (typer may vendor its own Click, so match by shape, not class)
+        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(exit_code, int):
+            show()
+            sys.exit(exit_code)
         raise
-    sys.exit(0)
+    sys.exit(result if isinstance(result, int) else 0)
 
 
 if __name__ == "__main__":
