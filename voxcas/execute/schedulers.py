@@ -58,10 +58,12 @@ class Scheduler:
         *,
         sequential: bool = False,
         forget: set[str] | frozenset[str] = frozenset(),
+        chunksize: int = 1,
     ) -> dict[str, Any]:
         """Run `dsk`; call `on_done(key, result)` for every key as it finishes (in this thread);
         return the results of `outputs` (None for the keys in `forget`, whose values are dropped
-        right after `on_done`). `sequential` runs an in-process graph on this thread."""
+        right after `on_done`). `sequential` runs an in-process graph on this thread;
+        `chunksize` hands ready tasks to the pool that many at a time (local pools)."""
         if self._client is not None:
             return self._run_distributed(dsk, [k for k in outputs if k not in forget], on_done)
 
@@ -82,12 +84,19 @@ class Scheduler:
         elif self.kind == "threads":
             from dask.threaded import get as threaded_get
 
-            values = threaded_get(dict(dsk), keys, pool=self._thread_pool(), callbacks=callbacks)
+            values = threaded_get(
+                dict(dsk), keys, pool=self._thread_pool(), callbacks=callbacks, chunksize=chunksize
+            )
         else:
             from dask.multiprocessing import get as process_get
 
             values = process_get(
-                dict(dsk), keys, pool=self._process_pool(), optimize_graph=False, callbacks=callbacks
+                dict(dsk),
+                keys,
+                pool=self._process_pool(),
+                optimize_graph=False,
+                callbacks=callbacks,
+                chunksize=chunksize,
             )
         return dict(zip(keys, values, strict=True))
 

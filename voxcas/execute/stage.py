@@ -34,6 +34,9 @@ def const_value(node: PlanNode) -> Any:
     return d.value
 
 
+CHUNK = 8  # tasks handed to a pool worker at once, in large stages
+
+
 def compute(
     engine: Engine, nodes: Mapping[NodeId, PlanNode], runnable: list[NodeId], keep: set[NodeId]
 ) -> None:
@@ -128,7 +131,13 @@ def compute(
     # A stage that is one chain has nothing to run in parallel: the synchronous scheduler runs
     # it without a thread hop per node (the same tasks, callbacks and outcomes).
     chain = scheduler.in_process and _is_chain(nodes, runnable, in_stage)
-    results = scheduler.run(dsk, sinks, on_start, on_done, sequential=chain, forget=forget)
+    # Large stages hand ready tasks to the pool a few at a time: a thread hop per tiny task
+    # costs more than the task, and with thousands of tasks the tail imbalance (at most
+    # CHUNK - 1 tasks on one worker) is negligible. Small stages keep perfect balance.
+    chunksize = CHUNK if len(runnable) >= 64 * scheduler.workers else 1
+    results = scheduler.run(
+        dsk, sinks, on_start, on_done, sequential=chain, forget=forget, chunksize=chunksize
+    )
     for nid in keep & in_stage:
         outcome = results.get(nid)
         if isinstance(outcome, Ok):
