@@ -403,8 +403,15 @@ class Parser:
             return A.Call(t.text, args, self.span(t))
         if kind == "punct":
             if t.text == "(":
+                before = self.toks[self.i - 1] if self.i > 0 else None
                 self.advance()
                 inner = self.expr()
+                if self.is_punct(",") and before is not None and before.kind == "op":
+                    # `x = 1  +(a, b) = a`: an operator declaration without `let` continues `x`
+                    raise self.error(
+                        f"expected ')' to close '(', found ',' (to declare the operator '{before.text}', "
+                        f"write 'let {before.text}(...) = ...')"
+                    )
                 self.expect_punct(")", "to close '('")
                 return inner
             if t.text == "[":
