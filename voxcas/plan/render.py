@@ -84,11 +84,8 @@ def definition_text(definition: Definition) -> str:
 def _elide(text: str, limit: int | None, definition: Definition) -> str:
     if limit is None or len(text) <= limit:
         return text
-    items = (
-        f", {len(definition.value)} items"
-        if isinstance(definition, Const) and definition.type == "list"
-        else ""
-    )
+    value = definition.value if isinstance(definition, Const) else None
+    items = f", {len(value)} items" if isinstance(value, tuple) else ""
     return f"{text[: max(0, limit - 1)]}… ({len(text)} characters{items})"
 
 
