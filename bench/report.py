@@ -60,7 +60,8 @@ class Report:
             "# voxcas benchmark report",
             "",
             f"- date: {time.strftime('%Y-%m-%d %H:%M:%S')}",
-            f"- machine: {platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}",
+            f"- machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
+            f"python {platform.python_version()}",
             "- every figure stands beside a baseline measured in the same run; compare ratios.",
             "",
         ]
@@ -77,9 +78,8 @@ class Report:
                 for r in rows:
                     base = f"{r.baseline:.4g} {r.unit} ({r.baseline_name})" if r.baseline else ""
                     met = "" if r.ok is None else ("yes" if r.ok else "**no**")
-                    lines.append(
-                        f"| {r.measure} | {r.value:.4g} {r.unit} | {base} | {r.ratio()} | {r.target} | {met} |"
-                    )
+                    value = f"{r.value:.4g} {r.unit}"
+                    lines.append(f"| {r.measure} | {value} | {base} | {r.ratio()} | {r.target} | {met} |")
                 lines.append("")
         return "\n".join(lines)
 

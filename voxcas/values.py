@@ -10,7 +10,7 @@ Kinds (the store encodes each, see `voxcas.store.codec`):
 | float     | `float` (also numpy floating scalars)                                 |
 | str       | `str`                                                                 |
 | bytes     | `bytes`                                                               |
-| sequence  | any `collections.abc.Sequence` that is not str/bytes: `list`, `tuple`, `range`, or a lazily loaded `voxcas.store` sequence |
+| sequence  | a `collections.abc.Sequence` but str/bytes: `list`, `tuple`, `range`, `StoredSequence` |
 | mapping   | `collections.abc.Mapping` with `str` keys                             |
 | ndarray   | `numpy.ndarray`                                                       |
 | image     | `Image` below                                                         |

@@ -79,5 +79,5 @@ def test_a_namespace_module_is_imported_only_when_first_needed() -> None:
 
 def test_declaring_a_primitive_twice_is_refused() -> None:
     ns = _namespace()
-    with pytest.raises(ValueError, match="primitive t.rep declared twice"):
+    with pytest.raises(ValueError, match=r"primitive t\.rep declared twice"):
         ns.primitive("rep")(lambda: None)
