@@ -378,17 +378,41 @@ def run_workplan(
 def run_file(
     path: str | Path, store: Store, options: RunOptions, progress: Progress | None = None
 ) -> RunSummary:
-    """Reduce a program file (the store caches input-file fingerprints) and run it."""
+    """Reduce a program file (the store caches input-file fingerprints) and run it.
+
+    An unchanged program whose inputs are unchanged is not reduced again: its goals come from the
+    reduction cache beside the store (`voxcas.plan.cache`), completed lazily if anything is missing.
+    """
+    from voxcas.errors import InputFileError
     from voxcas.lang import load_workplan
+    from voxcas.plan import cache
+    from voxcas.plan.observe import recording
 
     path = Path(path)
     registry = options.registry or default_registry()
-    plan = load_workplan(path, registry=registry, fingerprints=store)
     if options.program == "<workplan>":
         options.program = str(path)
     if options.program_text is None:
         try:
-            options.program_text = path.read_text(encoding="utf-8")
-        except OSError:
+            options.program_text = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise InputFileError(f"no such program file '{path}'") from None
+        except (OSError, UnicodeDecodeError):
             options.program_text = None
+
+    def reduce() -> Workplan:
+        return load_workplan(path, registry=registry, fingerprints=store)
+
+    directory: Path | None = getattr(store, "directory", None)
+    cacheable = directory is not None and options.registry is None and not options.show
+    cacheable = cacheable and options.program_text is not None
+    if not cacheable:
+        return run_workplan(reduce(), store, options, progress)
+    assert directory is not None and options.program_text is not None
+    key = cache.plan_key(path, options.program_text)
+    plan = cache.load(directory, key, reduce)
+    if plan is None:
+        with recording() as observations:
+            plan = reduce()
+        cache.save(directory, key, plan, observations)
     return run_workplan(plan, store, options, progress)

@@ -12,6 +12,7 @@ the worker thread alone.
 
 from __future__ import annotations
 
+import contextvars
 import sys
 import threading
 from collections.abc import Callable
@@ -48,10 +49,11 @@ def run_deep(fn: Callable[[], T]) -> T:
     """Call `fn()` in a big-stack worker thread and return its result (or raise its exception)."""
     result: list[Any] = []
     error: list[BaseException] = []
+    context = contextvars.copy_context()  # context variables (e.g. fs observation) follow the walk
 
     def target() -> None:
         try:
-            result.append(fn())
+            result.append(context.run(fn))
         except BaseException as exc:  # re-raised in the caller's thread
             error.append(exc)
 

@@ -40,7 +40,9 @@ class FileCtx:
 
 def read_source(path: str) -> str:
     from voxcas.errors import InputFileError
+    from voxcas.plan.observe import observe
 
+    observe(path)
     try:
         with open(path, encoding="utf-8-sig") as handle:  # a leading BOM is not program text
             return handle.read()

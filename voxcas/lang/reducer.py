@@ -50,6 +50,7 @@ from voxcas.plan.fingerprint import (
 )
 from voxcas.plan.fold import const_value, try_fold
 from voxcas.plan.nodes import Const, Goal, Workplan
+from voxcas.plan.observe import observe
 from voxcas.primitives.registry import Primitive, Registry, prelude_path
 from voxcas.span import Span
 
@@ -160,6 +161,7 @@ class Reducer:
                 return
             importer = self.shown.get(ctx.file, ctx.file)
             shown = os.path.normpath(os.path.join(os.path.dirname(importer), target))
+            observe(path)
             if not os.path.isfile(path):
                 raise self.fail(f"cannot import '{target}': no such file '{shown}'", cmd.span)
             self.program(parse_cached(path, shown), FileCtx.of(path))

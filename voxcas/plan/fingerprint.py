@@ -18,6 +18,7 @@ import os
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from voxcas.plan.observe import observe
 from voxcas.primitives.registry import Primitive
 
 CHUNK = 1 << 20
@@ -59,10 +60,12 @@ def file_fingerprint(path: str, cache: FingerprintCache | None = None) -> str:
     """The fingerprint of a file or directory (FileNotFoundError if it does not exist)."""
     cache = _PROCESS_CACHE if cache is None else cache
     full = os.path.abspath(path)
+    observe(full)
     if os.path.isdir(full):
         h = hashlib.sha256(b"voxcas-dir/1\n")
         for current, dirs, files in os.walk(full):
             dirs.sort()
+            observe(current)
             for name in sorted(files):
                 member = os.path.join(current, name)
                 rel = os.path.relpath(member, full).replace(os.sep, "/")
@@ -108,6 +111,7 @@ def check_file_arguments(prim: Primitive, values: Sequence[Any], known: Sequence
             raise FileArgumentProblem(
                 f"{prim.qualified}: argument '{name}': expected a path string, got {kind_of(path)}"
             )
+        observe(path)
         if not os.path.exists(path):
             raise FileArgumentProblem(f"'{prim.name}' cannot read '{path}': no such file or directory")
 

@@ -29,6 +29,9 @@ def _dir_listing(root: str, pattern: str = "*", recursive: bool = False) -> list
     import fnmatch
     import os
 
+    from voxcas.plan.observe import observe_tree
+
+    observe_tree(root, recursive)
     if not os.path.isdir(root):
         raise PrimitiveError("default.dir", f"no such directory '{root}'", "root")
     found: list[str] = []

@@ -72,6 +72,9 @@ def extension_of(path: str | Path) -> str:
 
 def is_image_path(path: str | Path) -> bool:
     """True when `read_image` would read this path as an image (by extension, or a directory)."""
+    from voxcas.plan.observe import observe
+
+    observe(path)
     return Path(path).is_dir() or extension_of(path) in IMAGE_EXTENSIONS
 
 

@@ -63,6 +63,7 @@ class GcReport:
     results_kept: int
     objects_kept: int
     bytes_kept: int
+    plans_deleted: int = 0  # reduction-cache entries (voxcas.plan.cache), rebuilt by the next run
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -179,10 +180,14 @@ def gc(
         results_total = _one(conn, "SELECT count(*) FROM results")
         objects_total = _one(conn, "SELECT count(*) FROM objects")
         conn.execute(_TEMP)
+    plans_deleted = 0
     if not dry_run:
         with store.transaction() as conn:
             list(conn.execute("PRAGMA incremental_vacuum"))  # it frees one page per step: run to the end
         store.checkpoint()
+        from voxcas.plan import cache
+
+        plans_deleted = cache.clear(store.directory)
     return GcReport(
         dry_run=dry_run,
         kept_runs=kept_runs,
@@ -193,4 +198,5 @@ def gc(
         results_kept=results_total - (dead_results if dry_run else 0),
         objects_kept=objects_total - (dead_objects if dry_run else 0),
         bytes_kept=kept_bytes,
+        plans_deleted=plans_deleted,
     )

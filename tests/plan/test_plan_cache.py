@@ -1,0 +1,164 @@
+"""The reduction cache: unchanged programs are not reduced again, and any change is noticed."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import voxcas.lang
+from voxcas.execute import RunOptions, run_file
+from voxcas.plan import cache
+from voxcas.plan.observe import look, observe, recording, unchanged
+from voxcas.store.sqlite import SqliteStore
+
+
+@pytest.fixture()
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture()
+def reductions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Counts real reductions (load_workplan calls) made by run_file."""
+    calls: list[str] = []
+    real = voxcas.lang.load_workplan
+
+    def counting(path: Any, **kwargs: Any) -> Any:
+        calls.append(str(path))
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(voxcas.lang, "load_workplan", counting)
+    return calls
+
+
+def _run(project: Path, program: str = "prog.imgql", **options: Any) -> list[str]:
+    with SqliteStore(project / ".vox", create=not (project / ".vox").exists()) as store:
+        summary = run_file(project / program, store, RunOptions(out_dir=project, **options))
+    assert summary.status == "ok", summary.failures
+    return list(summary.outputs)
+
+
+def _touch_later(path: Path, text: str) -> None:
+    """Rewrite a file so that its mtime surely differs from before."""
+    before = path.stat().st_mtime_ns
+    path.write_text(text)
+    if path.stat().st_mtime_ns == before:
+        os.utime(path, ns=(before + 1_000_000, before + 1_000_000))
+
+
+def test_an_unchanged_program_is_answered_from_the_cache_without_reducing(
+    project: Path, reductions: list[str]
+) -> None:
+    (project / "data.json").write_text("[1, 2, 3]")
+    (project / "prog.imgql").write_text('x = load("data.json")\nprint "n" length(x)\nprint "s" sum(x)\n')
+    first = _run(project)
+    second = _run(project)
+    assert first == second == ["n=3", "s=6"]
+    assert len(reductions) == 1
+    assert len(list((project / ".vox" / "plans").iterdir())) == 1
+
+
+def test_editing_an_input_file_invalidates_the_cached_reduction(project: Path, reductions: list[str]) -> None:
+    data = project / "data.json"
+    data.write_text("[1, 2, 3]")
+    (project / "prog.imgql").write_text('print "s" sum(load("data.json"))\n')
+    assert _run(project) == ["s=6"]
+    _touch_later(data, "[1, 2, 3, 4]")
+    assert _run(project) == ["s=10"]
+    assert len(reductions) == 2
+
+
+def test_adding_a_file_to_a_listed_directory_invalidates_the_cached_reduction(
+    project: Path, reductions: list[str]
+) -> None:
+    (project / "cases").mkdir()
+    (project / "cases" / "a.txt").write_text("a")
+    (project / "prog.imgql").write_text('print "n" length(dir("cases", "*.txt"))\n')
+    assert _run(project) == ["n=1"]
+    time.sleep(0.01)
+    (project / "cases" / "b.txt").write_text("b")
+    assert _run(project) == ["n=2"]
+    assert len(reductions) == 2
+
+
+def test_editing_an_imported_file_invalidates_the_cached_reduction(
+    project: Path, reductions: list[str]
+) -> None:
+    lib = project / "lib.imgql"
+    lib.write_text("k = 2\n")
+    (project / "prog.imgql").write_text('import "lib.imgql"\nprint "k" sum(range(0, k))\n')
+    assert _run(project) == ["k=1"]
+    _touch_later(lib, "k = 4\n")
+    assert _run(project) == ["k=6"]
+    assert len(reductions) == 2
+
+
+def test_editing_the_program_reduces_it_again(project: Path, reductions: list[str]) -> None:
+    prog = project / "prog.imgql"
+    prog.write_text('print "s" sum(range(0, 3))\n')
+    assert _run(project) == ["s=3"]
+    _touch_later(prog, 'print "s" sum(range(0, 4))\n')
+    assert _run(project) == ["s=6"]
+    _touch_later(prog, 'print "s" sum(range(0, 3))\n')
+    assert _run(project) == ["s=3"]
+    assert len(reductions) == 3  # the program file itself is an observed input
+
+
+def test_a_goal_whose_result_is_gone_is_recomputed_through_a_full_reduction(
+    project: Path, reductions: list[str]
+) -> None:
+    (project / "prog.imgql").write_text('print "s" sum(range(0, 10))\n')
+    assert _run(project) == ["s=45"]
+    with SqliteStore(project / ".vox") as store:
+        goal = store.runs()[0].goals[0]["node"]
+        store.delete_result(goal)
+    with SqliteStore(project / ".vox") as store:
+        summary = run_file(project / "prog.imgql", store, RunOptions(out_dir=project))
+    assert summary.outputs == ["s=45"]
+    assert summary.computed >= 1
+    assert len(reductions) == 2  # the cached plan completed itself by reducing
+
+
+def test_a_run_that_shows_names_does_not_use_the_cache(project: Path, reductions: list[str]) -> None:
+    (project / "prog.imgql").write_text('x = sum(range(0, 4))\nprint "x" x\n')
+    _run(project)
+    _run(project, show=("x",))
+    assert len(reductions) == 2
+
+
+def test_a_malformed_cache_entry_is_ignored_and_rewritten(project: Path, reductions: list[str]) -> None:
+    (project / "prog.imgql").write_text('print "s" sum(range(0, 3))\n')
+    _run(project)
+    (entry,) = (project / ".vox" / "plans").iterdir()
+    entry.write_text("{not json")
+    assert _run(project) == ["s=3"]
+    assert json.loads(entry.read_text())["format"] == cache.FORMAT
+    assert len(reductions) == 2
+
+
+def test_observations_notice_a_changed_size_a_new_file_and_a_vanished_one(tmp_path: Path) -> None:
+    present, absent = tmp_path / "a.txt", tmp_path / "b.txt"
+    present.write_text("one")
+    with recording() as seen:
+        observe(present)
+        observe(absent)
+    assert seen == [look(str(present)), (str(absent), "missing", 0, 0)]
+    assert unchanged(seen)
+    absent.write_text("now here")
+    assert not unchanged(seen)
+    absent.unlink()
+    present.write_text("three")
+    assert not unchanged(seen)
+
+
+def test_nothing_is_recorded_outside_a_recording(tmp_path: Path) -> None:
+    with recording() as seen:
+        pass
+    observe(tmp_path)
+    assert seen == []
