@@ -43,7 +43,16 @@ from voxcas.execute.options import Failure, RunOptions, RunSummary
 from voxcas.execute.progress import NullProgress, Progress
 from voxcas.execute.writer import Writer
 from voxcas.ids import Digest, NodeId, RunId, digest_bytes
-from voxcas.plan.nodes import LOOP_OPS, Apply, Closure, Const, PlanNode, ValueRef, Workplan
+from voxcas.plan.nodes import (
+    LOOP_OPS,
+    Apply,
+    Closure,
+    Const,
+    PlanNode,
+    ValueRef,
+    Workplan,
+    dependencies_first,
+)
 from voxcas.primitives.registry import Registry, default_registry
 from voxcas.store.base import Store
 
@@ -60,26 +69,6 @@ def where_of(node: PlanNode) -> str | None:
 
 def is_loop(node: PlanNode) -> bool:
     return isinstance(node.definition, Apply) and node.definition.op in LOOP_OPS
-
-
-def walk_down(nodes: Nodes, roots: list[NodeId]) -> list[NodeId]:
-    """Every node reachable from `roots`, dependencies first (iterative, deep chains are fine)."""
-    seen: set[NodeId] = set()
-    order: list[NodeId] = []
-    stack: list[tuple[NodeId, bool]] = [(r, False) for r in reversed(roots)]
-    while stack:
-        nid, expanded = stack.pop()
-        if expanded:
-            order.append(nid)
-            continue
-        if nid in seen:
-            continue
-        seen.add(nid)
-        stack.append((nid, True))
-        for arg in reversed(nodes[nid].args):
-            if arg not in seen:
-                stack.append((arg, False))
-    return order
 
 
 class Engine:
@@ -214,7 +203,7 @@ class Engine:
         missing_roots = [r for r in todo if r not in found]
         if not missing_roots:
             return []
-        order = walk_down(nodes, missing_roots)
+        order = dependencies_first(nodes, missing_roots)
         ask = [n for n in order if n not in self.known and self.lookupable(nodes[n])]
         below = self.store.lookup_many(ask) if ask else {}
         marked = set(missing_roots)

@@ -17,6 +17,7 @@ A `PlanNode` adds what the id does *not* cover: the source span and a display la
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -149,22 +150,30 @@ class Workplan:
 
     def needed_by(self, roots: list[NodeId]) -> list[NodeId]:
         """Every node reachable from `roots`, dependencies first (iterative: deep chains are fine)."""
-        seen: set[NodeId] = set()
-        order: list[NodeId] = []
-        stack: list[tuple[NodeId, bool]] = [(r, False) for r in reversed(roots)]
-        while stack:
-            nid, expanded = stack.pop()
-            if expanded:
-                order.append(nid)
-                continue
-            if nid in seen:
-                continue
-            seen.add(nid)
-            stack.append((nid, True))
-            for arg in reversed(self.nodes[nid].args):
-                if arg not in seen:
-                    stack.append((arg, False))
-        return order
+        return dependencies_first(self.nodes, roots)
+
+
+def dependencies_first(nodes: Mapping[NodeId, PlanNode], roots: list[NodeId]) -> list[NodeId]:
+    """Every node of `nodes` reachable from `roots`, dependencies before dependents.
+
+    Iterative (an explicit stack), so a chain 10,000 deep is no problem; `nodes[...]` is the only
+    access, so a lazily completed mapping (`voxcas.plan.cache.LazyNodes`) works."""
+    seen: set[NodeId] = set()
+    order: list[NodeId] = []
+    stack: list[tuple[NodeId, bool]] = [(r, False) for r in reversed(roots)]
+    while stack:
+        nid, expanded = stack.pop()
+        if expanded:
+            order.append(nid)
+            continue
+        if nid in seen:
+            continue
+        seen.add(nid)
+        stack.append((nid, True))
+        for arg in reversed(nodes[nid].args):
+            if arg not in seen:
+                stack.append((arg, False))
+    return order
 
 
 # Applications of these primitives are loops: the executor runs them itself (closure over a
