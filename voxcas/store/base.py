@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from voxcas.errors import ObjectNotFoundError
 from voxcas.ids import Digest, NodeId, RunId
 from voxcas.plan.nodes import PlanNode
 
@@ -144,9 +145,14 @@ class Store(ABC):
     @abstractmethod
     def has(self, digest: Digest) -> bool: ...
 
-    @abstractmethod
     def put_sequence(self, digests: Sequence[Digest]) -> Digest:
         """Store a sequence object whose items are already stored (a loop's result)."""
+        absent = self.missing(digests)
+        if absent:
+            raise ObjectNotFoundError(
+                f"cannot store a sequence: item {sorted(absent)[0]} is not in the store"
+            )
+        return self.put(StoredSequence(self, digests))
 
     @abstractmethod
     def missing(self, digests: Iterable[Digest]) -> set[Digest]:
@@ -161,11 +167,11 @@ class Store(ABC):
         """Every object, newest first."""
 
     # -- nodes and results -------------------------------------------------------------------
-    @abstractmethod
     def put_result(
         self, node: PlanNode, value: Any, *, seconds: float = 0.0, run: RunId | None = None
     ) -> Digest:
         """Commit object + node record + result in one transaction; return the digest."""
+        return self.put_results([PendingResult(node, value, seconds, run)])[0]
 
     @abstractmethod
     def put_results(self, pending: Sequence[PendingResult]) -> list[Digest]:

@@ -78,14 +78,6 @@ class MemoryStore(Store):
             self._add(enc.kind, enc.data, enc.digest)
             return enc.digest
 
-    def put_sequence(self, digests: Sequence[Digest]) -> Digest:
-        absent = self.missing(digests)
-        if absent:
-            raise ObjectNotFoundError(
-                f"cannot store a sequence: item {sorted(absent)[0]} is not in the store"
-            )
-        return self.put(StoredSequence(self, digests))
-
     def get_encoded(self, digest: Digest) -> bytes:
         with self._lock:
             obj = self._objects.get(digest)
@@ -109,11 +101,6 @@ class MemoryStore(Store):
         return iter([ObjectInfo(d, o.kind, len(o.data), len(o.data), o.created) for d, o in items])
 
     # -- nodes and results ------------------------------------------------------------------
-    def put_result(
-        self, node: PlanNode, value: Any, *, seconds: float = 0.0, run: RunId | None = None
-    ) -> Digest:
-        return self.put_results([PendingResult(node, value, seconds, run)])[0]
-
     def put_results(self, pending: Sequence[PendingResult]) -> list[Digest]:
         with self._lock:
             digests = [self.put(p.value) for p in pending]

@@ -207,14 +207,6 @@ class SqliteStore(Store):
                 self._insert_objects(prepared)
         return digest
 
-    def put_sequence(self, digests: Sequence[Digest]) -> Digest:
-        absent = self.missing(digests)
-        if absent:
-            raise ObjectNotFoundError(
-                f"cannot store a sequence: item {sorted(absent)[0]} is not in the store"
-            )
-        return self.put(StoredSequence(self, digests))
-
     def _row(self, digest: Digest, *, hasher: Any = None) -> tuple[str, int, str, Any]:
         """kind, size, codec and stored bytes of an object (large blobs read straight into a buffer).
 
@@ -301,11 +293,6 @@ class SqliteStore(Store):
     def _node_row(node: PlanNode) -> tuple[Any, ...]:
         rec = node_record(node)
         return (rec.id, rec.definition, rec.op, rec.span, rec.label)
-
-    def put_result(
-        self, node: PlanNode, value: Any, *, seconds: float = 0.0, run: RunId | None = None
-    ) -> Digest:
-        return self.put_results([PendingResult(node, value, seconds, run)])[0]
 
     def put_results(self, pending: Sequence[PendingResult]) -> list[Digest]:
         encoded: list[codec.Encoded] = []
