@@ -86,7 +86,6 @@ def compute(
         return key
 
     modules = _modules_of(engine.registry)
-    all_cheap = True  # every primitive of the stage declared foldable (cheap scalar work)
     for nid in runnable:
         node = nodes[nid]
         d = node.definition
@@ -99,7 +98,6 @@ def compute(
             engine.mark_failed(node, f"{where}: error: {message}" if where else f"error: {message}")
             dsk[nid] = Literal(Failed(message, ""))  # a literal outcome: dependents skip
             continue
-        all_cheap = all_cheap and primitive.foldable
         args = [argument(a) for a in d.args]
         if scheduler.in_process:
             call = Call(nid, d.op, where_of(node), primitive=primitive)
@@ -130,11 +128,9 @@ def compute(
             engine.mark_skipped(node)
         engine.check_cancel()
 
-    # A stage that is one chain has nothing to run in parallel, and a stage of cheap scalar
-    # primitives (declared foldable: arithmetic, string building) gains nothing from threads
-    # but pays a thread hop per node that costs more than the node: the synchronous scheduler
-    # runs either without hops (the same tasks, callbacks and outcomes).
-    chain = scheduler.in_process and (all_cheap or _is_chain(nodes, runnable, in_stage))
+    # A stage that is one chain has nothing to run in parallel: the synchronous scheduler runs
+    # it without a thread hop per node (the same tasks, callbacks and outcomes).
+    chain = scheduler.in_process and _is_chain(nodes, runnable, in_stage)
     # Large stages hand ready tasks to the pool a few at a time: a thread hop per tiny task
     # costs more than the task, and with thousands of tasks the tail imbalance (at most
     # CHUNK - 1 tasks on one worker) is negligible. Small stages keep perfect balance.
