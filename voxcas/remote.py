@@ -134,6 +134,30 @@ def connect(url: str, token: str | None = None, timeout: float = DEFAULT_TIMEOUT
     return httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=timeout)
 
 
+@contextlib.contextmanager
+def _session(url: str, token: str | None, client: httpx.Client | None) -> Iterator[httpx.Client]:
+    """The caller's client if given (left open), else a new one for `url`, closed on exit."""
+    if client is not None:
+        yield client
+        return
+    http = connect(url, token)
+    try:
+        yield http
+    finally:
+        http.close()
+
+
+@contextlib.contextmanager
+def _reaching(client: httpx.Client, what: str) -> Iterator[None]:
+    """Turn a transport failure inside the block into a `RemoteError` saying what was being done."""
+    import httpx
+
+    try:
+        yield
+    except httpx.HTTPError as exc:
+        raise RemoteError(f"{what}: cannot reach {client.base_url}: {exc}") from None
+
+
 def _check(response: httpx.Response, what: str) -> httpx.Response:
     if response.status_code < 400:
         return response
@@ -146,12 +170,8 @@ def _check(response: httpx.Response, what: str) -> httpx.Response:
 
 
 def _call(client: httpx.Client, method: str, path: str, what: str, **kwargs: Any) -> httpx.Response:
-    import httpx
-
-    try:
+    with _reaching(client, what):
         return _check(client.request(method, path, **kwargs), what)
-    except httpx.HTTPError as exc:
-        raise RemoteError(f"{what}: cannot reach {client.base_url}: {exc}") from None
 
 
 def _missing_on_server(client: httpx.Client, digests: list[Digest]) -> list[Digest]:
@@ -199,9 +219,7 @@ def push(
     """Send the roots' results and the objects the server lacks (see the module docstring)."""
     if not roots:
         raise UsageError("nothing to push: name at least one run, ref, node or object")
-    own = client is None
-    http = client if client is not None else connect(url, token)
-    try:
+    with _session(url, token, client) as http:
         digests = reachable(store, roots, closure=closure)
         lacking = _missing_on_server(http, digests)
         with exported(store, roots, closure=closure, only=lacking) as path:
@@ -227,9 +245,6 @@ def push(
             int(report["refs_added"]),
             tuple(report["refs_skipped"]),
         )
-    finally:
-        if own:
-            http.close()
 
 
 def pull(
@@ -245,41 +260,36 @@ def pull(
     if not roots:
         raise UsageError("nothing to pull: name at least one run, ref, node or object")
     _sqlite(store)
-    own = client is None
-    http = client if client is not None else connect(url, token)
-    path = _temp_bundle()
-    try:
-        body = {"roots": roots, "closure": closure}
-        digests = _call(http, "POST", "/bundles/closure", "listing the roots' objects", json=body).json()[
-            "digests"
-        ]
-        lacking = sorted(store.missing(Digest(d) for d in digests))
-        import httpx
-
-        request = _export_request(body, digests, lacking)
+    with _session(url, token, client) as http:
+        path = _temp_bundle()
         try:
-            with http.stream("POST", "/bundles/export", json=request) as response:
+            body = {"roots": roots, "closure": closure}
+            digests = _call(http, "POST", "/bundles/closure", "listing the roots' objects", json=body).json()[
+                "digests"
+            ]
+            lacking = sorted(store.missing(Digest(d) for d in digests))
+            request = _export_request(body, digests, lacking)
+            with (
+                _reaching(http, "downloading the bundle"),
+                http.stream("POST", "/bundles/export", json=request) as response,
+            ):
                 _check(response, "downloading the bundle")
                 with path.open("wb") as out:
                     for chunk in response.iter_bytes(CHUNK):
                         out.write(chunk)
-        except httpx.HTTPError as exc:
-            raise RemoteError(f"downloading the bundle: cannot reach {http.base_url}: {exc}") from None
-        size = path.stat().st_size
-        imported = import_file(store, path)
-        return TransferReport(
-            "pull",
-            url,
-            tuple(roots),
-            len(digests),
-            len(lacking),
-            size,
-            imported.results_added,
-            imported.nodes_added,
-            imported.refs_added,
-            tuple(imported.refs_skipped),
-        )
-    finally:
-        path.unlink(missing_ok=True)
-        if own:
-            http.close()
+            size = path.stat().st_size
+            imported = import_file(store, path)
+            return TransferReport(
+                "pull",
+                url,
+                tuple(roots),
+                len(digests),
+                len(lacking),
+                size,
+                imported.results_added,
+                imported.nodes_added,
+                imported.refs_added,
+                tuple(imported.refs_skipped),
+            )
+        finally:
+            path.unlink(missing_ok=True)
