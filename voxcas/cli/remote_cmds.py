@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Literal
 
 import typer
 
@@ -40,15 +41,7 @@ def push(
 
     Example: vox push http://lab-server:8765 baseline --token "$VOX_TOKEN"
     """
-    from voxcas.cli.common import open_store
-    from voxcas.remote import push as push_roots
-
-    with open_store(store) as local:
-        report = push_roots(local, url, roots, token=token, closure=closure)
-    if json:
-        echo_json(report.to_json())
-    else:
-        typer.echo(report.line())
+    _transfer("push", url, roots, store, token=token, closure=closure, json=json)
 
 
 def pull(
@@ -63,11 +56,26 @@ def pull(
 
     Example: vox pull http://lab-server:8765 baseline
     """
-    from voxcas.cli.common import open_store
-    from voxcas.remote import pull as pull_roots
+    _transfer("pull", url, roots, store, token=token, closure=closure, json=json)
 
+
+def _transfer(
+    direction: Literal["push", "pull"],
+    url: str,
+    roots: list[str],
+    store: Path | None,
+    *,
+    token: str | None,
+    closure: bool,
+    json: bool,
+) -> None:
+    """Push or pull with the local store open, then print the report (JSON, or its one line)."""
+    from voxcas import remote
+    from voxcas.cli.common import open_store
+
+    move = remote.push if direction == "push" else remote.pull
     with open_store(store) as local:
-        report = pull_roots(local, url, roots, token=token, closure=closure)
+        report = move(local, url, roots, token=token, closure=closure)
     if json:
         echo_json(report.to_json())
     else:
