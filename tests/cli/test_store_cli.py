@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from store_commands import STORE_COMMANDS
 from typer.testing import CliRunner
 
 from voxcas.cli.app import app
@@ -196,22 +197,7 @@ def test_vox_store_environment_variable_selects_the_store(
 
 
 def test_every_store_command_has_help() -> None:
-    for command in (
-        "init",
-        "ls",
-        "cat",
-        "show",
-        "log",
-        "tag",
-        "untag",
-        "refs",
-        "gc",
-        "fsck",
-        "du",
-        "stats",
-        "export",
-        "import",
-    ):
+    for command in STORE_COMMANDS:
         text = vox(command, "--help")
         assert "Usage:" in text and "--store" in text
 

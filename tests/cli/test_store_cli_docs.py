@@ -6,26 +6,11 @@ from pathlib import Path
 
 import pytest
 import typer
+from store_commands import STORE_COMMANDS
 
 from voxcas.cli.app import app
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "cli-store.md"
-COMMANDS = (
-    "init",
-    "ls",
-    "cat",
-    "show",
-    "log",
-    "tag",
-    "untag",
-    "refs",
-    "gc",
-    "fsck",
-    "du",
-    "stats",
-    "export",
-    "import",
-)
 
 
 def _options(name: str) -> list[str]:
@@ -35,7 +20,7 @@ def _options(name: str) -> list[str]:
     return [opt for param in command.params for opt in getattr(param, "opts", []) if opt.startswith("--")]
 
 
-@pytest.mark.parametrize("name", COMMANDS)
+@pytest.mark.parametrize("name", STORE_COMMANDS)
 def test_every_store_command_and_option_is_documented(name: str) -> None:
     text = DOC.read_text(encoding="utf-8")
     assert f"vox {name}" in text
