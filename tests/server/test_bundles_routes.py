@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -10,8 +11,6 @@ import pytest
 from fastapi.testclient import TestClient
 from transfer_helpers import record_run, some_values, sqlite_store
 
-from voxcas.server.app import create_app
-from voxcas.server.settings import ServerSettings
 from voxcas.store.bundle import export_bundle
 from voxcas.store.sqlite import SqliteStore
 
@@ -31,18 +30,9 @@ def local(tmp_path: Path) -> Iterator[SqliteStore]:
 
 
 @pytest.fixture
-def serve(remote: SqliteStore) -> Iterator[Callable[..., TestClient]]:
-    clients: list[TestClient] = []
-
-    def make(**settings: object) -> TestClient:
-        client = TestClient(create_app(ServerSettings(store=remote, **settings)))  # type: ignore[arg-type]
-        client.__enter__()
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
+def serve(make_client: Callable[..., TestClient], remote: SqliteStore) -> Callable[..., TestClient]:
+    """`serve(**settings)`: a client of an app over the `remote` store (conftest's `make_client`)."""
+    return functools.partial(make_client, store=remote)
 
 
 def _counts(store: SqliteStore) -> tuple[int, int, int]:
