@@ -21,11 +21,16 @@ def _num(value: int | float) -> str:
     return str(value) if isinstance(value, int) else repr(value)
 
 
+def _str(text: str) -> str:
+    """A string literal: JSON's quoting and escapes, non-ASCII characters kept as they are."""
+    return json.dumps(text, ensure_ascii=False)
+
+
 def expr(node: A.Expr) -> str:
     if isinstance(node, A.Num):
         return _num(node.value)
     if isinstance(node, A.Str):
-        return json.dumps(node.value, ensure_ascii=False)
+        return _str(node.value)
     if isinstance(node, A.Bool):
         return "true" if node.value else "false"
     if isinstance(node, A.Var):
@@ -104,13 +109,13 @@ def command(cmd: A.Command) -> str:
             head += f"({', '.join(cmd.params)})"
         return f"{head} = {expr(cmd.body)}"
     if isinstance(cmd, A.Print):
-        return f"print {json.dumps(cmd.label, ensure_ascii=False)} {expr(cmd.expr)}"
+        return f"print {_str(cmd.label)} {expr(cmd.expr)}"
     if isinstance(cmd, A.Save):
-        return f"save {json.dumps(cmd.path, ensure_ascii=False)} {expr(cmd.expr)}"
+        return f"save {_str(cmd.path)} {expr(cmd.expr)}"
     if isinstance(cmd, A.Import):
-        return f"import {json.dumps(cmd.target, ensure_ascii=False)}"
+        return f"import {_str(cmd.target)}"
     if isinstance(cmd, A.LoadDecl):
-        return f"load {cmd.name} = {json.dumps(cmd.path, ensure_ascii=False)}"
+        return f"load {cmd.name} = {_str(cmd.path)}"
     raise TypeError(f"not a command: {cmd!r}")
 
 
