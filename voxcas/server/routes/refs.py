@@ -8,6 +8,7 @@ from voxcas.errors import ObjectNotFoundError, UsageError
 from voxcas.ids import RunId
 from voxcas.server.deps import StoreDep
 from voxcas.server.schemas import ErrorPublic, RefPublic, RefsPublic, RefUpdate
+from voxcas.store.common import check_ref_name
 
 
 def _a(noun: str) -> str:
@@ -15,14 +16,6 @@ def _a(noun: str) -> str:
 
 
 router = APIRouter(prefix="/refs", tags=["refs"])
-
-REF_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/")
-
-
-def check_ref_name(name: str) -> str:
-    if not name or len(name) > 200 or not set(name) <= REF_NAME_CHARS or name.startswith(("-", "/")):
-        raise UsageError(f"invalid ref name {name!r}: use letters, digits, '.', '_', '-' and '/' (not first)")
-    return name
 
 
 @router.get("", response_model=RefsPublic, summary="Every ref and the run it names")
