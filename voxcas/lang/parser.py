@@ -41,6 +41,16 @@ _LEVELS = {
     "%": 8,
 }
 PROGRAM_VARIABLES = ("stem", "file", "dir")
+
+# `Span` is a frozen dataclass: its `__init__` stores each field through `object.__setattr__`
+# with a name lookup. The parser makes one span per AST node, so it builds them through the slot
+# descriptors directly (the same frozen `Span`, in about half the time).
+_new_object = object.__new__
+_set_path = Span.__dict__["path"].__set__
+_set_line = Span.__dict__["line"].__set__
+_set_col = Span.__dict__["col"].__set__
+_set_end_line = Span.__dict__["end_line"].__set__
+_set_end_col = Span.__dict__["end_col"].__set__
 _OPEN_ENDED = frozenset({"let", "for", "filter", "fold"})  # expressions whose body extends right
 
 
@@ -83,7 +93,16 @@ class Parser:
         return t
 
     def span(self, tok: Token) -> Span:
-        return Span(self.path, tok.line, tok.col, tok.line, tok.col + (len(tok.text) or 1))
+        """The span of one token (an empty token, the end of file, covers one column)."""
+        span: Span = _new_object(Span)
+        line = tok.line
+        col = tok.col
+        _set_path(span, self.path)
+        _set_line(span, line)
+        _set_col(span, col)
+        _set_end_line(span, line)
+        _set_end_col(span, col + (len(tok.text) or 1))
+        return span
 
     def error(self, message: str, tok: Token | None = None) -> VoxSyntaxError:
         t = tok or self.tok
