@@ -51,6 +51,7 @@ _set_line = Span.__dict__["line"].__set__
 _set_col = Span.__dict__["col"].__set__
 _set_end_line = Span.__dict__["end_line"].__set__
 _set_end_col = Span.__dict__["end_col"].__set__
+_LEVEL_OF: dict[str, int] = {}  # precedence() of the operators met so far
 _OPEN_ENDED = frozenset({"let", "for", "filter", "fold"})  # expressions whose body extends right
 
 
@@ -156,12 +157,13 @@ class Parser:
     # --- commands -------------------------------------------------------------------------
     def program(self) -> A.Program:
         commands: list[A.Command] = []
-        while self.tok.kind != "eof":
+        toks = self.toks
+        while toks[self.i].kind != "eof":
             commands.append(self.command())
         return A.Program(tuple(commands), self.path, self.text)
 
     def command(self) -> A.Command:
-        t = self.tok
+        t = self.toks[self.i]
         if t.kind == "kw":
             if t.text == "let":
                 self.advance()
@@ -211,11 +213,15 @@ class Parser:
     def declaration(self, *, let: bool) -> A.Decl:
         name = self.expect_ident("to declare" if let else "")
         params: tuple[str, ...] | None = None
-        if self.is_punct("("):
-            params = self.params(f"after '{name.text}'")
-        self.expect_equals(
-            f"after '{name.text}'" if params is None else f"after the parameters of '{name.text}'"
-        )
+        t = self.toks[self.i]
+        if t.kind == "op" and t.text == "=":  # the common case, without building the error context
+            self.i += 1
+        else:
+            if self.is_punct("("):
+                params = self.params(f"after '{name.text}'")
+            self.expect_equals(
+                f"after '{name.text}'" if params is None else f"after the parameters of '{name.text}'"
+            )
         return A.Decl(name.text, params, self.expr(), let, self.span(name))
 
     def operator_declaration(self) -> A.Decl:
@@ -228,7 +234,7 @@ class Parser:
 
     # --- expressions ----------------------------------------------------------------------
     def expr(self, stop_colon: bool = False) -> A.Expr:
-        t = self.tok
+        t = self.toks[self.i]
         if t.kind == "kw":
             if t.text == "let":
                 self.advance()
@@ -301,29 +307,46 @@ class Parser:
         return self.is_punct(")", toks[j]) and after.kind == "op" and after.text.startswith("=")
 
     def infix(self, stop_colon: bool) -> A.Expr:
-        operands: list[A.Expr] = [self.prefix(stop_colon)]
+        operands: list[A.Expr] = [self.operand(stop_colon)]
         ops: list[tuple[Token, int]] = []
-
-        def reduce_top() -> None:
-            op_tok, _ = ops.pop()
-            right = operands.pop()
-            left = operands.pop()
-            operands.append(A.BinOp(op_tok.text, left, right, self.span(op_tok)))
-
         toks = self.toks
+        levels = _LEVEL_OF
         while True:
             t = toks[self.i]
             if t.kind != "op" or t.text == "=" or (stop_colon and t.text.startswith(":")):
                 break
-            level = precedence(t.text)
+            level = levels.get(t.text)
+            if level is None:
+                level = precedence(t.text)
+                if len(levels) < 4096:
+                    levels[t.text] = level
             while ops and ops[-1][1] >= level:
-                reduce_top()
+                op_tok = ops.pop()[0]
+                right = operands.pop()
+                operands[-1] = A.BinOp(op_tok.text, operands[-1], right, self.span(op_tok))
             ops.append((t, level))
-            self.advance()
-            operands.append(self.prefix(stop_colon))
+            self.i += 1  # t is an operator, not the end of file
+            operands.append(self.operand(stop_colon))
         while ops:
-            reduce_top()
+            op_tok = ops.pop()[0]
+            right = operands.pop()
+            operands[-1] = A.BinOp(op_tok.text, operands[-1], right, self.span(op_tok))
         return operands[0]
+
+    def operand(self, stop_colon: bool) -> A.Expr:
+        """`prefix()`, with a shortcut for the commonest operands: a name or a number standing alone."""
+        i = self.i
+        toks = self.toks
+        t = toks[i]
+        kind = t.kind
+        if kind == "ident" or kind == "num":
+            nxt = toks[i + 1]  # t is not the end of file, so a token follows
+            if nxt.kind != "punct" or (nxt.text != "(" and nxt.text != "["):
+                self.i = i + 1
+                if kind == "num":
+                    return A.Num(t.value, self.span(t))  # type: ignore[arg-type]
+                return A.Name(t.text, self.span(t))
+        return self.prefix(stop_colon)
 
     def prefix(self, stop_colon: bool = False) -> A.Expr:
         t = self.toks[self.i]
