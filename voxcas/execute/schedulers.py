@@ -120,7 +120,9 @@ class Scheduler:
     ) -> dict[str, Any]:
         from distributed import as_completed
 
-        keys = [k for k, v in dsk.items() if isinstance(v, tuple)]  # tasks; data nodes stay put
+        from voxcas.execute.graph import is_task
+
+        keys = [k for k, v in dsk.items() if is_task(v)]  # tasks; data nodes stay put
         futures = self._client.get(dict(dsk), keys, sync=False)
         wanted = set(outputs)
         kept: dict[str, Any] = {}

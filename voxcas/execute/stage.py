@@ -1,13 +1,17 @@
 """One stage of a run: the missing non-loop nodes whose inputs are all available, as one Dask graph.
 
-Graph shape: one task per node, keyed by its node id, `(evaluate, Call, cancel, *args)`; an
-argument is the key of another node of the stage, a `Literal` (constants, held values, the
+Graph shape: one task per node, keyed by its node id, `evaluate(Call, cancel, *args)`; an
+argument is a reference to another node of the stage, a `Literal` (constants, held values, the
 outcome of a node that already failed), or — for stored inputs — a `load-<digest>` task when
 tasks run in this process (threads/sync: decoding runs in the pool) or, for processes and
 distributed, a `load-<digest>` / `held-<id>` data node holding the value loaded here (the store
 stays with the client; each input is shipped once, whatever the number of tasks using it). The sinks are
 the graph's outputs, but a sink's value is forgotten by the scheduler as soon as it is handed to
 the writer (`forget`), except values the engine asked to keep (loop sequences).
+
+The graph is built from Dask's task objects (`Task`, `TaskRef`, `DataNode`) when this Dask has
+them: Dask would otherwise convert every legacy tuple itself before running (about a tenth of a
+stage of 10,000 trivial nodes); older Dask gets the equivalent tuples (`voxcas.execute.graph`).
 
 What is written when: in the `posttask` callback (this thread) each outcome is handed to the
 engine: `Ok` values go to the writer, `Failed` become failure records, `Skipped` are noted.
@@ -18,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from voxcas.execute.graph import data, ref, task
 from voxcas.execute.tasks import Call, Failed, Literal, Ok, Skipped, evaluate, load_object
 from voxcas.ids import NodeId
 from voxcas.plan.nodes import Apply, Const, PlanNode, ValueRef
@@ -56,15 +61,16 @@ def compute(
     def argument(arg: NodeId) -> Any:
         if arg in in_stage:
             used.add(arg)
-            return arg
+            return ref(arg)
         if arg in engine.bad:
             return Literal(Skipped(f"depends on {engine.bad[arg]} node {arg[:12]}"))
         if arg in engine.held:
             if scheduler.in_process:
                 return Literal(Ok(engine.held[arg], 0.0))
             key = f"held-{arg}"  # one data node, shipped once, however many tasks use it
-            loads.setdefault(key, Literal(Ok(portable(engine.held[arg]), 0.0)))
-            return key
+            if key not in loads:
+                loads[key] = data(key, Literal(Ok(portable(engine.held[arg]), 0.0)))
+            return ref(key)
         d = nodes[arg].definition
         if isinstance(d, Const):
             return Literal(Ok(d.value, 0.0))
@@ -75,15 +81,15 @@ def compute(
         if key not in loads:
             load_nodes[key] = arg
             if scheduler.in_process:
-                loads[key] = (load_object, Literal(engine.store), Literal(digest), Literal(arg))
+                loads[key] = task(key, load_object, Literal(engine.store), Literal(digest), Literal(arg))
             else:  # loaded here, then one data node of the graph
                 outcome = load_object(engine.store, digest, arg)
                 if isinstance(outcome, Failed):
                     engine.unreadable_input(arg, outcome.message)
                 elif isinstance(outcome, Ok):
                     outcome = Ok(portable(outcome.value), 0.0)
-                loads[key] = Literal(outcome)
-        return key
+                loads[key] = data(key, Literal(outcome))
+        return ref(key)
 
     modules = _modules_of(engine.registry)
     for nid in runnable:
@@ -96,14 +102,14 @@ def compute(
             where = where_of(node)
             message = f"unknown primitive {d.op}"
             engine.mark_failed(node, f"{where}: error: {message}" if where else f"error: {message}")
-            dsk[nid] = Literal(Failed(message, ""))  # a literal outcome: dependents skip
+            dsk[nid] = data(nid, Literal(Failed(message, "")))  # a literal outcome: dependents skip
             continue
         args = [argument(a) for a in d.args]
         if scheduler.in_process:
             call = Call(nid, d.op, where_of(node), primitive=primitive)
         else:
             call = Call(nid, d.op, where_of(node), modules=modules)
-        dsk[nid] = (evaluate, Literal(call), Literal(cancel), *args)
+        dsk[nid] = task(nid, evaluate, Literal(call), Literal(cancel), *args)
     dsk.update(loads)
     sinks: list[str] = [nid for nid in runnable if nid not in used]
     forget: set[str] = {nid for nid in sinks if nid not in keep}
