@@ -263,6 +263,8 @@ def encode(value: Any, put_item: Callable[[Any], Digest]) -> Encoded:
     """The encoding of a value; container items are stored first through `put_item`."""
     from voxcas.store.base import StoredSequence
 
+    if type(value) is int:  # the most common value of all: no kind dispatch
+        return encode_scalar(value)
     kind = kind_of(value)
     if kind in ("null", "bool", "int", "float", "str"):
         return encode_scalar(value)
@@ -367,13 +369,16 @@ def _probe_says_compressible(view: memoryview) -> bool:
     return packed <= raw * _LARGE_SAVING
 
 
+COMPRESS_FROM = 128  # encodings shorter than this are stored as they are
+
+
 def compress(data: Any) -> tuple[str, Any]:
     """(codec, stored bytes): zstd when it saves at least 10 %, else the encoding itself."""
     import zstandard
 
     view = memoryview(data).cast("B")
     size = view.nbytes
-    if size < 128:
+    if size < COMPRESS_FROM:
         return CODEC_NONE, data
     if size > PROBE_THRESHOLD and not _probe_says_compressible(view):
         return CODEC_NONE, data

@@ -166,37 +166,60 @@ class SqliteStore(Store):
         out.append(codec.Encoded(kind, data, digest, children))
 
     def _prepare(self, encoded: list[codec.Encoded]) -> list[Prepared]:
-        """The encoded objects the store lacks, compressed (outside any transaction)."""
-        absent = self.missing(e.digest for e in encoded)
+        """The encoded objects to insert, compressed (outside any transaction): each once, and
+        only those the store lacks. Objects too small to compress are not looked up (asking costs
+        more than inserting them, and `INSERT OR IGNORE` leaves a stored one untouched)."""
+        tiny = codec.COMPRESS_FROM
+        absent = self.missing(e.digest for e in encoded if e.size >= tiny)
         prepared: list[Prepared] = []
+        seen: set[Digest] = set()
         for enc in encoded:
-            if enc.digest in absent:
+            if enc.size < tiny:
+                if enc.digest not in seen:
+                    seen.add(enc.digest)
+                    prepared.append((enc, codec.CODEC_NONE, enc.data))
+            elif enc.digest in absent:
                 absent.discard(enc.digest)
                 how, stored = codec.compress(enc.data)
                 prepared.append((enc, how, stored))
         return prepared
 
+    _INSERT_OBJECT = (
+        "INSERT OR IGNORE INTO objects(digest, kind, size, stored_size, codec, created, data) "
+        "VALUES(?,?,?,?,?,?,?)"
+    )
+
     def _insert_objects(self, prepared: Iterable[Prepared]) -> None:
+        """Insert object rows (inside the caller's transaction).
+
+        Small objects go in one `executemany` (a batch of 10,000 scalars is one call instead of
+        10,000); large ones one by one through incremental blob I/O. Item rows are idempotent
+        (`INSERT OR IGNORE` on their key), so they are written for every new container.
+        """
         now = time.time()
         conn = self._conn
+        small: list[tuple[Any, ...]] = []
+        items: list[tuple[str, int, str]] = []
         for enc, how, stored in prepared:
             stored_size = memoryview(stored).nbytes
-            large = stored_size >= LARGE  # incremental blob I/O: no copy of the value in a bound parameter
-            conn.execute(
-                "INSERT OR IGNORE INTO objects(digest, kind, size, stored_size, codec, created, data) "
-                f"VALUES(?,?,?,?,?,?,{'zeroblob(?)' if large else '?'})",
-                (enc.digest, enc.kind, enc.size, stored_size, how, now, stored_size if large else stored),
-            )
-            if not conn.changes():
-                continue  # another process stored it meanwhile
-            if large:
+            if stored_size < LARGE:
+                small.append((enc.digest, enc.kind, enc.size, stored_size, how, now, stored))
+            else:  # incremental blob I/O: no copy of the value in a bound parameter
+                conn.execute(
+                    "INSERT OR IGNORE INTO objects(digest, kind, size, stored_size, codec, created, data) "
+                    "VALUES(?,?,?,?,?,?,zeroblob(?))",
+                    (enc.digest, enc.kind, enc.size, stored_size, how, now, stored_size),
+                )
+                if not conn.changes():
+                    continue  # another process stored it meanwhile
                 with conn.blob_open("main", "objects", "data", conn.last_insert_rowid(), True) as blob:
                     blob.write(stored)
             if enc.children:
-                conn.executemany(
-                    "INSERT OR IGNORE INTO object_items(parent, idx, child) VALUES(?,?,?)",
-                    [(enc.digest, i, c) for i, c in enumerate(enc.children)],
-                )
+                items.extend((enc.digest, i, c) for i, c in enumerate(enc.children))
+        if small:
+            conn.executemany(self._INSERT_OBJECT, small)
+        if items:
+            conn.executemany("INSERT OR IGNORE INTO object_items(parent, idx, child) VALUES(?,?,?)", items)
 
     def put(self, value: Any) -> Digest:
         encoded: list[codec.Encoded] = []
