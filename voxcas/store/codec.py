@@ -71,7 +71,8 @@ class Encoded:
 
     @property
     def size(self) -> int:
-        return memoryview(self.data).nbytes
+        data = self.data
+        return len(data) if type(data) is bytes else memoryview(data).nbytes
 
 
 def _header(kind: str) -> bytes:

@@ -41,7 +41,8 @@ from typing import Any
 
 from voxcas.errors import CorruptObjectError, ObjectNotFoundError, StoreError, StoreNotFoundError
 from voxcas.ids import DIGEST_PREFIX, Digest, NodeId, RunId, digest_bytes, new_run_id
-from voxcas.plan.nodes import PlanNode
+from voxcas.plan.identity import definition_to_json
+from voxcas.plan.nodes import Apply, PlanNode
 from voxcas.store import codec
 from voxcas.store.base import (
     FailureInfo,
@@ -54,7 +55,7 @@ from voxcas.store.base import (
     Store,
     StoredSequence,
 )
-from voxcas.store.common import check_ref_name, node_record, resolve_text
+from voxcas.store.common import check_ref_name, op_of, resolve_text
 from voxcas.store.schema import RUN_COLUMNS, migrate
 from voxcas.store.sqlite_conn import (
     BUSY_TIMEOUT_MS,
@@ -314,8 +315,10 @@ class SqliteStore(Store):
 
     @staticmethod
     def _node_row(node: PlanNode) -> tuple[Any, ...]:
-        rec = node_record(node)
-        return (rec.id, rec.definition, rec.op, rec.span, rec.label)
+        """The `nodes` row of a node: the fields of `node_record`, without building one."""
+        d = node.definition
+        span = None if node.span is None else str(node.span)
+        return (node.id, definition_to_json(d), d.op if isinstance(d, Apply) else op_of(d), span, node.label)
 
     def put_results(self, pending: Sequence[PendingResult]) -> list[Digest]:
         encoded: list[codec.Encoded] = []
