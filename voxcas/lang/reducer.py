@@ -75,6 +75,9 @@ class Reducer:
         self.active: set[int] = set()
         self.warned: set[str] = set()
         self.default = registry.namespace("default")
+        # per primitive (by id, the primitive kept alive beside it): itself, min and max arity,
+        # qualified name (properties that recompute on every access)
+        self.prim_info: dict[int, tuple[Primitive, int, int | None, str]] = {}
         self._expr: dict[type, Callable[[Any, Env], Val]] = {
             A.Num: self.num,
             A.Str: self.str_,
@@ -192,18 +195,27 @@ class Reducer:
             b = b.parent
         raise self.fail(f"'{prim.name}' needs a base image: load an image before using it", span)
 
+    def info(self, prim: Primitive) -> tuple[Primitive, int, int | None, str]:
+        info = self.prim_info.get(id(prim))
+        if info is None or info[0] is not prim:
+            info = (prim, prim.min_arity, prim.max_arity, prim.qualified)
+            self.prim_info[id(prim)] = info
+        return info
+
     def apply(self, prim: Primitive, vals: list[Val], span: Span) -> Val:
-        if not prim.accepts(len(vals)):
+        _, lo, hi, qualified = self.info(prim)
+        n = len(vals)
+        if n < lo or (hi is not None and n > hi):
             arity = prim.arity_text()  # "1", "1 to 2", "at least 1"
             noun = "argument" if arity.split()[-1] == "1" else "arguments"
             raise self.fail(f"'{prim.name}' expects {arity} {noun}, got {len(vals)}", span)
         if prim.base_image:
             vals = [self.base_image(prim, span), *vals]
-        consts = [v.const for v in vals]
-        all_const = all(c is not None for c in consts)
         fingerprint = None
         loads_image = False
         if prim.reads_files:
+            consts = [v.const for v in vals]
+            all_const = all(c is not None for c in consts)
             offset = 1 if prim.base_image else 0
             known = [c is not None for c in consts[offset:]]
             values = [const_value(c) if c is not None else None for c in consts[offset:]]
@@ -230,19 +242,24 @@ class Reducer:
                 # a deliberate refusal (e.g. the HTTP read guard): reported at the call; the refusal
                 # stays the ResolutionError's __context__ for callers that answer it differently
                 raise self.fail(f"'{prim.name}' cannot read its input: {refusal}", span) from None
-        elif all_const and prim.foldable:
-            folded = try_fold(prim, [c for c in consts if c is not None])
-            if folded is not None:
-                return self.const(folded, span)
+        elif prim.foldable:
+            consts = [v.const for v in vals]
+            if all(c is not None for c in consts):
+                folded = try_fold(prim, consts)  # type: ignore[arg-type]
+                if folded is not None:
+                    return self.const(folded, span)
         target: Builder = self.root
         if not prim.pure:
             target = self.current
         else:
+            level = 0
             for v in vals:
-                if v.builder.level > target.level:
+                if v.builder.level > level:
                     target = v.builder
-        refs = tuple(target.lift(v) for v in vals)
-        val = Val(target, target.apply(prim.qualified, prim.version, refs, fingerprint, span))
+                    level = target.level
+        lift = target.lift
+        refs = tuple([lift(v) for v in vals])
+        val = Val(target, target.apply(qualified, prim.version, refs, fingerprint, span))
         if loads_image and self.current.base is None:
             self.current.base = val
         return val
@@ -308,7 +325,7 @@ class Reducer:
             raise self.fail(f"'{name}' is a value, not a function", span)
         if isinstance(target, Function):
             return self.call_function(target, [self.expr(a, env) for a in args], name, span)
-        if target.qualified == "default.map":
+        if target.name == "map" and self.info(target)[3] == "default.map":
             return self.map_(target, args, env, span)
         return self.apply(target, [self.expr(a, env) for a in args], span)
 
