@@ -40,6 +40,7 @@ from voxcas.errors import ResolutionError, VoxcasError
 from voxcas.lang import ast as A
 from voxcas.lang.builder import Builder, RootBuilder, TemplateBuilder, Val
 from voxcas.lang.files import FileCtx, parse_cached
+from voxcas.lang.parser import gc_paused
 from voxcas.lang.scope import Binding, Env, Function, Names, next_function_serial, plural, suggest
 from voxcas.plan.fingerprint import (
     FileArgumentProblem,
@@ -112,6 +113,10 @@ class Reducer:
 
     # --- commands -------------------------------------------------------------------------
     def program(self, program: A.Program, ctx: FileCtx) -> None:
+        with gc_paused():
+            self._program(program, ctx)
+
+    def _program(self, program: A.Program, ctx: FileCtx) -> None:
         self.texts[program.path] = program.text
         self.shown[ctx.file] = program.path
         self.files_done.add(ctx.file)
