@@ -193,9 +193,10 @@ class SqliteStore(Store):
     def _insert_objects(self, prepared: Iterable[Prepared]) -> None:
         """Insert object rows (inside the caller's transaction).
 
-        Small objects go in one `executemany` (a batch of 10,000 scalars is one call instead of
-        10,000); large ones one by one through incremental blob I/O. Item rows are idempotent
-        (`INSERT OR IGNORE` on their key), so they are written for every new container.
+        Small objects go in `executemany` runs (a batch of 10,000 scalars is one call instead of
+        10,000); large ones one by one through incremental blob I/O, in the same order (items
+        before their containers). Item rows are idempotent (`INSERT OR IGNORE` on their key), so
+        they are written for every new container.
         """
         now = time.time()
         conn = self._conn
@@ -206,6 +207,9 @@ class SqliteStore(Store):
             if stored_size < LARGE:
                 small.append((enc.digest, enc.kind, enc.size, stored_size, how, now, stored))
             else:  # incremental blob I/O: no copy of the value in a bound parameter
+                if small:
+                    conn.executemany(self._INSERT_OBJECT, small)
+                    small = []
                 conn.execute(
                     "INSERT OR IGNORE INTO objects(digest, kind, size, stored_size, codec, created, data) "
                     "VALUES(?,?,?,?,?,?,zeroblob(?))",
