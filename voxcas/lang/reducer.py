@@ -79,6 +79,9 @@ class Reducer:
         # per primitive (by id, the primitive kept alive beside it): itself, min and max arity,
         # qualified name (properties that recompute on every access)
         self.prim_info: dict[int, tuple[Primitive, int, int | None, str]] = {}
+        # reduced integer literals by value: the same Val every time (the root builder adds the
+        # constant's node once, with the span of its first use, either way)
+        self.int_vals: dict[int, Val] = {}
         self._expr: dict[type, Callable[[Any, Env], Val]] = {
             A.Num: self.num,
             A.Str: self.str_,
@@ -286,7 +289,13 @@ class Reducer:
         return self._expr[type(node)](node, env)
 
     def num(self, node: A.Num, env: Env) -> Val:
-        return self.const(Const("int" if isinstance(node.value, int) else "float", node.value), node.span)
+        value = node.value
+        if type(value) is not int:  # floats are not remembered: 0.0 == -0.0, different constants
+            return self.const(Const("int" if isinstance(value, int) else "float", value), node.span)
+        val = self.int_vals.get(value)
+        if val is None:
+            val = self.int_vals[value] = self.const(Const("int", value), node.span)
+        return val
 
     def str_(self, node: A.Str, env: Env) -> Val:
         return self.const(Const("str", node.value), node.span)
