@@ -47,7 +47,8 @@ def test_an_invalid_ref_name_is_400(client: TestClient, store: MemoryStore) -> N
     response = client.put("/refs/-bad name", json={"run": _run(store)})
     assert response.status_code == 400
     assert response.json() == {
-        "error": "invalid ref name '-bad name': use letters, digits and . _ / + - (not starting with a symbol)"
+        "error": "invalid ref name '-bad name': use letters, digits and . _ / + - "
+        "(not starting with a symbol)"
     }
 
 
