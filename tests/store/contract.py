@@ -111,6 +111,26 @@ def test_a_sequence_is_stored_as_item_digests_and_loaded_lazily(store: Store) ->
     assert tail[0].digests == (store.put("y"),)
 
 
+def test_get_many_returns_values_in_order_with_repeats(store: Store) -> None:
+    a, b, c = store.put("a"), store.put([1, 2]), store.put(np.arange(300_000, dtype=np.int64))
+    values = store.get_many([b, a, c, a])
+    assert values[1] == values[3] == "a"
+    assert list(values[0]) == [1, 2]
+    assert np.array_equal(values[2], np.arange(300_000, dtype=np.int64))
+
+
+def test_get_many_names_an_absent_object(store: Store) -> None:
+    absent = Digest("sha256:" + "ef" * 32)
+    with pytest.raises(ObjectNotFoundError) as exc:
+        store.get_many([store.put(1), absent])
+    assert str(exc.value) == f"no object {absent} in the store"
+
+
+def test_iterating_a_long_stored_sequence_loads_every_item_in_order(store: Store) -> None:
+    digest = store.put(list(range(1000)))
+    assert list(store.get(digest)) == list(range(1000))
+
+
 def test_put_sequence_makes_a_sequence_of_stored_items(store: Store) -> None:
     items = [store.put(i) for i in range(3)]
     digest = store.put_sequence(items)

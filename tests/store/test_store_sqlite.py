@@ -107,6 +107,16 @@ def test_a_flipped_byte_in_a_small_object_is_never_returned_as_data(sqlite_store
     assert str(exc.value).startswith(f"object {digest} is corrupt: its content hashes to sha256:")
 
 
+def test_a_flipped_byte_in_a_small_object_is_never_returned_by_a_batched_read(
+    sqlite_store: SqliteStore,
+) -> None:
+    good, bad = sqlite_store.put("fine"), sqlite_store.put("precious value")
+    flip_byte(sqlite_store, bad)
+    with pytest.raises(CorruptObjectError) as exc:
+        sqlite_store.get_many([good, bad])
+    assert str(exc.value).startswith(f"object {bad} is corrupt: its content hashes to sha256:")
+
+
 def test_a_flipped_byte_in_a_large_compressed_object_is_reported(sqlite_store: SqliteStore) -> None:
     digest = sqlite_store.put(np.tile(np.arange(1000, dtype=np.float64), 500))  # 4 MB, compressible
     assert sqlite_store.query("SELECT codec FROM objects WHERE digest=?", (digest,)) == [("zstd",)]

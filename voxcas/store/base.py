@@ -98,6 +98,9 @@ class PendingResult:
     run: RunId | None = None
 
 
+ITER_BATCH = 256  # items a StoredSequence loads per store round trip while iterated
+
+
 class StoredSequence(Sequence[Any]):
     """A sequence object read from (or already in) a store: item digests, values loaded on access.
 
@@ -120,8 +123,8 @@ class StoredSequence(Sequence[Any]):
         return self.store.get(self.digests[index])
 
     def __iter__(self) -> Iterator[Any]:
-        for digest in self.digests:
-            yield self.store.get(digest)
+        for start in range(0, len(self.digests), ITER_BATCH):
+            yield from self.store.get_many(self.digests[start : start + ITER_BATCH])
 
     def __repr__(self) -> str:
         return f"StoredSequence({len(self.digests)} items)"
@@ -141,6 +144,10 @@ class Store(ABC):
     @abstractmethod
     def get(self, digest: Digest) -> Any:
         """The value of an object, verified against its digest."""
+
+    def get_many(self, digests: Sequence[Digest]) -> list[Any]:
+        """The values of several objects, in order (verified like `get`); stores may batch the reads."""
+        return [self.get(d) for d in digests]
 
     @abstractmethod
     def has(self, digest: Digest) -> bool: ...

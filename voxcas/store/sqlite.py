@@ -294,6 +294,29 @@ class SqliteStore(Store):
     def get(self, digest: Digest) -> Any:
         return codec.decode(self.read_verified(digest), digest, self.get, self)
 
+    def get_many(self, digests: Sequence[Digest]) -> list[Any]:
+        """Small objects in one query per batch (a loop's 10,000 scalar items are 40 queries, not
+        10,000); large ones through `get`, which streams and hashes them."""
+        wanted = list(dict.fromkeys(digests))
+        rows: dict[str, tuple[int, str, Any]] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT digest, size, codec, data FROM objects WHERE stored_size<? AND digest IN ({marks})"
+            for digest, size, how, data in self.query(sql, [LARGE, *chunk]):
+                rows[digest] = (size, how, data)
+        values: dict[str, Any] = {}
+        for digest in wanted:
+            row = rows.get(digest)
+            if row is None:  # large, or absent: get() streams it or raises ObjectNotFoundError
+                values[digest] = self.get(digest)
+                continue
+            size, how, data = row
+            encoded = data if how == codec.CODEC_NONE else codec.decompress(how, data, size, digest)
+            codec.verify(encoded, digest)
+            values[digest] = codec.decode(encoded, digest, self.get, self)
+        return [values[d] for d in digests]
+
     def has(self, digest: Digest) -> bool:
         return bool(self.query("SELECT 1 FROM objects WHERE digest=?", (digest,)))
 
