@@ -409,8 +409,8 @@ def run_file(
     An unchanged program whose inputs are unchanged is not reduced again: its goals come from the
     reduction cache beside the store (`voxcas.plan.cache`), completed lazily if anything is missing.
     """
-    from voxcas.errors import InputFileError
     from voxcas.lang import load_workplan
+    from voxcas.lang.files import read_source
     from voxcas.plan import cache
     from voxcas.plan.observe import recording
 
@@ -419,22 +419,14 @@ def run_file(
     if options.program == "<workplan>":
         options.program = str(path)
     if options.program_text is None:
-        try:
-            options.program_text = path.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise InputFileError(f"no such program file '{path}'") from None
-        except (OSError, UnicodeDecodeError):
-            options.program_text = None
+        options.program_text = read_source(str(path))  # the front-end's own errors for unreadable files
 
     def reduce() -> Workplan:
         return load_workplan(path, registry=registry, fingerprints=store)
 
     directory: Path | None = getattr(store, "directory", None)
-    cacheable = directory is not None and options.registry is None and not options.show
-    cacheable = cacheable and options.program_text is not None
-    if not cacheable:
+    if directory is None or options.registry is not None or options.show:
         return run_workplan(reduce(), store, options, progress)
-    assert directory is not None and options.program_text is not None
     key = cache.plan_key(path, options.program_text)
     plan = cache.load(directory, key, reduce)
     if plan is None:
