@@ -22,8 +22,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from voxcas.execute.fusion import Fusion, is_scalar_value
 from voxcas.execute.graph import data, ref, task
-from voxcas.execute.tasks import Call, Failed, Literal, Ok, Skipped, evaluate, load_object
+from voxcas.execute.tasks import (
+    GIVEN,
+    INPUT,
+    LOCAL,
+    Call,
+    Failed,
+    Literal,
+    Ok,
+    Skipped,
+    Step,
+    evaluate,
+    evaluate_chunk,
+    load_object,
+)
 from voxcas.ids import NodeId
 from voxcas.plan.nodes import Apply, Const, PlanNode, ValueRef
 from voxcas.primitives.registry import Registry, default_registry
@@ -53,15 +67,16 @@ def compute(
     scheduler = engine.scheduler()
     cancel = engine.options.cancel if scheduler.in_process else None
     in_stage = set(runnable)
-    used: set[NodeId] = set()
+    used: set[str] = set()
     dsk: dict[str, Any] = {}
     loads: dict[str, Any] = {}
     load_nodes: dict[str, NodeId] = {}
 
     def argument(arg: NodeId) -> Any:
         if arg in in_stage:
-            used.add(arg)
-            return ref(arg)
+            key = key_of(arg)
+            used.add(key)
+            return ref(key)
         if arg in engine.bad:
             return Literal(Skipped(f"depends on {engine.bad[arg]} node {arg[:12]}"))
         if arg in engine.held:
@@ -92,38 +107,93 @@ def compute(
         return ref(key)
 
     modules = _modules_of(engine.registry)
-    for nid in runnable:
+    fusion = Fusion(nodes, engine.registry, lambda nid: _held_scalar(engine, nid))
+    groups = fusion.groups(runnable, in_stage) if len(runnable) > 1 else [runnable]
+    chunk_of: dict[NodeId, str] = {}  # member -> its chunk's key (fused nodes only)
+    members: dict[str, list[NodeId]] = {}  # chunk key -> its nodes, in order
+    for group in groups:
+        if len(group) > 1:
+            key = f"fused-{group[0]}"
+            members[key] = group
+            for nid in group:
+                chunk_of[nid] = key
+
+    def key_of(nid: NodeId) -> str:
+        return chunk_of.get(nid, nid)
+
+    def call_of(nid: NodeId, op: str, primitive: Any, picks: tuple[NodeId | None, ...] | None) -> Call:
+        node = nodes[nid]
+        if scheduler.in_process:
+            return Call(nid, op, where_of(node), primitive=primitive, picks=picks)
+        return Call(nid, op, where_of(node), modules=modules, picks=picks)
+
+    def primitive_of(nid: NodeId, key: str) -> Any:
+        """The node's primitive; None (and the node failed, a literal outcome in the graph) if unknown."""
         node = nodes[nid]
         d = node.definition
         assert isinstance(d, Apply)
         try:
-            primitive = engine.registry.get(d.op)
+            return engine.registry.get(d.op)
         except KeyError:
             where = where_of(node)
             message = f"unknown primitive {d.op}"
             engine.mark_failed(node, f"{where}: error: {message}" if where else f"error: {message}")
-            dsk[nid] = data(nid, Literal(Failed(message, "")))  # a literal outcome: dependents skip
+            dsk[key] = data(key, Literal(Failed(message, "")))  # a literal outcome: dependents skip
+            return None
+
+    for group in groups:
+        if len(group) == 1:
+            nid = group[0]
+            primitive = primitive_of(nid, nid)
+            if primitive is None:
+                continue
+            d = nodes[nid].definition
+            assert isinstance(d, Apply)
+            args = [argument(a) for a in d.args]
+            picks = tuple(a if a in chunk_of else None for a in d.args)
+            call = call_of(nid, d.op, primitive, picks if any(picks) else None)
+            dsk[nid] = task(nid, evaluate, Literal(call), Literal(cancel), *args)
             continue
-        args = [argument(a) for a in d.args]
-        if scheduler.in_process:
-            call = Call(nid, d.op, where_of(node), primitive=primitive)
-        else:
-            call = Call(nid, d.op, where_of(node), modules=modules)
-        dsk[nid] = task(nid, evaluate, Literal(call), Literal(cancel), *args)
+        key = chunk_of[group[0]]
+        position = {nid: i for i, nid in enumerate(group)}
+        inputs: dict[str, int] = {}  # key of another task -> its index among the chunk's inputs
+        refs: list[Any] = []
+        steps: list[Step] = []
+        for nid in group:
+            d = nodes[nid].definition
+            assert isinstance(d, Apply)
+            primitive = engine.registry.get(d.op)  # a fused node's primitive is known (Fusion)
+            sources: list[tuple[Any, ...]] = []
+            for a in d.args:
+                if a in position:
+                    sources.append((LOCAL, position[a]))
+                    continue
+                arg = argument(a)
+                if isinstance(arg, Literal):
+                    sources.append((GIVEN, arg.value))
+                    continue
+                arg_key = str(arg.key) if hasattr(arg, "key") else str(arg)
+                if arg_key not in inputs:
+                    inputs[arg_key] = len(refs)
+                    refs.append(arg)
+                sources.append((INPUT, inputs[arg_key], a if a in chunk_of else None))
+            steps.append(Step(call_of(nid, d.op, primitive, None), tuple(sources)))
+        dsk[key] = task(key, evaluate_chunk, Literal(tuple(steps)), Literal(cancel), *refs)
     dsk.update(loads)
-    sinks: list[str] = [nid for nid in runnable if nid not in used]
-    forget: set[str] = {nid for nid in sinks if nid not in keep}
+    keys = list(dict.fromkeys(key_of(n) for n in runnable))
+    sinks: list[str] = [k for k in keys if k not in used]
+    kept_keys = {key_of(nid) for nid in keep & in_stage}
+    forget: set[str] = {k for k in sinks if k not in kept_keys}
 
     def on_start(key: str) -> None:
         if key in in_stage:
             engine.progress.pretask(NodeId(key), nodes[NodeId(key)].label)
+        elif key in members:
+            first = members[key][0]
+            engine.progress.pretask(first, nodes[first].label)
 
-    def on_done(key: str, outcome: Any) -> None:
-        if key not in in_stage:
-            if key in load_nodes and isinstance(outcome, Failed):
-                engine.unreadable_input(load_nodes[key], outcome.message)
-            return
-        node = nodes[NodeId(key)]
+    def record(nid: NodeId, outcome: Any) -> None:
+        node = nodes[nid]
         if node.id in engine.bad:  # failed before it could be scheduled (unknown primitive)
             return
         if isinstance(outcome, Ok):
@@ -132,22 +202,42 @@ def compute(
             engine.mark_failed(node, outcome.message, outcome.traceback)
         else:
             engine.mark_skipped(node)
+
+    def on_done(key: str, outcome: Any) -> None:
+        if key in members:
+            for nid in members[key]:
+                record(nid, outcome[nid])
+        elif key in in_stage:
+            record(NodeId(key), outcome)
+        else:
+            if key in load_nodes and isinstance(outcome, Failed):
+                engine.unreadable_input(load_nodes[key], outcome.message)
+            return
         engine.check_cancel()
 
     # A stage that is one chain has nothing to run in parallel: the synchronous scheduler runs
-    # it without a thread hop per node (the same tasks, callbacks and outcomes).
+    # it without a thread hop per task (the same tasks, callbacks and outcomes).
     chain = scheduler.in_process and _is_chain(nodes, runnable, in_stage)
     # Large stages hand ready tasks to the pool a few at a time: a thread hop per tiny task
     # costs more than the task, and with thousands of tasks the tail imbalance (at most
     # CHUNK - 1 tasks on one worker) is negligible. Small stages keep perfect balance.
-    chunksize = CHUNK if len(runnable) >= 64 * scheduler.workers else 1
+    chunksize = CHUNK if len(keys) >= 64 * scheduler.workers else 1
     results = scheduler.run(
         dsk, sinks, on_start, on_done, sequential=chain, forget=forget, chunksize=chunksize
     )
     for nid in keep & in_stage:
-        outcome = results.get(nid)
+        outcome = results.get(key_of(nid))
+        if nid in chunk_of and isinstance(outcome, dict):
+            outcome = outcome.get(nid)
         if isinstance(outcome, Ok):
             engine.held[nid] = outcome.value
+
+
+def _held_scalar(engine: Engine, nid: NodeId) -> bool | None:
+    """Whether a value the engine holds in memory is a scalar; None when it holds none."""
+    if nid not in engine.held:
+        return None
+    return is_scalar_value(engine.held[nid])
 
 
 def portable(value: Any) -> Any:

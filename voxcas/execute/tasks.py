@@ -69,6 +69,7 @@ class Call:
     where: str | None  # "prog.imgql:4:9", or None for nodes without a source position
     primitive: Primitive | None = None
     modules: tuple[tuple[str, str], ...] | None = None
+    picks: tuple[NodeId | None, ...] | None = None  # per argument: the member of a fused chunk
 
     def resolve(self) -> Primitive:
         if self.primitive is not None:
@@ -102,9 +103,19 @@ def _open(value: Any) -> Any:
 
 
 def evaluate(call_arg: Call | Literal, cancel_arg: threading.Event | Literal | None, *args: Any) -> Outcome:
-    """Apply `call.primitive` to the argument values; never raises."""
+    """Apply `call.primitive` to the argument values; never raises.
+
+    An argument is an outcome (`Ok`, `Failed`, `Skipped`), possibly wrapped in a `Literal`, or —
+    when `call.picks` names a member for it — the outcome mapping of a fused chunk.
+    """
     call: Call = _open(call_arg)
     cancel: threading.Event | None = _open(cancel_arg)
+    if call.picks is not None:
+        args = tuple(arg if pick is None else arg[pick] for arg, pick in zip(args, call.picks, strict=True))
+    return _apply(call, cancel, args)
+
+
+def _apply(call: Call, cancel: threading.Event | None, args: Any) -> Outcome:
     values: list[Any] = []
     for arg in args:
         if isinstance(arg, Literal):
@@ -123,6 +134,42 @@ def evaluate(call_arg: Call | Literal, cancel_arg: threading.Event | Literal | N
     except Exception as error:
         return Failed(failure_message(call.where, call.op, error), traceback.format_exc())
     return Ok(value, time.perf_counter() - started)
+
+
+# How a step of a fused chunk finds an argument (the first item of its tuple):
+LOCAL = 0  # (LOCAL, position): the outcome of an earlier step of the same chunk
+INPUT = 1  # (INPUT, index, member): the chunk's index-th input; its `member` if that is a chunk
+GIVEN = 2  # (GIVEN, outcome): an outcome known when the graph was built
+Source = tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One node of a fused chunk: its call and where each of its arguments comes from."""
+
+    call: Call
+    sources: tuple[Source, ...]
+
+
+def evaluate_chunk(
+    steps_arg: tuple[Step, ...] | Literal, cancel_arg: threading.Event | Literal | None, *inputs: Any
+) -> dict[NodeId, Outcome]:
+    """Evaluate the steps of a fused chunk in order: each node's outcome, by node id; never raises."""
+    steps: tuple[Step, ...] = _open(steps_arg)
+    cancel: threading.Event | None = _open(cancel_arg)
+    outcomes: list[Outcome] = []
+    for step in steps:
+        args: list[Any] = []
+        for source in step.sources:
+            if source[0] == LOCAL:
+                args.append(outcomes[source[1]])
+            elif source[0] == INPUT:
+                value = inputs[source[1]]
+                args.append(value if source[2] is None else value[source[2]])
+            else:
+                args.append(source[1])
+        outcomes.append(_apply(step.call, cancel, args))
+    return {step.call.node: outcome for step, outcome in zip(steps, outcomes, strict=True)}
 
 
 def load_object(store: Store | Literal, digest: Digest | Literal, node: NodeId | Literal) -> Outcome:

@@ -279,7 +279,7 @@ def subsequence(s: Any, a: int, b: int) -> Any:
     return list(out) if isinstance(out, tuple) else out
 
 
-@prim("length", params=(Param("s"),), foldable=True)
+@prim("length", params=(Param("s"),), result="int", foldable=True)
 def length(s: Any) -> int:
     """The number of items of a sequence (or characters of a string)."""
     if isinstance(s, str):
