@@ -15,7 +15,8 @@ def test_gc_is_a_dry_run_by_default_and_deletes_only_when_asked(tmp_path: Path) 
     store = sqlite_store(tmp_path / "s")
     orphan = store.put("nobody keeps me")
     with TestClient(create_app(ServerSettings(store=store))) as client:
-        store.query("UPDATE objects SET created = created - 86400")  # older than the grace period
+        with store.transaction() as conn:  # older than the grace period
+            conn.execute("UPDATE objects SET created = created - 86400")
         dry = client.post("/gc", json={})
         assert dry.status_code == 200
         assert dry.json()["dry_run"] is True

@@ -34,9 +34,42 @@ def test_results_survive_closing_and_reopening(tmp_path: Path) -> None:
 
 
 def test_the_store_runs_in_wal_mode_with_a_busy_timeout(sqlite_store: SqliteStore) -> None:
-    assert sqlite_store.query("PRAGMA journal_mode") == [("wal",)]
-    assert sqlite_store.query("PRAGMA synchronous") == [(1,)]  # NORMAL
-    assert sqlite_store.query("PRAGMA busy_timeout") == [(60000,)]
+    def pragma(name: str) -> list[tuple[object, ...]]:
+        return list(sqlite_store.connection.execute(f"PRAGMA {name}"))
+
+    assert pragma("journal_mode") == [("wal",)]
+    assert pragma("synchronous") == [(1,)]  # NORMAL
+    assert pragma("busy_timeout") == [(60000,)]
+    assert sqlite_store.query("PRAGMA busy_timeout") == [(60000,)]  # the query connection too
+
+
+def test_a_query_does_not_wait_for_another_threads_transaction_and_sees_the_last_commit(
+    sqlite_store: SqliteStore,
+) -> None:
+    import threading
+
+    sqlite_store.remember_fingerprint("a.nii.gz", 1, 1, "f")
+    inside = threading.Event()
+    release = threading.Event()
+    seen_inside: list[object] = []
+
+    def writer() -> None:
+        with sqlite_store.transaction() as conn:
+            conn.execute("DELETE FROM fingerprints")
+            seen_inside.extend(sqlite_store.query("SELECT count(*) FROM fingerprints"))  # its own change
+            inside.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert inside.wait(10)
+    try:
+        assert sqlite_store.query("SELECT count(*) FROM fingerprints") == [(1,)]  # committed state, no wait
+    finally:
+        release.set()
+        thread.join()
+    assert seen_inside == [(0,)]
+    assert sqlite_store.query("SELECT count(*) FROM fingerprints") == [(0,)]  # the commit, once made
 
 
 def test_opening_a_missing_store_without_create_is_refused(tmp_path: Path) -> None:

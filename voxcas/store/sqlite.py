@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -67,6 +68,7 @@ from voxcas.store.sqlite_conn import (
     Checkpointer,
     ProcessLock,
     connect,
+    connect_reader,
     read_hashing,
 )
 
@@ -93,6 +95,9 @@ class SqliteStore(Store):
                 ) from None
         self._lock = ProcessLock()
         self._depth = 0
+        self._writing_thread: int | None = None  # the thread inside `transaction()`, if any
+        self._read_lock = ProcessLock()
+        self._reader: Any = None  # a second connection for queries (opened on first use)
         try:
             self._conn = connect(self.db_path, create=create)
         except apsw.NotADBError:
@@ -126,19 +131,35 @@ class SqliteStore(Store):
                 return
             self._conn.execute("BEGIN IMMEDIATE")
             self._depth = 1
+            self._writing_thread = threading.get_ident()
             try:
                 yield self._conn
             except BaseException:
                 self._depth = 0
+                self._writing_thread = None
                 self._conn.execute("ROLLBACK")
                 raise
             self._depth = 0
+            self._writing_thread = None
             self._conn.execute("COMMIT")
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """Rows of a read-only query (for gc, fsck, bundles and stats; not for the CLI)."""
-        with self._lock:
-            return list(self._conn.execute(sql, params))
+        """Rows of a read-only query.
+
+        Inside a transaction of this thread the query runs on the writing connection (it sees
+        the transaction's own changes). Otherwise it runs on a second, read-only connection: in
+        WAL mode it reads the last committed state without waiting for a commit in progress on
+        another thread (the executor looks results up while its writer thread commits).
+        """
+        if self._writing_thread == threading.get_ident():
+            with self._lock:
+                return list(self._conn.execute(sql, params))
+        with self._read_lock:
+            if self._reader is None:
+                if self._conn is None:
+                    raise StoreError(f"the store {self.directory} is closed")
+                self._reader = connect_reader(self.db_path)
+            return list(self._reader.execute(sql, params))
 
     def checkpoint(self) -> None:
         """Copy the WAL into the database and truncate it (best effort: skipped while busy)."""
@@ -552,6 +573,10 @@ class SqliteStore(Store):
 
     # -- lifecycle --------------------------------------------------------------------------
     def close(self) -> None:
+        with self._read_lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
         with self._lock:
             if self._conn is None:
                 return

@@ -38,6 +38,19 @@ def connect(db_path: Path, *, create: bool) -> Any:
     return conn
 
 
+def connect_reader(db_path: Path) -> Any:
+    """A read-only apsw connection to an existing store (queries beside a busy writer)."""
+    import apsw
+
+    try:
+        conn = apsw.Connection(str(db_path), flags=apsw.SQLITE_OPEN_READONLY)
+    except apsw.CantOpenError:
+        raise StoreNotFoundError(f"cannot open the store database {db_path}") from None
+    conn.setbusytimeout(BUSY_TIMEOUT_MS)
+    conn.execute("PRAGMA cache_size=-8192")  # 8 MiB
+    return conn
+
+
 _HASH_CHUNK = 4 << 20
 _hash_pool: Any = None
 
