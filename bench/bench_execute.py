@@ -5,7 +5,8 @@ Figures (each beside a baseline measured in the same run):
   cold (empty store) and warm (everything stored), as whole processes; baseline `python -c pass`
   (interpreter start-up) — targets: warm ≤ 0.3 s, cold ≤ 1.5 s;
 - the engine alone (`run_workplan`, plan already reduced, real SQLite store) beside executing the
-  same graph with plain Dask (threaded, same pool size, no store): the overhead per node;
+  same graph with plain Dask (threaded, same pool size, no store): the overhead per node; the
+  loop beside the same map and fold as a plain `dask.bag`;
 - `vox --help` beside `python -c pass` — target ≤ 0.25 s.
 """
 
@@ -84,6 +85,21 @@ def _plain_dask(kind: str, workers: int) -> float:
     with ThreadPoolExecutor(workers) as pool:
         t0 = time.perf_counter()
         dask.threaded.get(dsk, [out], pool=pool)
+        return time.perf_counter() - t0
+
+
+def _plain_bag(workers: int) -> float:
+    """`for i in range(0, N) do i + n` then `fold +`, as a plain dask.bag map and fold (no store)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import dask
+    import dask.bag as db
+
+    n = 1
+    with ThreadPoolExecutor(workers) as pool, dask.config.set(pool=pool, scheduler="threads"):
+        t0 = time.perf_counter()
+        bag = db.from_sequence(range(N), npartitions=4 * workers).map(lambda i: i + n)  # type: ignore[no-untyped-call]
+        bag.fold(lambda a, b: a + b).compute()
         return time.perf_counter() - t0
 
 
@@ -178,6 +194,16 @@ def run(report: Report) -> None:
                 baseline_name="plain dask, no store",
             )
             report.row(f"{name}: overhead per node", (engine_s - dask_s) / nodes * 1e6, "µs")
+        bag_s = min(_plain_bag(workers) for _ in range(3))
+        times = [_engine(paths["loop"], root / "engine-store", workers) for _ in range(3)]
+        engine_s = min(t for t, _ in times)
+        report.row(
+            f"loop: run_workplan cold ({times[0][1]} nodes, items as a dask.bag)",
+            engine_s,
+            "s",
+            baseline=bag_s,
+            baseline_name="plain dask.bag map + fold, no store",
+        )
 
 
 def _warm_parts(path: Path, store_dir: Path) -> tuple[float, float]:

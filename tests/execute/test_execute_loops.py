@@ -101,16 +101,17 @@ def test_many_items_run_in_bounded_batches(registry: Registry, store: MemoryStor
 def test_image_items_are_held_a_few_at_a_time(
     registry: Registry, store: MemoryStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from voxcas.execute import loops
     from voxcas.execute.engine import Engine
 
     held_sizes: list[int] = []
-    original = Engine.satisfy
+    original = loops.satisfy_items
 
-    def spy(self: Engine, nodes: Any, roots: Any) -> None:
-        held_sizes.append(len(self.held))
-        original(self, nodes, roots)
+    def spy(engine: Engine, nodes: Any, roots: Any) -> None:  # each batch of items
+        held_sizes.append(len(engine.held))
+        original(engine, nodes, roots)
 
-    monkeypatch.setattr(Engine, "satisfy", spy)
+    monkeypatch.setattr(loops, "satisfy_items", spy)
     text = 'imgs = for k in range(0, 11) do t.img(k)\nprint "sums" for im in imgs do t.total(im)'
     summary = run(text, registry, store, workers=1)
     assert summary.outputs == ["sums=[0, 12, 24, 36, 48, 60, 72, 84, 96, 108, 120]"]  # type: ignore[attr-defined]

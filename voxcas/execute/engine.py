@@ -172,6 +172,19 @@ class Engine:
         self.writer.put(node, value, seconds)  # the writer notes it "computed" once committed
         self.progress.posttask(node.id, "computed")
 
+    def record(self, node: PlanNode, outcome: Any) -> None:
+        """Account for one node's outcome (`Ok`, `Failed` or `Skipped`) as its task hands it back."""
+        from voxcas.execute.tasks import Failed, Ok
+
+        if node.id in self.bad:  # failed before it could be scheduled (unknown primitive)
+            return
+        if isinstance(outcome, Ok):
+            self.mark_computed(node, outcome.value, outcome.seconds)
+        elif isinstance(outcome, Failed):
+            self.mark_failed(node, outcome.message, outcome.traceback)
+        else:
+            self.mark_skipped(node)
+
     def lookupable(self, node: PlanNode) -> bool:
         """Whether the store may already hold this node's result (pure applications only)."""
         d = node.definition

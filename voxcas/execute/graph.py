@@ -42,7 +42,8 @@ def data(key: str, value: Any) -> Any:
 
 
 def is_task(node: Any) -> bool:
-    """Whether a graph entry is computed (a task) rather than a data node."""
-    if not SPEC:  # pragma: no cover
-        return isinstance(node, tuple)
-    return isinstance(node, Task)
+    """Whether a graph entry is computed (a task, or a legacy `(fn, *args)` tuple, as `dask.bag`
+    still builds them) rather than a data node."""
+    if SPEC and isinstance(node, Task):
+        return True
+    return isinstance(node, tuple) and bool(node) and callable(node[0])

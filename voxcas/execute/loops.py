@@ -10,19 +10,18 @@ available. For each item:
 2. `instantiate(closure, [param])` gives the item's sub-workplan and its result id. Ids depend
    on the item's *value*, not its index, so adding one file to a dataset leaves every other
    item's ids unchanged;
-3. the items of a batch (`RunOptions.loop_batch`) are satisfied together by the engine: one
-   bulk lookup of their result ids, then only the missing items' missing nodes are computed,
-   as one Dask graph per stage (items run in parallel; a loop inside the body is expanded the
-   same way, on the client, so nested loops never nest Dask computations and cannot deadlock).
+3. the items of a batch (`RunOptions.loop_batch`) are satisfied together
+   (`item_bag.satisfy_items`): one bulk lookup of their result ids, then the missing items run
+   as a `dask.bag` map, one task per item (or per few items, when all their nodes are cheap
+   scalar work), each node inside an item still stored, counted and reported on its own. Nodes
+   that several items need are computed once, first. A batch of only a few items, or one whose
+   items hold loops of their own, runs instead as one Dask graph of its nodes per stage (a few
+   large items then still run their independent branches in parallel; a loop inside the body
+   is expanded the same way, on the client, so nested loops never nest Dask computations).
    Memory stays bounded by one batch: at most `loop_batch` scalar items (paths, numbers), and
    at most max(4, 2 × workers) object items (images), which are held while their batch runs.
-
-Why not a `dask.bag` map: a bag would make each item one opaque task, so the nodes inside an
-item could be neither persisted one by one (a crash would lose whole items), nor shared between
-items (a loop-invariant sub-expression, or two equal items, would be computed twice), nor
-reported one by one when they fail; and a loop nested in the body would need a Dask computation
-inside a task. Running each batch of items as one graph of their nodes keeps all four, on every
-scheduler, and bounds memory just as well.
+4. `for`/`map` read their items' digests once, after the last batch (one wait for the writer,
+   not one per batch); `filter` reads each batch's predicates when the batch ends.
 
 The loop's value is a sequence object of the item results' digests (`StoredSequence`, stored
 without copying its items); `filter` keeps the digests of the items whose predicate is true.
@@ -39,6 +38,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from voxcas.errors import CorruptObjectError, ObjectNotFoundError
+from voxcas.execute.item_bag import satisfy_items
 from voxcas.ids import Digest, NodeId
 from voxcas.plan.nodes import Apply, Closure, Const, PlanNode, ValueRef
 from voxcas.store.base import StoredSequence
@@ -126,6 +126,7 @@ def run_loop(engine: Engine, nodes: Nodes, loop_id: NodeId) -> None:
         return
     keep_filter = op == "default.filter"
     out: list[Digest | None] = []
+    uncommitted: list[tuple[int, NodeId]] = []  # (position in out, item result) awaiting a commit
     any_failed = False
     batch = engine.options.loop_batch
     # items that are objects (images of a dataset) are held in memory while their batch runs, so
@@ -179,8 +180,9 @@ def run_loop(engine: Engine, nodes: Nodes, loop_id: NodeId) -> None:
             values.append(value)
             params.append(param)
         view: Nodes = ChainMap(sub, nodes)  # type: ignore[arg-type]
-        engine.satisfy(view, [r for r in results if r is not None])
-        engine.flush()
+        satisfy_items(engine, view, [r for r in results if r is not None])
+        if keep_filter:  # predicates are read back now; `for`/`map` digests once, at the end
+            engine.flush()
         for res, value, param, index in zip(
             results, values, params, range(first, first + len(results)), strict=True
         ):
@@ -196,10 +198,20 @@ def run_loop(engine: Engine, nodes: Nodes, loop_id: NodeId) -> None:
                     return
                 if bool(keep):
                     out.append(items.digest(index) or _item_digest(engine, param, value))
+            elif isinstance(view[res].definition, Apply) and res not in engine.held:
+                uncommitted.append((len(out), res))  # its digest is known once the writer commits
+                out.append(None)
             else:
                 out.append(_result_digest(engine, view, res))
         _release(engine, params)
         first = i
+    if uncommitted:
+        engine.flush()
+        for position, res in uncommitted:
+            digest = engine.digest_of(res)
+            if digest is None:  # the store refused the value (recorded as a failure by the flush)
+                any_failed = True
+            out[position] = digest
     if any_failed:
         engine.mark_skipped(loop)
         return

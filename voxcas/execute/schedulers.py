@@ -27,8 +27,8 @@ from typing import Any
 
 from voxcas.errors import UsageError
 
-OnStart = Callable[[str], None]
-OnDone = Callable[[str, Any], None]
+OnStart = Callable[[Any], None]
+OnDone = Callable[[Any, Any], None]
 
 
 class Scheduler:
@@ -52,12 +52,12 @@ class Scheduler:
     def run(
         self,
         dsk: Mapping[str, Any],
-        outputs: Sequence[str],
+        outputs: Sequence[Any],
         on_start: OnStart,
         on_done: OnDone,
         *,
         sequential: bool = False,
-        forget: set[str] | frozenset[str] = frozenset(),
+        forget: set[Any] | frozenset[Any] = frozenset(),
         chunksize: int = 1,
     ) -> dict[str, Any]:
         """Run `dsk`; call `on_done(key, result)` for every key as it finishes (in this thread);

@@ -106,8 +106,8 @@ def compute(
                 loads[key] = data(key, Literal(outcome))
         return ref(key)
 
-    modules = _modules_of(engine.registry)
-    fusion = Fusion(nodes, engine.registry, lambda nid: _held_scalar(engine, nid))
+    modules = modules_of(engine.registry)
+    fusion = Fusion(nodes, engine.registry, lambda nid: held_scalar(engine, nid))
     groups = fusion.groups(runnable, in_stage) if len(runnable) > 1 else [runnable]
     chunk_of: dict[NodeId, str] = {}  # member -> its chunk's key (fused nodes only)
     members: dict[str, list[NodeId]] = {}  # chunk key -> its nodes, in order
@@ -192,23 +192,12 @@ def compute(
             first = members[key][0]
             engine.progress.pretask(first, nodes[first].label)
 
-    def record(nid: NodeId, outcome: Any) -> None:
-        node = nodes[nid]
-        if node.id in engine.bad:  # failed before it could be scheduled (unknown primitive)
-            return
-        if isinstance(outcome, Ok):
-            engine.mark_computed(node, outcome.value, outcome.seconds)
-        elif isinstance(outcome, Failed):
-            engine.mark_failed(node, outcome.message, outcome.traceback)
-        else:
-            engine.mark_skipped(node)
-
     def on_done(key: str, outcome: Any) -> None:
         if key in members:
             for nid in members[key]:
-                record(nid, outcome[nid])
+                engine.record(nodes[nid], outcome[nid])
         elif key in in_stage:
-            record(NodeId(key), outcome)
+            engine.record(nodes[NodeId(key)], outcome)
         else:
             if key in load_nodes and isinstance(outcome, Failed):
                 engine.unreadable_input(load_nodes[key], outcome.message)
@@ -233,7 +222,7 @@ def compute(
             engine.held[nid] = outcome.value
 
 
-def _held_scalar(engine: Engine, nid: NodeId) -> bool | None:
+def held_scalar(engine: Engine, nid: NodeId) -> bool | None:
     """Whether a value the engine holds in memory is a scalar; None when it holds none."""
     if nid not in engine.held:
         return None
@@ -268,7 +257,7 @@ def _is_chain(nodes: Mapping[NodeId, PlanNode], runnable: list[NodeId], in_stage
     return True
 
 
-def _modules_of(registry: Registry) -> tuple[tuple[str, str], ...] | None:
+def modules_of(registry: Registry) -> tuple[tuple[str, str], ...] | None:
     """How a worker process rebuilds `registry`: None for the built-in one, else its modules."""
     if registry is default_registry():
         return None

@@ -1,0 +1,234 @@
+"""Loop items as a `dask.bag` map: each missing item's own nodes are evaluated, in order, by one task.
+
+`loops.run_loop` hands each batch of items (their result ids, over the items' sub-workplans) to
+`satisfy_items`. After the usual top-down lookup (stored items and stored nodes inside items are
+reused, as everywhere), the missing nodes are split by *owner*:
+
+- a node needed by two or more items (a loop-invariant sub-expression, two equal items) is
+  *shared*: the shared nodes are computed first, once, by the engine's ordinary stages, and their
+  values held in memory for the items;
+- every other missing node belongs to exactly one item. An item's own nodes become a list of
+  steps (`tasks.Step`, dependencies first), and the items become a bag,
+  `dask.bag.from_sequence(items, npartitions=…).map(evaluate_item)`, run on the run's scheduler
+  (threads, processes or a distributed cluster). Arguments from outside the item (constants,
+  held values, the shared results, stored inputs loaded once here) travel inside the item, as
+  outcomes known when the bag is built.
+
+Every node inside an item still has its own outcome: as each partition finishes, the engine
+stores, counts and reports the nodes one by one, records a failure against its node (with its
+source position) and skips only what depends on it. Memory stays bounded by the batch, as before:
+`loops` decides how many items are in flight.
+
+The bag is used when it pays: when the batch has at least two items per worker (so the bag keeps
+every worker busy) and no item contains a loop of its own or an unknown primitive. Otherwise the
+batch runs as the ordinary per-node graph (`Engine.satisfy`): a few large items then still run
+their independent branches in parallel, and nested loops are expanded on the client.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from voxcas.execute.fusion import Fusion
+from voxcas.execute.stage import held_scalar, modules_of, portable
+from voxcas.execute.tasks import (
+    GIVEN,
+    LOCAL,
+    Call,
+    Failed,
+    Ok,
+    Outcome,
+    Skipped,
+    Step,
+    evaluate_chunk,
+    load_object,
+)
+from voxcas.ids import Digest, NodeId
+from voxcas.plan.nodes import Apply, Closure, Const, PlanNode, ValueRef
+
+if TYPE_CHECKING:
+    from voxcas.execute.engine import Engine
+
+PARTITIONS_PER_WORKER = 4  # bag partitions per worker: balance against per-task overhead
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSpec:
+    """One loop item's own nodes, as steps; tokenized by Dask by its result id, not its content."""
+
+    root: NodeId
+    steps: tuple[Step, ...]
+    cancel: threading.Event | None = None
+
+    def __dask_tokenize__(self) -> str:
+        return self.root
+
+    def __reduce__(self) -> tuple[Any, ...]:  # the cancel event stays in this process
+        return (ItemSpec, (self.root, self.steps, None))
+
+
+def evaluate_item(item: ItemSpec) -> dict[NodeId, Outcome]:
+    """The bag's map function: every outcome of one item's nodes, by node id; never raises."""
+    return evaluate_chunk(item.steps, item.cancel)
+
+
+def satisfy_items(engine: Engine, nodes: Mapping[NodeId, PlanNode], roots: list[NodeId]) -> None:
+    """Make every item result in `roots` stored, held, failed or skipped (see the module docstring)."""
+    reused_before = engine.reused
+    remaining = engine.missing(nodes, roots)
+    engine.progress.grow(0, engine.reused - reused_before)
+    work = [n for n in remaining if not isinstance(nodes[n].definition, Closure)]
+    if not work:
+        return
+    owners = _owners(engine, nodes, roots, work)
+    if owners is None:
+        engine.satisfy(nodes, roots)
+        return
+    shared = [n for n in work if n not in owners]
+    if shared:
+        engine.keep_values.update(shared)
+        try:
+            engine.satisfy(nodes, shared)
+        finally:
+            engine.keep_values.difference_update(shared)
+    items = _item_specs(engine, nodes, [n for n in work if n in owners], owners)
+    for nid in shared:
+        engine.held.pop(nid, None)
+    if items is None:  # a stored input could not be read: the engine forgets it and recomputes
+        for nid in list(engine.unreadable):
+            engine.forget(nid)
+        engine.unreadable.clear()
+        engine.satisfy(nodes, roots)
+        return
+    engine.progress.grow(sum(len(item.steps) for item in items), 0)
+    fusion = Fusion(nodes, engine.registry, lambda nid: held_scalar(engine, nid))
+    light = all(fusion.is_cheap(n) for n in owners)
+    _run_bag(engine, nodes, items, light)
+
+
+def _owners(
+    engine: Engine, nodes: Mapping[NodeId, PlanNode], roots: list[NodeId], work: list[NodeId]
+) -> dict[NodeId, NodeId] | None:
+    """Each missing node's item (shared nodes absent); None when the batch should not be a bag."""
+    in_work = set(work)
+    items = [r for r in dict.fromkeys(roots) if r in in_work]
+    workers = engine.options.workers or os.cpu_count() or 1
+    if len(items) < 2 * workers:
+        return None
+    for nid in work:
+        d = nodes[nid].definition
+        if not isinstance(d, Apply) or not _known(engine, d.op):
+            return None
+        if any(isinstance(nodes[a].definition, Closure) for a in d.args):  # loops, nested
+            return None
+    owner: dict[NodeId, NodeId] = {}
+    shared: set[NodeId] = set()
+    for root in items:
+        stack = [root]
+        while stack:
+            nid = stack.pop()
+            if nid not in in_work or nid in shared:
+                continue
+            first = owner.get(nid)
+            if first is None:
+                owner[nid] = root
+                stack.extend(nodes[nid].args)
+            elif first != root:  # reached from two items: it and everything below it are shared
+                below = [nid]
+                while below:
+                    m = below.pop()
+                    if m in in_work and m not in shared:
+                        shared.add(m)
+                        owner.pop(m, None)
+                        below.extend(nodes[m].args)
+    return owner
+
+
+def _known(engine: Engine, op: str) -> bool:
+    try:
+        engine.registry.get(op)
+    except KeyError:
+        return False
+    return True
+
+
+def _item_specs(
+    engine: Engine, nodes: Mapping[NodeId, PlanNode], own: list[NodeId], owners: dict[NodeId, NodeId]
+) -> list[ItemSpec] | None:
+    """The items' steps, dependencies first; None if a stored input turned out unreadable."""
+    from voxcas.execute.engine import where_of
+
+    scheduler = engine.scheduler()
+    modules = modules_of(engine.registry)
+    cancel = engine.options.cancel if scheduler.in_process else None
+    loaded: dict[Digest, Outcome] = {}
+
+    def given(arg: NodeId) -> Outcome:
+        if arg in engine.bad:
+            return Skipped(f"depends on {engine.bad[arg]} node {arg[:12]}")
+        if arg in engine.held:
+            value = engine.held[arg]
+            return Ok(value if scheduler.in_process else portable(value), 0.0)
+        d = nodes[arg].definition
+        if isinstance(d, Const):
+            return Ok(d.value, 0.0)
+        digest = d.digest if isinstance(d, ValueRef) else engine.digest_of(arg)
+        if digest is None:
+            return Failed(f"error: internal: no value for node {arg[:12]}", "")
+        if digest not in loaded:
+            outcome = load_object(engine.store, digest, arg)
+            if isinstance(outcome, Failed):
+                engine.unreadable_input(arg, outcome.message)
+            elif isinstance(outcome, Ok) and not scheduler.in_process:
+                outcome = Ok(portable(outcome.value), 0.0)
+            loaded[digest] = outcome
+        return loaded[digest]
+
+    by_item: dict[NodeId, list[NodeId]] = {}
+    for nid in own:
+        by_item.setdefault(owners[nid], []).append(nid)
+    specs: list[ItemSpec] = []
+    for root, members in by_item.items():
+        position = {nid: i for i, nid in enumerate(members)}
+        steps: list[Step] = []
+        for nid in members:
+            node = nodes[nid]
+            d = node.definition
+            assert isinstance(d, Apply)
+            sources = tuple((LOCAL, position[a]) if a in position else (GIVEN, given(a)) for a in d.args)
+            if scheduler.in_process:
+                call = Call(nid, d.op, where_of(node), primitive=engine.registry.get(d.op))
+            else:
+                call = Call(nid, d.op, where_of(node), modules=modules)
+            steps.append(Step(call, sources))
+        specs.append(ItemSpec(root, tuple(steps), cancel))
+    return None if engine.unreadable else specs
+
+
+def _run_bag(engine: Engine, nodes: Mapping[NodeId, PlanNode], items: list[ItemSpec], light: bool) -> None:
+    """Run the items as a bag: a few partitions per worker when every node is cheap scalar work,
+    else one item per partition (an item's values are held until its partition is handed back)."""
+    import dask.bag as db
+
+    scheduler = engine.scheduler()
+    partitions = min(len(items), PARTITIONS_PER_WORKER * scheduler.workers) if light else len(items)
+    bag = db.from_sequence(items, npartitions=partitions).map(evaluate_item)  # type: ignore[no-untyped-call]
+    keys = list(bag.__dask_keys__())
+    mapped = set(keys)
+
+    def on_start(key: Any) -> None:
+        pass
+
+    def on_done(key: Any, outcomes: Any) -> None:
+        if key not in mapped:  # the partitions of the sequence itself
+            return
+        for item in outcomes:
+            for nid, outcome in item.items():
+                engine.record(nodes[nid], outcome)
+        engine.check_cancel()
+
+    scheduler.run(dict(bag.__dask_graph__()), keys, on_start, on_done, forget=mapped)
