@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from voxcas.execute.fusion import Fusion
-from voxcas.execute.stage import held_scalar, modules_of, portable
+from voxcas.execute.stage import given_outcome, held_scalar, modules_of, portable, stored_digest
 from voxcas.execute.tasks import (
     GIVEN,
     LOCAL,
@@ -42,13 +42,12 @@ from voxcas.execute.tasks import (
     Failed,
     Ok,
     Outcome,
-    Skipped,
     Step,
     evaluate_chunk,
     load_object,
 )
 from voxcas.ids import Digest, NodeId
-from voxcas.plan.nodes import Apply, Closure, Const, PlanNode, ValueRef
+from voxcas.plan.nodes import Apply, Closure, PlanNode
 
 if TYPE_CHECKING:
     from voxcas.execute.engine import Engine
@@ -168,15 +167,10 @@ def _item_specs(
     loaded: dict[Digest, Outcome] = {}
 
     def given(arg: NodeId) -> Outcome:
-        if arg in engine.bad:
-            return Skipped(f"depends on {engine.bad[arg]} node {arg[:12]}")
-        if arg in engine.held:
-            value = engine.held[arg]
-            return Ok(value if scheduler.in_process else portable(value), 0.0)
-        d = nodes[arg].definition
-        if isinstance(d, Const):
-            return Ok(d.value, 0.0)
-        digest = d.digest if isinstance(d, ValueRef) else engine.digest_of(arg)
+        known: Outcome | None = given_outcome(engine, nodes, arg, here=scheduler.in_process)
+        if known is not None:
+            return known
+        digest = stored_digest(engine, nodes, arg)
         if digest is None:
             return Failed(f"error: internal: no value for node {arg[:12]}", "")
         if digest not in loaded:

@@ -1,7 +1,10 @@
 """One stage of a run: the missing non-loop nodes whose inputs are all available, as one Dask graph.
 
-Graph shape: one task per node, keyed by its node id, `evaluate(Call, cancel, *args)`; an
-argument is a reference to another node of the stage, a `Literal` (constants, held values, the
+Graph shape: one task per node, keyed by its node id, `evaluate(Call, cancel, *args)` — except
+runs of cheap scalar nodes, which `voxcas.execute.fusion` groups into chunks: one task per chunk,
+keyed `fused-<first node id>`, `evaluate_chunk(steps, cancel, *inputs)`, whose value maps each
+member to its outcome (a task that needs a member picks it out: `Call.picks`). An argument is a
+reference to another node (or chunk) of the stage, a `Literal` (constants, held values, the
 outcome of a node that already failed), or — for stored inputs — a `load-<digest>` task when
 tasks run in this process (threads/sync: decoding runs in the pool) or, for processes and
 distributed, a `load-<digest>` / `held-<id>` data node holding the value loaded here (the store
@@ -38,7 +41,7 @@ from voxcas.execute.tasks import (
     evaluate_chunk,
     load_object,
 )
-from voxcas.ids import NodeId
+from voxcas.ids import Digest, NodeId
 from voxcas.plan.nodes import Apply, Const, PlanNode, ValueRef
 from voxcas.primitives.registry import Registry, default_registry
 from voxcas.store.base import StoredSequence
@@ -60,115 +63,140 @@ def compute(
     engine: Engine, nodes: Mapping[NodeId, PlanNode], runnable: list[NodeId], keep: set[NodeId]
 ) -> None:
     """Run `runnable` (dependencies first); hand every outcome to the engine as it finishes."""
-    if not runnable:
-        return
-    from voxcas.execute.engine import where_of
+    if runnable:
+        _Stage(engine, nodes, runnable, keep).run()
 
-    scheduler = engine.scheduler()
-    cancel = engine.options.cancel if scheduler.in_process else None
-    in_stage = set(runnable)
-    used: set[str] = set()
-    dsk: dict[str, Any] = {}
-    loads: dict[str, Any] = {}
-    load_nodes: dict[str, NodeId] = {}
 
-    def argument(arg: NodeId) -> Any:
-        if arg in in_stage:
-            key = key_of(arg)
-            used.add(key)
+def given_outcome(engine: Engine, nodes: Mapping[NodeId, PlanNode], arg: NodeId, *, here: bool) -> Any:
+    """The outcome of a node outside the graph being built, when it is known without the store:
+    a failed/skipped node, a held value (made `portable` unless `here`), a constant; else None."""
+    if arg in engine.bad:
+        return Skipped(f"depends on {engine.bad[arg]} node {arg[:12]}")
+    if arg in engine.held:
+        value = engine.held[arg]
+        return Ok(value if here else portable(value), 0.0)
+    d = nodes[arg].definition
+    if isinstance(d, Const):
+        return Ok(d.value, 0.0)
+    return None
+
+
+def stored_digest(engine: Engine, nodes: Mapping[NodeId, PlanNode], arg: NodeId) -> Digest | None:
+    """The digest of a stored input: named by a ValueRef, or the result stored for the node."""
+    d = nodes[arg].definition
+    return d.digest if isinstance(d, ValueRef) else engine.digest_of(arg)
+
+
+class _Stage:
+    """Builds one stage's Dask graph (single tasks and fused chunks), runs it, reports outcomes."""
+
+    def __init__(
+        self, engine: Engine, nodes: Mapping[NodeId, PlanNode], runnable: list[NodeId], keep: set[NodeId]
+    ) -> None:
+        self.engine = engine
+        self.nodes = nodes
+        self.runnable = runnable
+        self.keep = keep
+        self.scheduler = engine.scheduler()
+        self.here = self.scheduler.in_process  # tasks run in this process (threads/sync)
+        self.cancel = engine.options.cancel if self.here else None
+        self.modules = modules_of(engine.registry)
+        self.in_stage = set(runnable)
+        self.used: set[str] = set()  # keys some task of the stage reads
+        self.dsk: dict[str, Any] = {}
+        self.loads: dict[str, Any] = {}  # load-<digest> / held-<id> entries
+        self.load_nodes: dict[str, NodeId] = {}  # load key -> the node whose value it loads
+        fusion = Fusion(nodes, engine.registry, lambda nid: held_scalar(engine, nid))
+        self.groups = fusion.groups(runnable, self.in_stage) if len(runnable) > 1 else [runnable]
+        self.chunk_of: dict[NodeId, str] = {}  # member -> its chunk's key (fused nodes only)
+        self.members: dict[str, list[NodeId]] = {}  # chunk key -> its nodes, in order
+        for group in self.groups:
+            if len(group) > 1:
+                key = f"fused-{group[0]}"
+                self.members[key] = group
+                for nid in group:
+                    self.chunk_of[nid] = key
+
+    def key_of(self, nid: NodeId) -> str:
+        return self.chunk_of.get(nid, nid)
+
+    # -- building ------------------------------------------------------------------------------
+    def argument(self, arg: NodeId) -> Any:
+        """A task argument for node `arg`: a reference to a key of the graph, or a `Literal`."""
+        if arg in self.in_stage:
+            key = self.key_of(arg)
+            self.used.add(key)
             return ref(key)
-        if arg in engine.bad:
-            return Literal(Skipped(f"depends on {engine.bad[arg]} node {arg[:12]}"))
-        if arg in engine.held:
-            if scheduler.in_process:
-                return Literal(Ok(engine.held[arg], 0.0))
+        if arg in self.engine.held and arg not in self.engine.bad and not self.here:
             key = f"held-{arg}"  # one data node, shipped once, however many tasks use it
-            if key not in loads:
-                loads[key] = data(key, Literal(Ok(portable(engine.held[arg]), 0.0)))
+            if key not in self.loads:
+                self.loads[key] = data(key, Literal(given_outcome(self.engine, self.nodes, arg, here=False)))
             return ref(key)
-        d = nodes[arg].definition
-        if isinstance(d, Const):
-            return Literal(Ok(d.value, 0.0))
-        digest = d.digest if isinstance(d, ValueRef) else engine.digest_of(arg)
+        known = given_outcome(self.engine, self.nodes, arg, here=True)
+        if known is not None:
+            return Literal(known)
+        digest = stored_digest(self.engine, self.nodes, arg)
         if digest is None:
             return Literal(Failed(f"error: internal: no value for node {arg[:12]}", ""))
         key = f"load-{digest}"
-        if key not in loads:
-            load_nodes[key] = arg
-            if scheduler.in_process:
-                loads[key] = task(key, load_object, Literal(engine.store), Literal(digest), Literal(arg))
+        if key not in self.loads:
+            self.load_nodes[key] = arg
+            store = self.engine.store
+            if self.here:  # decoded in the pool, in parallel
+                self.loads[key] = task(key, load_object, Literal(store), Literal(digest), Literal(arg))
             else:  # loaded here, then one data node of the graph
-                outcome = load_object(engine.store, digest, arg)
+                outcome = load_object(store, digest, arg)
                 if isinstance(outcome, Failed):
-                    engine.unreadable_input(arg, outcome.message)
+                    self.engine.unreadable_input(arg, outcome.message)
                 elif isinstance(outcome, Ok):
                     outcome = Ok(portable(outcome.value), 0.0)
-                loads[key] = data(key, Literal(outcome))
+                self.loads[key] = data(key, Literal(outcome))
         return ref(key)
 
-    modules = modules_of(engine.registry)
-    fusion = Fusion(nodes, engine.registry, lambda nid: held_scalar(engine, nid))
-    groups = fusion.groups(runnable, in_stage) if len(runnable) > 1 else [runnable]
-    chunk_of: dict[NodeId, str] = {}  # member -> its chunk's key (fused nodes only)
-    members: dict[str, list[NodeId]] = {}  # chunk key -> its nodes, in order
-    for group in groups:
-        if len(group) > 1:
-            key = f"fused-{group[0]}"
-            members[key] = group
-            for nid in group:
-                chunk_of[nid] = key
+    def call(self, nid: NodeId, primitive: Any, picks: tuple[NodeId | None, ...] | None = None) -> Call:
+        from voxcas.execute.engine import where_of
 
-    def key_of(nid: NodeId) -> str:
-        return chunk_of.get(nid, nid)
+        node = self.nodes[nid]
+        d = node.definition
+        assert isinstance(d, Apply)
+        if self.here:
+            return Call(nid, d.op, where_of(node), primitive=primitive, picks=picks)
+        return Call(nid, d.op, where_of(node), modules=self.modules, picks=picks)
 
-    def call_of(nid: NodeId, op: str, primitive: Any, picks: tuple[NodeId | None, ...] | None) -> Call:
-        node = nodes[nid]
-        if scheduler.in_process:
-            return Call(nid, op, where_of(node), primitive=primitive, picks=picks)
-        return Call(nid, op, where_of(node), modules=modules, picks=picks)
+    def add_single(self, nid: NodeId) -> None:
+        from voxcas.execute.engine import where_of
 
-    def primitive_of(nid: NodeId, key: str) -> Any:
-        """The node's primitive; None (and the node failed, a literal outcome in the graph) if unknown."""
-        node = nodes[nid]
+        node = self.nodes[nid]
         d = node.definition
         assert isinstance(d, Apply)
         try:
-            return engine.registry.get(d.op)
+            primitive = self.engine.registry.get(d.op)
         except KeyError:
             where = where_of(node)
             message = f"unknown primitive {d.op}"
-            engine.mark_failed(node, f"{where}: error: {message}" if where else f"error: {message}")
-            dsk[key] = data(key, Literal(Failed(message, "")))  # a literal outcome: dependents skip
-            return None
+            self.engine.mark_failed(node, f"{where}: error: {message}" if where else f"error: {message}")
+            self.dsk[nid] = data(nid, Literal(Failed(message, "")))  # a literal outcome: dependents skip
+            return
+        args = [self.argument(a) for a in d.args]
+        picks = tuple(a if a in self.chunk_of else None for a in d.args)
+        call = self.call(nid, primitive, picks if any(picks) else None)
+        self.dsk[nid] = task(nid, evaluate, Literal(call), Literal(self.cancel), *args)
 
-    for group in groups:
-        if len(group) == 1:
-            nid = group[0]
-            primitive = primitive_of(nid, nid)
-            if primitive is None:
-                continue
-            d = nodes[nid].definition
-            assert isinstance(d, Apply)
-            args = [argument(a) for a in d.args]
-            picks = tuple(a if a in chunk_of else None for a in d.args)
-            call = call_of(nid, d.op, primitive, picks if any(picks) else None)
-            dsk[nid] = task(nid, evaluate, Literal(call), Literal(cancel), *args)
-            continue
-        key = chunk_of[group[0]]
+    def add_chunk(self, group: list[NodeId]) -> None:
+        key = self.chunk_of[group[0]]
         position = {nid: i for i, nid in enumerate(group)}
         inputs: dict[str, int] = {}  # key of another task -> its index among the chunk's inputs
         refs: list[Any] = []
         steps: list[Step] = []
         for nid in group:
-            d = nodes[nid].definition
+            d = self.nodes[nid].definition
             assert isinstance(d, Apply)
-            primitive = engine.registry.get(d.op)  # a fused node's primitive is known (Fusion)
             sources: list[tuple[Any, ...]] = []
             for a in d.args:
                 if a in position:
                     sources.append((LOCAL, position[a]))
                     continue
-                arg = argument(a)
+                arg = self.argument(a)
                 if isinstance(arg, Literal):
                     sources.append((GIVEN, arg.value))
                     continue
@@ -176,50 +204,56 @@ def compute(
                 if arg_key not in inputs:
                     inputs[arg_key] = len(refs)
                     refs.append(arg)
-                sources.append((INPUT, inputs[arg_key], a if a in chunk_of else None))
-            steps.append(Step(call_of(nid, d.op, primitive, None), tuple(sources)))
-        dsk[key] = task(key, evaluate_chunk, Literal(tuple(steps)), Literal(cancel), *refs)
-    dsk.update(loads)
-    keys = list(dict.fromkeys(key_of(n) for n in runnable))
-    sinks: list[str] = [k for k in keys if k not in used]
-    kept_keys = {key_of(nid) for nid in keep & in_stage}
-    forget: set[str] = {k for k in sinks if k not in kept_keys}
+                sources.append((INPUT, inputs[arg_key], a if a in self.chunk_of else None))
+            primitive = self.engine.registry.get(d.op)  # known: Fusion fuses only known primitives
+            steps.append(Step(self.call(nid, primitive), tuple(sources)))
+        self.dsk[key] = task(key, evaluate_chunk, Literal(tuple(steps)), Literal(self.cancel), *refs)
 
-    def on_start(key: str) -> None:
-        if key in in_stage:
-            engine.progress.pretask(NodeId(key), nodes[NodeId(key)].label)
-        elif key in members:
-            first = members[key][0]
-            engine.progress.pretask(first, nodes[first].label)
+    # -- running -------------------------------------------------------------------------------
+    def on_start(self, key: str) -> None:
+        first = self.members[key][0] if key in self.members else NodeId(key)
+        if first in self.in_stage:
+            self.engine.progress.pretask(first, self.nodes[first].label)
 
-    def on_done(key: str, outcome: Any) -> None:
-        if key in members:
-            for nid in members[key]:
-                engine.record(nodes[nid], outcome[nid])
-        elif key in in_stage:
-            engine.record(nodes[NodeId(key)], outcome)
+    def on_done(self, key: str, outcome: Any) -> None:
+        if key in self.members:
+            for nid in self.members[key]:
+                self.engine.record(self.nodes[nid], outcome[nid])
+        elif key in self.in_stage:
+            self.engine.record(self.nodes[NodeId(key)], outcome)
         else:
-            if key in load_nodes and isinstance(outcome, Failed):
-                engine.unreadable_input(load_nodes[key], outcome.message)
+            if key in self.load_nodes and isinstance(outcome, Failed):
+                self.engine.unreadable_input(self.load_nodes[key], outcome.message)
             return
-        engine.check_cancel()
+        self.engine.check_cancel()
 
-    # A stage that is one chain has nothing to run in parallel: the synchronous scheduler runs
-    # it without a thread hop per task (the same tasks, callbacks and outcomes).
-    chain = scheduler.in_process and _is_chain(nodes, runnable, in_stage)
-    # Large stages hand ready tasks to the pool a few at a time: a thread hop per tiny task
-    # costs more than the task, and with thousands of tasks the tail imbalance (at most
-    # CHUNK - 1 tasks on one worker) is negligible. Small stages keep perfect balance.
-    chunksize = CHUNK if len(keys) >= 64 * scheduler.workers else 1
-    results = scheduler.run(
-        dsk, sinks, on_start, on_done, sequential=chain, forget=forget, chunksize=chunksize
-    )
-    for nid in keep & in_stage:
-        outcome = results.get(key_of(nid))
-        if nid in chunk_of and isinstance(outcome, dict):
-            outcome = outcome.get(nid)
-        if isinstance(outcome, Ok):
-            engine.held[nid] = outcome.value
+    def run(self) -> None:
+        for group in self.groups:
+            if len(group) == 1:
+                self.add_single(group[0])
+            else:
+                self.add_chunk(group)
+        self.dsk.update(self.loads)
+        keys = list(dict.fromkeys(self.key_of(n) for n in self.runnable))
+        sinks = [k for k in keys if k not in self.used]
+        kept = {self.key_of(nid) for nid in self.keep & self.in_stage}
+        forget = {k for k in sinks if k not in kept}
+        # A stage that is one chain has nothing to run in parallel: the synchronous scheduler runs
+        # it without a thread hop per task (the same tasks, callbacks and outcomes).
+        chain = self.here and _is_chain(self.nodes, self.runnable, self.in_stage)
+        # Large stages hand ready tasks to the pool a few at a time: a thread hop per tiny task
+        # costs more than the task, and with thousands of tasks the tail imbalance (at most
+        # CHUNK - 1 tasks on one worker) is negligible. Small stages keep perfect balance.
+        chunksize = CHUNK if len(keys) >= 64 * self.scheduler.workers else 1
+        results = self.scheduler.run(
+            self.dsk, sinks, self.on_start, self.on_done, sequential=chain, forget=forget, chunksize=chunksize
+        )
+        for nid in self.keep & self.in_stage:
+            outcome = results.get(self.key_of(nid))
+            if nid in self.chunk_of and isinstance(outcome, dict):
+                outcome = outcome.get(nid)
+            if isinstance(outcome, Ok):
+                self.engine.held[nid] = outcome.value
 
 
 def held_scalar(engine: Engine, nid: NodeId) -> bool | None:
