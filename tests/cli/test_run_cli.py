@@ -242,6 +242,37 @@ def test_ctrl_c_stops_promptly_marks_the_run_cancelled_and_keeps_finished_result
     assert (summary["outputs"], summary["computed"]) == (["last=40"], 41 - len(kept))
 
 
+def test_ctrl_c_during_a_long_primitive_exits_at_once_keeping_what_finished(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    (tmp_path / "prog.imgql").write_text(
+        'import "slowtest"\nx = slowtest.step(0, 10)\n'
+        "y = slowtest.step(x, 120000)\nz = slowtest.step(x, 120001)\n"  # two: on pool threads
+        'print "s" y + z\n'
+    )
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(SLOWNS), env.get("PYTHONPATH", "")])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "voxcas.cli.app", "run", "prog.imgql"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 30
+    while not _stored_nodes(tmp_path / ".vox") and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)  # y and z are now sleeping inside their primitive, for two minutes
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=20)  # not the two minutes the primitive would take
+    assert proc.returncode == 130
+    assert err.splitlines()[-1].endswith("interrupted; 1 finished results were kept")
+    assert len(_stored_nodes(tmp_path / ".vox")) == 1
+
+
 def test_progress_when_piped_is_json_events_on_stderr(tmp_path: Path) -> None:
     (tmp_path / "prog.imgql").write_text(PROGRAM)
     done = vox("run", "prog.imgql", "--progress", "--quiet", cwd=tmp_path)

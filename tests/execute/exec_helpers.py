@@ -19,6 +19,7 @@ from voxcas.span import Span
 
 CALLS: Counter[str] = Counter()
 _LOCK = threading.Lock()
+NAP_RELEASE = threading.Event()  # set it to end every `t.nap` early
 
 
 def _count(name: str) -> None:
@@ -57,6 +58,12 @@ def make_registry() -> Registry:
     def seq(n: int) -> Any:
         _count("seq")
         return list(range(n))
+
+    @ns.primitive(params=(Param("a", "any"), Param("ms", "int")))
+    def nap(a: Any, ms: int) -> Any:
+        _count("nap")
+        NAP_RELEASE.wait(ms / 1000)
+        return a
 
     @ns.primitive(params=(Param("a", "any"),), pure=False)
     def impure(a: Any) -> Any:

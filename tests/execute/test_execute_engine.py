@@ -278,3 +278,31 @@ def test_a_corrupt_input_is_recomputed_when_tasks_run_in_other_processes(
     second = reduce('n = length(range(0, 3))\nprint "b" n * 2', registry)
     summary = run_workplan(second, store, opts(registry, scheduler="processes", workers=1))
     assert (summary.status, summary.outputs, summary.computed) == ("ok", ["b=6"], 2)
+
+
+def test_cancelling_returns_at_once_while_primitives_are_still_running(
+    registry: Registry, store: MemoryStore
+) -> None:
+    import threading
+    import time
+
+    from exec_helpers import NAP_RELEASE
+
+    b = PlanBuilder()
+    x = b.app("inc", b.const(1))
+    b.print("s", b.app("add", b.app("nap", x, b.const(120_000)), b.app("nap", x, b.const(120_001))))
+    options = opts(registry, scheduler="threads", workers=2)
+
+    def cancel_when_both_nap() -> None:
+        while CALLS["nap"] < 2:
+            time.sleep(0.01)
+        options.cancel.set()
+
+    threading.Thread(target=cancel_when_both_nap, daemon=True).start()
+    NAP_RELEASE.clear()
+    try:
+        summary = run_workplan(b.plan, store, options)  # not the two minutes the naps would take
+        assert (summary.status, summary.computed) == ("cancelled", 1)
+        assert set(store.lookup_many([x])) == {x}  # what finished is kept
+    finally:
+        NAP_RELEASE.set()

@@ -6,11 +6,16 @@ only Typer at import time and the library inside command bodies, so `vox --help`
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
+from typing import NoReturn
 
 import typer
 
 from voxcas.errors import SourceError, VoxcasError
+
+WORKER_PREFIX = "voxcas-task"  # the executor's pool threads (voxcas.execute.schedulers)
 
 app = typer.Typer(
     name="vox",
@@ -55,16 +60,27 @@ def report(error: VoxcasError) -> int:
     return error.exit_code
 
 
+def _exit(code: int) -> NoReturn:
+    """Exit with `code`. An interrupted run has committed what finished and closed its store by
+    now; if a worker thread is still inside a primitive (a long filter, a distance transform),
+    the interpreter would wait for it before exiting, so the process ends at once instead."""
+    if code == 130 and any(t.name.startswith(WORKER_PREFIX) for t in threading.enumerate()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     try:
         # without standalone mode Click returns a command's exit code instead of exiting
         result = app(args=argv, standalone_mode=False)
     except VoxcasError as error:
-        sys.exit(report(error))
+        _exit(report(error))
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
-        sys.exit(130)
+        _exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:

@@ -25,9 +25,10 @@ Design (DESIGN.md §Executor semantics):
 6. **Unreadable inputs.** A stored input whose object fails its verified read is a cache miss:
    its result is forgotten (`store.delete_result`), what was skipped because of it is forgiven,
    and the walk restarts, so the node is recomputed within the same run.
-7. **Cancel.** Ctrl-C (KeyboardInterrupt) or `options.cancel.set()` stops scheduling, waits for
-   the writer to commit what finished, and marks the run "cancelled" (exit 130). A process
-   killed outright keeps every committed batch; a re-run resumes from them.
+7. **Cancel.** Ctrl-C (KeyboardInterrupt) or `options.cancel.set()` stops scheduling at once —
+   without waiting for primitives still running in the pool, whose results are dropped —,
+   waits for the writer to commit what finished, and marks the run "cancelled" (exit 130). A
+   process killed outright keeps every committed batch; a re-run resumes from them.
 8. **Goals** run after computing, in program order, every time (`voxcas.execute.goals`).
 """
 

@@ -225,4 +225,5 @@ def _run_bag(engine: Engine, nodes: Mapping[NodeId, PlanNode], items: list[ItemS
                 engine.record(nodes[nid], outcome)
         engine.check_cancel()
 
-    scheduler.run(dict(bag.__dask_graph__()), keys, on_start, on_done, forget=mapped)
+    graph = dict(bag.__dask_graph__())
+    scheduler.run(graph, keys, on_start, on_done, forget=mapped, cancel=engine.options.cancel)

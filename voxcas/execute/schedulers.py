@@ -1,13 +1,13 @@
 """Small adapters that run one Dask graph on the chosen scheduler and report every finished key.
 
-One interface, `Scheduler.run(dsk, outputs, on_start, on_done, sequential=, forget=)`, four
+One interface, `Scheduler.run(dsk, outputs, on_start, on_done, forget=, cancel=)`, four
 back ends:
 
 - "threads": dask's threaded scheduler on one `ThreadPoolExecutor` kept for the run (a
   `multiprocessing` ThreadPool would give daemon threads, but its two relay threads triple the
-  cost of a tiny task); on Ctrl-C the pool is shut down and queued tasks are cancelled, while
-  primitives already running finish before the process exits. A graph that is a single chain
-  (`sequential=True`) runs on the calling thread instead: nothing could run in parallel;
+  cost of a tiny task); on Ctrl-C or `cancel` the run raises at once, the pool is shut down
+  and queued tasks are cancelled, while primitives already running finish in the background
+  (`vox` itself then exits without waiting for them);
 - "sync": dask's synchronous scheduler (one thread, for debugging and deterministic tests);
 - "processes": dask's multiprocessing scheduler on one spawned process pool kept for the run;
 - "tcp://..." (any address): a `distributed.Client` to an existing cluster; every node's
@@ -22,10 +22,12 @@ Dask is imported only when a scheduler is created, i.e. only when something must
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor, Future
 from typing import Any
 
-from voxcas.errors import UsageError
+from voxcas.errors import RunCancelled, UsageError
 
 OnStart = Callable[[Any], None]
 OnDone = Callable[[Any, Any], None]
@@ -56,14 +58,16 @@ class Scheduler:
         on_start: OnStart,
         on_done: OnDone,
         *,
-        sequential: bool = False,
         forget: set[Any] | frozenset[Any] = frozenset(),
         chunksize: int = 1,
+        cancel: threading.Event | None = None,
     ) -> dict[str, Any]:
         """Run `dsk`; call `on_done(key, result)` for every key as it finishes (in this thread);
         return the results of `outputs` (None for the keys in `forget`, whose values are dropped
-        right after `on_done`). `sequential` runs an in-process graph on this thread;
-        `chunksize` hands ready tasks to the pool that many at a time (local pools)."""
+        right after `on_done`). `chunksize` hands ready tasks to the pool that many at a time
+        (local pools). Setting `cancel` makes a local run raise `RunCancelled` at once, even while
+        every pool worker is inside a long primitive (those finish in the background; their
+        results are dropped)."""
         if self._client is not None:
             return self._run_distributed(dsk, [k for k in outputs if k not in forget], on_done)
 
@@ -77,33 +81,34 @@ class Scheduler:
 
         callbacks = [(None, None, pretask, posttask, None)]
         keys = list(outputs)
-        if self.kind == "sync" or (sequential and self.in_process):
+        if self.kind == "sync":
             from dask.local import get_sync
 
             values = get_sync(dict(dsk), keys, callbacks=callbacks)
         elif self.kind == "threads":
             from dask.threaded import get as threaded_get
 
-            values = threaded_get(
-                dict(dsk), keys, pool=self._thread_pool(), callbacks=callbacks, chunksize=chunksize
-            )
+            with _Cancellable(self._thread_pool(), cancel) as pool:
+                values = threaded_get(dict(dsk), keys, pool=pool, callbacks=callbacks, chunksize=chunksize)
         else:
             from dask.multiprocessing import get as process_get
 
-            values = process_get(
-                dict(dsk),
-                keys,
-                pool=self._process_pool(),
-                optimize_graph=False,
-                callbacks=callbacks,
-                chunksize=chunksize,
-            )
+            with _Cancellable(self._process_pool(), cancel) as pool:
+                values = process_get(
+                    dict(dsk),
+                    keys,
+                    pool=pool,
+                    optimize_graph=False,
+                    callbacks=callbacks,
+                    chunksize=chunksize,
+                )
         return dict(zip(keys, values, strict=True))
 
     def _thread_pool(self) -> Any:
         if self._pool is None:
             from concurrent.futures import ThreadPoolExecutor
 
+            # the prefix lets `vox` exit at once after Ctrl-C though a primitive still runs
             self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="voxcas-task")
         return self._pool
 
@@ -148,3 +153,59 @@ class Scheduler:
         if self._client is not None:
             client, self._client = self._client, None
             client.close()
+
+
+class _Cancellable:
+    """The executor Dask's local scheduler submits to: the run's pool, seen through futures this
+    class controls, so that a cancel can fail every outstanding one at once.
+
+    Dask waits for each submitted batch's future; when `cancel` is set (the HTTP API's cancel,
+    `RunOptions.cancel`), a watcher completes the outstanding futures with `RunCancelled`, so
+    Dask raises now instead of after the running primitives return. The pool's own futures run
+    on, and their results are dropped.
+    """
+
+    def __init__(self, pool: Executor, cancel: threading.Event | None) -> None:
+        self._pool = pool
+        self._max_workers: int = getattr(pool, "_max_workers", 1)  # what Dask sizes its batches by
+        self._cancel = cancel
+        self._outstanding: set[Future[Any]] = set()
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        proxy: Future[Any] = Future()
+        proxy.set_running_or_notify_cancel()
+        with self._lock:
+            self._outstanding.add(proxy)
+        self._pool.submit(fn, *args, **kwargs).add_done_callback(lambda inner: self._relay(inner, proxy))
+        return proxy
+
+    def _relay(self, inner: Future[Any], proxy: Future[Any]) -> None:
+        with self._lock:
+            if proxy not in self._outstanding:  # cancelled meanwhile: drop the result
+                return
+            self._outstanding.discard(proxy)
+        error = inner.exception()
+        if error is not None:
+            proxy.set_exception(error)
+        else:
+            proxy.set_result(inner.result())
+
+    def _watch(self) -> None:
+        assert self._cancel is not None
+        while not self._done.is_set():
+            if self._cancel.wait(0.05):
+                with self._lock:
+                    outstanding, self._outstanding = self._outstanding, set()
+                for proxy in outstanding:
+                    proxy.set_exception(RunCancelled("cancelled"))
+                return
+
+    def __enter__(self) -> _Cancellable:
+        if self._cancel is not None:
+            threading.Thread(target=self._watch, name="voxcas-cancel-watch", daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()

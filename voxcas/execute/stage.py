@@ -238,15 +238,18 @@ class _Stage:
         sinks = [k for k in keys if k not in self.used]
         kept = {self.key_of(nid) for nid in self.keep & self.in_stage}
         forget = {k for k in sinks if k not in kept}
-        # A stage that is one chain has nothing to run in parallel: the synchronous scheduler runs
-        # it without a thread hop per task (the same tasks, callbacks and outcomes).
-        chain = self.here and _is_chain(self.nodes, self.runnable, self.in_stage)
         # Large stages hand ready tasks to the pool a few at a time: a thread hop per tiny task
         # costs more than the task, and with thousands of tasks the tail imbalance (at most
         # CHUNK - 1 tasks on one worker) is negligible. Small stages keep perfect balance.
         chunksize = CHUNK if len(keys) >= 64 * self.scheduler.workers else 1
         results = self.scheduler.run(
-            self.dsk, sinks, self.on_start, self.on_done, sequential=chain, forget=forget, chunksize=chunksize
+            self.dsk,
+            sinks,
+            self.on_start,
+            self.on_done,
+            forget=forget,
+            chunksize=chunksize,
+            cancel=self.engine.options.cancel,
         )
         for nid in self.keep & self.in_stage:
             outcome = results.get(self.key_of(nid))
@@ -270,25 +273,6 @@ def portable(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: portable(v) for k, v in value.items()}
     return value
-
-
-def _is_chain(nodes: Mapping[NodeId, PlanNode], runnable: list[NodeId], in_stage: set[NodeId]) -> bool:
-    """True when each node needs at most one other node of the stage and feeds at most one."""
-    fed: set[NodeId] = set()
-    roots = 0
-    for nid in runnable:
-        deps = {a for a in nodes[nid].args if a in in_stage}
-        if len(deps) > 1:
-            return False
-        if not deps:
-            roots += 1
-            if roots > 1:
-                return False
-        for dep in deps:
-            if dep in fed:
-                return False
-            fed.add(dep)
-    return True
 
 
 def modules_of(registry: Registry) -> tuple[tuple[str, str], ...] | None:
