@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from voxcas.execute import RunOptions, run_file
 from voxcas.store.memory import MemoryStore
 
 REPO = Path(__file__).resolve().parents[2]
+SLOWNS = REPO / "tests" / "cli" / "slowns"  # `slowtest.step(x, ms)`: x + 1 after ms milliseconds
 
 PROGRAMS = {
     "numbers.imgql": """
@@ -65,13 +67,16 @@ def cluster_address() -> Iterator[str]:
     from distributed import LocalCluster
 
     old = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join([str(REPO), old or ""])  # workers import voxcas
+    # workers import voxcas, and the slow test namespace (spawned workers start from our sys.path)
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(REPO), str(SLOWNS), old or ""])
+    sys.path.insert(0, str(SLOWNS))
     try:
         with LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
         ) as cluster:
             yield cluster.scheduler_address
     finally:
+        sys.path.remove(str(SLOWNS))
         if old is None:
             os.environ.pop("PYTHONPATH", None)
         else:
@@ -109,3 +114,31 @@ def test_an_unreachable_cluster_is_a_usage_error(programs: Path) -> None:
     with pytest.raises(UsageError) as info:
         run_with("tcp://127.0.0.1:9", programs / "numbers.imgql")
     assert str(info.value).startswith("cannot reach the dask scheduler at tcp://127.0.0.1:9: ")
+
+
+@pytest.mark.slow
+def test_cancelling_a_run_on_the_cluster_returns_without_waiting_for_running_tasks(
+    cluster_address: str,
+) -> None:
+    import threading
+
+    from voxcas.execute import run_workplan
+    from voxcas.execute.progress import Progress
+    from voxcas.lang import reduce_source
+    from voxcas.primitives.registry import NAMESPACE_MODULES, Registry
+
+    registry = Registry({**NAMESPACE_MODULES, "slowtest": "vox_slowtest_namespace"})
+    text = (
+        'import "slowtest"\nx = slowtest.step(0, 10)\n'
+        'print "s" slowtest.step(x, 30000) + slowtest.step(x, 30001)\n'
+    )
+    options = RunOptions(scheduler=cluster_address, registry=registry)
+
+    class CancelSoonAfterTheFirstResult(Progress):
+        def posttask(self, node: Any, status: str) -> None:
+            threading.Timer(0.5, options.cancel.set).start()  # both long steps are running by then
+
+    plan = reduce_source(text, "p.imgql", registry=registry)
+    summary = run_workplan(plan, MemoryStore(), options, CancelSoonAfterTheFirstResult())
+    # had the run waited for the long steps, they would have been recorded as computed too
+    assert (summary.status, summary.computed) == ("cancelled", 1), summary.failures

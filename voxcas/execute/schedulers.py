@@ -69,7 +69,7 @@ class Scheduler:
         every pool worker is inside a long primitive (those finish in the background; their
         results are dropped)."""
         if self._client is not None:
-            return self._run_distributed(dsk, [k for k in outputs if k not in forget], on_done)
+            return self._run_distributed(dsk, [k for k in outputs if k not in forget], on_done, cancel)
 
         def pretask(key: Any, dsk: Any, state: Any) -> None:
             on_start(key)
@@ -121,7 +121,11 @@ class Scheduler:
         return self._pool
 
     def _run_distributed(
-        self, dsk: Mapping[str, Any], outputs: Sequence[str], on_done: OnDone
+        self,
+        dsk: Mapping[str, Any],
+        outputs: Sequence[str],
+        on_done: OnDone,
+        cancel: threading.Event | None = None,
     ) -> dict[str, Any]:
         from distributed import as_completed
 
@@ -133,14 +137,30 @@ class Scheduler:
         kept: dict[str, Any] = {}
         by_future = dict(zip(futures, keys, strict=True))
         del futures
-        for future, result in as_completed(  # type: ignore[no-untyped-call]
-            list(by_future), with_results=True, loop=self._client.loop
-        ):
-            key = by_future.pop(future)
-            on_done(key, result)
-            if key in wanted:
-                kept[key] = result
-            future.release()
+        finished = threading.Event()
+
+        def watch() -> None:  # a cancel cancels the cluster's futures: as_completed yields them
+            assert cancel is not None
+            while not finished.is_set():
+                if cancel.wait(0.05):
+                    self._client.cancel(list(by_future))
+                    return
+
+        if cancel is not None:
+            threading.Thread(target=watch, name="voxcas-cancel-watch", daemon=True).start()
+        try:
+            for future, result in as_completed(  # type: ignore[no-untyped-call]
+                list(by_future), with_results=True, loop=self._client.loop
+            ):
+                if cancel is not None and cancel.is_set():
+                    raise RunCancelled("cancelled")
+                key = by_future.pop(future)
+                on_done(key, result)
+                if key in wanted:
+                    kept[key] = result
+                future.release()
+        finally:
+            finished.set()
         return kept
 
     def close(self) -> None:
