@@ -204,3 +204,16 @@ print "ok2" ok2
     assert summary.outputs == ["ok1=2", "ok2=3"]
     stored = store.lookup_many([names["ok1"], names["ok2"], names["bad"], names["dep"]])
     assert set(stored) == {names["ok1"], names["ok2"]}
+
+
+def test_a_fused_sequence_that_a_loop_reads_is_kept_for_the_loop(registry: Registry) -> None:
+    text = """n = length(range(0, 1))
+xs = [n, n + 1, n + 2, n * 10]
+print "ys" for i in xs do i * 2
+print "zs" filter i in xs do i > 1
+"""
+    plan = reduce(text, registry)
+    xs = plan.names["xs"]
+    assert any(xs in g and len(g) > 1 for g in stage_groups(plan, registry))  # the list is fused
+    summary = run_workplan(plan, MemoryStore(), RunOptions(registry=registry, workers=2))
+    assert summary.outputs == ["ys=[2, 4, 6, 20]", "zs=[2, 3, 10]"]
