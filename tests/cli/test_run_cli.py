@@ -242,6 +242,22 @@ def test_ctrl_c_stops_promptly_marks_the_run_cancelled_and_keeps_finished_result
     assert (summary["outputs"], summary["computed"]) == (["last=40"], 41 - len(kept))
 
 
+def test_a_file_whose_path_is_computed_at_run_time_is_read_again_on_every_run(tmp_path: Path) -> None:
+    (tmp_path / "which.txt").write_text("a.txt")
+    (tmp_path / "a.txt").write_text("hello")
+    (tmp_path / "prog.imgql").write_text('which = load("which.txt")\nprint "n" length(load(which))\n')
+    first = vox("run", "prog.imgql", cwd=tmp_path)
+    assert first.stdout == "n=5\n"
+    assert first.stderr.splitlines()[0] == (
+        "prog.imgql:2:18: warning: 'load' reads a path computed while the program runs; "
+        "it and everything that depends on it are recomputed on every run"
+    )
+    (tmp_path / "a.txt").write_text("hello world")  # which.txt, and so the program's ids, unchanged
+    second = run_json(tmp_path, "prog.imgql")
+    assert second["outputs"] == ["n=11"]
+    assert (second["computed"], second["reused"]) == (2, 1)  # load(which) and length; which is reused
+
+
 def test_ctrl_c_during_a_long_primitive_exits_at_once_keeping_what_finished(tmp_path: Path) -> None:
     import signal
     import time

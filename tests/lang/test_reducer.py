@@ -292,3 +292,30 @@ def test_zero_and_negative_zero_stay_different_constants_inside_a_loop_body() ->
 def test_a_program_file_may_start_with_a_byte_order_mark(tmp_path: Path) -> None:
     (tmp_path / "bom.imgql").write_bytes("\ufeffx = 1 + 1\n".encode())
     assert definition(load_workplan(tmp_path / "bom.imgql"), "x") == Const("int", 2)
+
+
+def test_a_file_read_at_a_path_known_only_at_run_time_makes_it_and_its_dependents_volatile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voxcas.plan.nodes import RUNTIME_READ, volatile_nodes
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "which.txt").write_text("a.txt")
+    src = 'which = load("which.txt")\nn = length(load(which))\nk = length(which)\nprint "n" n + k'
+    wp = reduce_source(src, path="prog.imgql")
+    assert apply_of(wp, "which").fingerprint not in (None, RUNTIME_READ)  # a constant path: hashed
+    read = wp.nodes[wp.names["n"]].args[0]
+    assert wp.nodes[read].definition.fingerprint == RUNTIME_READ  # type: ignore[union-attr]
+    goal = wp.goals[0].node
+    assert volatile_nodes(wp.nodes) == {read, wp.names["n"], goal}  # not `which`, not `k`
+    assert wp.warnings == [
+        "prog.imgql:2:12: warning: 'load' reads a path computed while the program runs; "
+        "it and everything that depends on it are recomputed on every run"
+    ]
+
+
+def test_a_per_item_path_in_a_loop_body_is_not_a_run_time_read(tmp_path: Path) -> None:
+    src = f'print "n" for f in ["{tmp_path}/a.txt"] do length(load(f))'
+    (tmp_path / "a.txt").write_text("abc")
+    wp = reduce_source(src, path="prog.imgql")
+    assert wp.warnings == []

@@ -56,6 +56,7 @@ from voxcas.plan.nodes import (
     ValueRef,
     Workplan,
     dependencies_first,
+    volatile_nodes,
 )
 from voxcas.primitives.registry import Registry, default_registry
 from voxcas.store.base import Store
@@ -96,6 +97,7 @@ class Engine:
         self.unreadable: dict[NodeId, str] = {}  # stored inputs whose object could not be read
         self.stage_skipped: list[NodeId] = []  # skipped since the last recovery
         self.keep_values: set[NodeId] = set()  # computed values to hold in memory (goals recomputed)
+        self.volatile: set[NodeId] = set()  # never looked up: they read files known only at run time
         self._scheduler: Scheduler | None = None
         self._pure: dict[str, bool] = {}  # op -> may its results be reused
 
@@ -189,7 +191,7 @@ class Engine:
     def lookupable(self, node: PlanNode) -> bool:
         """Whether the store may already hold this node's result (pure applications only)."""
         d = node.definition
-        if not isinstance(d, Apply) or self.options.no_cache:
+        if not isinstance(d, Apply) or self.options.no_cache or node.id in self.volatile:
             return False
         pure = self._pure.get(d.op)
         if pure is None:
@@ -382,6 +384,7 @@ def _run_workplan(
         for warning in plan.warnings:
             options.on_warning(warning)
     engine = Engine(store, registry, options, progress, run)
+    engine.volatile = volatile_nodes(plan.nodes)
     progress.start(run, 0, 0)
     status = "ok"
     try:
@@ -446,5 +449,6 @@ def run_file(
     if plan is None:
         with recording() as observations:
             plan = reduce()
-        cache.save(directory, key, plan, observations)
+        if not volatile_nodes(plan.nodes):  # a plan that reads at run time must be reduced each time
+            cache.save(directory, key, plan, observations)
     return run_workplan(plan, store, options, progress)

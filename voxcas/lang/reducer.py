@@ -50,7 +50,7 @@ from voxcas.plan.fingerprint import (
     read_fingerprint,
 )
 from voxcas.plan.fold import const_value, try_fold
-from voxcas.plan.nodes import Const, Goal, Workplan
+from voxcas.plan.nodes import RUNTIME_READ, Const, Goal, Workplan
 from voxcas.plan.observe import observe
 from voxcas.primitives.registry import Primitive, Registry, prelude_path
 from voxcas.span import Span
@@ -265,6 +265,13 @@ class Reducer:
                 if v.builder.level > level:
                     target = v.builder
                     level = target.level
+        if prim.reads_files and fingerprint is None and target is self.root:
+            # not a loop body's per-item path (fingerprinted when each item is instantiated)
+            fingerprint = RUNTIME_READ
+            self.warn(
+                f"{span}: warning: '{prim.name}' reads a path computed while the program runs; "
+                "it and everything that depends on it are recomputed on every run"
+            )
         lift = target.lift
         refs = tuple([lift(v) for v in vals])
         val = Val(target, target.apply(qualified, prim.version, refs, fingerprint, span))

@@ -25,6 +25,7 @@ from voxcas.plan.fingerprint import (
 from voxcas.plan.fold import const_value, to_const, try_fold
 from voxcas.plan.identity import node_id
 from voxcas.plan.nodes import (
+    RUNTIME_READ,
     Apply,
     Closure,
     Const,
@@ -138,7 +139,7 @@ def _apply(
                 folded = try_fold(prim, arg_consts)
                 if folded is not None:
                     return emit(folded, tnode.span)  # type: ignore[no-any-return]
-            fingerprint = read_fingerprint(prim, values, known, fingerprints)
+            fingerprint = read_fingerprint(prim, values, known, fingerprints) or RUNTIME_READ
         except FileArgumentProblem as problem:
             where = f" ({tnode.span})" if tnode.span is not None else ""
             raise InputFileError(f"{problem}{where}") from None
