@@ -258,6 +258,22 @@ def test_a_file_whose_path_is_computed_at_run_time_is_read_again_on_every_run(tm
     assert (second["computed"], second["reused"]) == (2, 1)  # load(which) and length; which is reused
 
 
+def test_a_loop_reading_paths_it_computes_is_rerun_and_other_loops_are_reused(tmp_path: Path) -> None:
+    (tmp_path / "which.txt").write_text("a.txt")
+    (tmp_path / "a.txt").write_text("hello")
+    (tmp_path / "prog.imgql").write_text(
+        'print "n" for f in ["which.txt"] do length(load(load(f)))\n'
+        'print "m" for f in ["which.txt"] do length(load(f))\n'
+    )
+    first = vox("run", "prog.imgql", cwd=tmp_path)
+    assert first.stdout == "n=[5]\nm=[5]\n"
+    assert first.stderr.startswith("prog.imgql:1:11: warning: this loop body reads a file at a path computed")
+    (tmp_path / "a.txt").write_text("hello world")
+    second = run_json(tmp_path, "prog.imgql")
+    assert second["outputs"] == ["n=[11]", "m=[5]"]
+    assert (second["computed"], second["reused"]) == (3, 2)  # the read, length, loop; m and load(f)
+
+
 def test_ctrl_c_during_a_long_primitive_exits_at_once_keeping_what_finished(tmp_path: Path) -> None:
     import signal
     import time

@@ -297,7 +297,9 @@ def test_a_program_file_may_start_with_a_byte_order_mark(tmp_path: Path) -> None
 def test_a_file_read_at_a_path_known_only_at_run_time_makes_it_and_its_dependents_volatile(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from voxcas.plan.nodes import RUNTIME_READ, volatile_nodes
+    from voxcas.plan.nodes import RUNTIME_READ
+    from voxcas.plan.volatile import volatile_nodes
+    from voxcas.primitives.registry import default_registry
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "which.txt").write_text("a.txt")
@@ -307,7 +309,7 @@ def test_a_file_read_at_a_path_known_only_at_run_time_makes_it_and_its_dependent
     read = wp.nodes[wp.names["n"]].args[0]
     assert wp.nodes[read].definition.fingerprint == RUNTIME_READ  # type: ignore[union-attr]
     goal = wp.goals[0].node
-    assert volatile_nodes(wp.nodes) == {read, wp.names["n"], goal}  # not `which`, not `k`
+    assert volatile_nodes(wp.nodes, default_registry()) == {read, wp.names["n"], goal}  # not which, k
     assert wp.warnings == [
         "prog.imgql:2:12: warning: 'load' reads a path computed while the program runs; "
         "it and everything that depends on it are recomputed on every run"

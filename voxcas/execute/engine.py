@@ -56,8 +56,8 @@ from voxcas.plan.nodes import (
     ValueRef,
     Workplan,
     dependencies_first,
-    volatile_nodes,
 )
+from voxcas.plan.volatile import volatile_nodes
 from voxcas.primitives.registry import Registry, default_registry
 from voxcas.store.base import Store
 
@@ -384,7 +384,7 @@ def _run_workplan(
         for warning in plan.warnings:
             options.on_warning(warning)
     engine = Engine(store, registry, options, progress, run)
-    engine.volatile = volatile_nodes(plan.nodes)
+    engine.volatile = volatile_nodes(plan.nodes, registry)
     progress.start(run, 0, 0)
     status = "ok"
     try:
@@ -449,6 +449,6 @@ def run_file(
     if plan is None:
         with recording() as observations:
             plan = reduce()
-        if not volatile_nodes(plan.nodes):  # a plan that reads at run time must be reduced each time
+        if not volatile_nodes(plan.nodes, registry):  # reads at run time: reduce it every time
             cache.save(directory, key, plan, observations)
     return run_workplan(plan, store, options, progress)

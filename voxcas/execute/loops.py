@@ -40,7 +40,8 @@ from typing import TYPE_CHECKING, Any
 from voxcas.errors import CorruptObjectError, ObjectNotFoundError
 from voxcas.execute.item_bag import satisfy_items
 from voxcas.ids import Digest, NodeId
-from voxcas.plan.nodes import Apply, Closure, Const, PlanNode, ValueRef, volatile_nodes
+from voxcas.plan.nodes import Apply, Closure, Const, PlanNode, ValueRef
+from voxcas.plan.volatile import volatile_nodes
 from voxcas.store.base import StoredSequence
 from voxcas.values import kind_of
 
@@ -176,7 +177,9 @@ def run_loop(engine: Engine, nodes: Nodes, loop_id: NodeId) -> None:
             sub[param.id] = param
             for node in body:
                 sub[node.id] = node
-            volatile_nodes({node.id: node for node in body}, engine.volatile)  # runtime reads
+            # reads at paths only this run computes (voxcas.plan.volatile): never looked up
+            context: Nodes = ChainMap(sub, nodes)  # type: ignore[arg-type]
+            volatile_nodes({n.id: n for n in body}, engine.registry, engine.volatile, context)
             results.append(result)
             values.append(value)
             params.append(param)

@@ -55,6 +55,7 @@ def reduce_program(
     def work() -> Workplan:
         reducer = Reducer(registry or default_registry(), fingerprints)
         reducer.program(program, FileCtx.of_text(program.path))
+        reducer.warn_loops_reading_at_run_time()
         return reducer.workplan
 
     return run_deep(work)

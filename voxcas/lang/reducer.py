@@ -114,6 +114,21 @@ class Reducer:
             self.warned.add(text)
             self.workplan.warnings.append(text)
 
+    def warn_loops_reading_at_run_time(self) -> None:
+        """Warn at each loop whose body reads a file at a path only a run can compute (the loop is
+        then recomputed on every run: `voxcas.plan.volatile`)."""
+        from voxcas.plan.nodes import Closure
+        from voxcas.plan.volatile import closure_reads_at_run_time
+
+        nodes = self.workplan.nodes
+        for node in nodes.values():
+            d = node.definition
+            if isinstance(d, Closure) and closure_reads_at_run_time(d, nodes, self.registry):
+                self.warn(
+                    f"{node.span}: warning: this loop body reads a file at a path computed while the "
+                    "program runs; the loop and everything that depends on it are recomputed on every run"
+                )
+
     # --- commands -------------------------------------------------------------------------
     def program(self, program: A.Program, ctx: FileCtx) -> None:
         with gc_paused():

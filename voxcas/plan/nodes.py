@@ -177,22 +177,8 @@ def dependencies_first(nodes: Mapping[NodeId, PlanNode], roots: list[NodeId]) ->
 
 
 # The fingerprint of a file-reading application whose path is known only while the program runs
-# (computed by a primitive that is not folded, such as `load` of a text file naming the image):
-# the file cannot be fingerprinted when node ids are made, so the node and every node that
-# depends on it are *volatile*: never answered from the store, recomputed (and stored) each run.
+# (computed by a primitive that is not folded): see `voxcas.plan.volatile`.
 RUNTIME_READ = "read at run time"
-
-
-def volatile_nodes(nodes: Mapping[NodeId, PlanNode], volatile: set[NodeId] | None = None) -> set[NodeId]:
-    """The nodes that read a file at a path known only at run time, and every node depending on
-    one; `nodes` in dependency order (as a `Workplan` keeps them). Adds to `volatile` if given."""
-    out = set() if volatile is None else volatile
-    for nid, node in nodes.items():
-        d = node.definition
-        reads_at_run_time = isinstance(d, Apply) and d.fingerprint == RUNTIME_READ
-        if reads_at_run_time or (out and not out.isdisjoint(node.args)):
-            out.add(nid)
-    return out
 
 
 # Applications of these primitives are loops: the executor runs them itself (closure over a
