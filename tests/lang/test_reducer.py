@@ -321,3 +321,23 @@ def test_a_per_item_path_in_a_loop_body_is_not_a_run_time_read(tmp_path: Path) -
     (tmp_path / "a.txt").write_text("abc")
     wp = reduce_source(src, path="prog.imgql")
     assert wp.warnings == []
+
+
+def test_voxlogica1s_stdlib_import_means_the_vox1_namespace_when_no_such_file_exists(
+    tmp_path: Path,
+) -> None:
+    src = 'import "stdlib.imgql"\nn = length(range(0, 4))\nb = abs(n - 9)'  # abs: vox1, not default
+    wp = reduce_source(src, path=str(tmp_path / "prog.imgql"))
+    assert apply_of(wp, "b").op == "vox1.abs"
+    assert wp.warnings == [
+        f"{tmp_path / 'prog.imgql'}:1:1: warning: no file '{tmp_path / 'stdlib.imgql'}': "
+        "importing the namespace vox1 "
+        '(VoxLogicA 1\'s standard library) instead; write import "vox1"'
+    ]
+
+
+def test_a_stdlib_imgql_file_beside_the_program_is_imported_as_a_file(tmp_path: Path) -> None:
+    (tmp_path / "stdlib.imgql").write_text("k = 41\n")
+    wp = reduce_source('import "stdlib.imgql"\nr = k + 1', path=str(tmp_path / "prog.imgql"))
+    assert definition(wp, "r") == Const("int", 42)
+    assert wp.warnings == []

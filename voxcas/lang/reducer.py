@@ -58,6 +58,9 @@ from voxcas.span import Span
 FOLD_OPS = ("+", "-", "*", "/", "&&", "||", "min", "max")
 
 
+VOXLOGICA1_STDLIB = "stdlib.imgql"  # VoxLogicA 1's library file: the vox1 namespace when absent
+
+
 class Reducer:
     def __init__(self, registry: Registry, fingerprints: FingerprintCache | None) -> None:
         self.registry = registry
@@ -189,9 +192,18 @@ class Reducer:
             shown = os.path.normpath(os.path.join(os.path.dirname(importer), target))
             observe(path)
             if not os.path.isfile(path):
-                raise self.fail(f"cannot import '{target}': no such file '{shown}'", cmd.span)
-            self.program(parse_cached(path, shown), FileCtx.of(path))
-            return
+                if target == VOXLOGICA1_STDLIB and self.registry.has_namespace("vox1"):
+                    # VoxLogicA 1 programs begin with this import; its library is the vox1 namespace
+                    self.warn(
+                        f"{cmd.span}: warning: no file '{shown}': importing the namespace vox1 "
+                        "(VoxLogicA 1's standard library) instead; write import \"vox1\""
+                    )
+                    target = "vox1"
+                else:
+                    raise self.fail(f"cannot import '{target}': no such file '{shown}'", cmd.span)
+            else:
+                self.program(parse_cached(path, shown), FileCtx.of(path))
+                return
         if not self.registry.has_namespace(target):
             names = difflib.get_close_matches(target, self.registry.names(), n=3, cutoff=0.6)
             raise self.fail(f"unknown namespace '{target}'{suggest(names)}", cmd.span)
