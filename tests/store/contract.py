@@ -177,6 +177,15 @@ def test_objects_are_listed_newest_first(store: Store) -> None:
     assert listed.index(b) < listed.index(a)
 
 
+def test_object_info_of_one_object_equals_its_entry_in_the_listing(store: Store) -> None:
+    digest = store.put([1, 2, 3])
+    store.put("other")
+    listed = {o.digest: o for o in store.objects()}
+    assert store.object_info(digest) == listed[digest]
+    assert store.object_info(digest).kind == "sequence"  # type: ignore[union-attr]
+    assert store.object_info(Digest("sha256:" + "0" * 64)) is None
+
+
 # -- nodes and results ----------------------------------------------------------------------------
 
 

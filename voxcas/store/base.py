@@ -173,6 +173,10 @@ class Store(ABC):
     def objects(self) -> Iterator[ObjectInfo]:
         """Every object, newest first."""
 
+    def object_info(self, digest: Digest) -> ObjectInfo | None:
+        """One object's kind, sizes and time, or None (stores override this scan with a lookup)."""
+        return next((o for o in self.objects() if o.digest == digest), None)
+
     # -- nodes and results -------------------------------------------------------------------
     def put_result(
         self, node: PlanNode, value: Any, *, seconds: float = 0.0, run: RunId | None = None

@@ -195,7 +195,7 @@ def describe_run(store: Store, run: RunId) -> dict[str, Any]:
 
 
 def describe_object(store: Store, digest: Digest) -> dict[str, Any]:
-    info = next((o for o in store.objects() if o.digest == digest), None)
+    info = store.object_info(digest)
     if info is None:
         raise ObjectNotFoundError(f"no object {digest} in the store")
     value = store.get(digest)

@@ -95,6 +95,11 @@ class MemoryStore(Store):
     def missing(self, digests: Iterable[Digest]) -> set[Digest]:
         return {d for d in digests if d not in self._objects}
 
+    def object_info(self, digest: Digest) -> ObjectInfo | None:
+        with self._lock:
+            o = self._objects.get(digest)
+        return None if o is None else ObjectInfo(digest, o.kind, len(o.data), len(o.data), o.created)
+
     def objects(self) -> Iterator[ObjectInfo]:
         with self._lock:
             items = sorted(self._objects.items(), key=lambda kv: (kv[1].created, kv[1].seq), reverse=True)

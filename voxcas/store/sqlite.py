@@ -352,6 +352,13 @@ class SqliteStore(Store):
             )
         return {d for d in wanted if d not in present}
 
+    def object_info(self, digest: Digest) -> ObjectInfo | None:
+        rows = self.query("SELECT kind, size, stored_size, created FROM objects WHERE digest=?", (digest,))
+        if not rows:
+            return None
+        k, size, stored, created = rows[0]
+        return ObjectInfo(digest, k, int(size), int(stored), float(created))
+
     def objects(self) -> Iterator[ObjectInfo]:
         rows = self.query(
             "SELECT digest, kind, size, stored_size, created FROM objects ORDER BY created DESC, rowid DESC"
