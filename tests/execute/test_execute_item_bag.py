@@ -142,3 +142,33 @@ def test_the_processes_scheduler_runs_the_bag_with_the_same_results(bags: list[t
     assert a.outputs == b.outputs == [f"ys={[i * 3 + 1 for i in range(9)]}"]
     assert [items for items, _ in bags] == [9, 9]  # one bag each
     assert {r.node: r.digest for r in threads.results()} == {r.node: r.digest for r in processes.results()}
+
+
+def test_a_node_inside_an_item_is_stored_before_the_rest_of_its_item_finishes(
+    registry: Registry, store: MemoryStore, bags: list[tuple[int, int]]
+) -> None:
+    import threading
+    import time
+
+    from exec_helpers import NAP_RELEASE
+
+    plan = reduce('print "ys" for i in range(0, 4) do t.nap(t.inc(i), 60000)', registry)
+    NAP_RELEASE.clear()
+    done: list[Any] = []
+    runner = threading.Thread(
+        target=lambda: done.append(run_workplan(plan, store, RunOptions(registry=registry, workers=2)))
+    )
+    runner.start()
+    try:
+        deadline = time.monotonic() + 30
+        while CALLS["nap"] < 2 and time.monotonic() < deadline:  # two items are napping
+            time.sleep(0.01)
+        deadline = time.monotonic() + 30
+        while len(list(store.results())) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        # the range and the two napping items' t.inc results are stored while their items still run
+        assert len(list(store.results())) == 3 and CALLS["nap"] == 2
+    finally:
+        NAP_RELEASE.set()
+        runner.join(30)
+    assert done[0].outputs == ["ys=[1, 2, 3, 4]"] and bags == [(4, 4)]

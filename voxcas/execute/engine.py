@@ -175,13 +175,17 @@ class Engine:
         self.writer.put(node, value, seconds)  # the writer notes it "computed" once committed
         self.progress.posttask(node.id, "computed")
 
-    def record(self, node: PlanNode, outcome: Any) -> None:
-        """Account for one node's outcome (`Ok`, `Failed` or `Skipped`) as its task hands it back."""
+    def record(self, node: PlanNode, outcome: Any, *, persisted: bool = False) -> None:
+        """Account for one node's outcome (`Ok`, `Failed` or `Skipped`) as its task hands it back;
+        `persisted`: an `Ok` value was already handed to the writer by the task itself."""
         from voxcas.execute.tasks import Failed, Ok
 
         if node.id in self.bad:  # failed before it could be scheduled (unknown primitive)
             return
-        if isinstance(outcome, Ok):
+        if isinstance(outcome, Ok) and persisted:
+            self.computed += 1
+            self.progress.posttask(node.id, "computed")
+        elif isinstance(outcome, Ok):
             self.mark_computed(node, outcome.value, outcome.seconds)
         elif isinstance(outcome, Failed):
             self.mark_failed(node, outcome.message, outcome.traceback)

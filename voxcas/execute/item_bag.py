@@ -14,9 +14,11 @@ reused, as everywhere), the missing nodes are split by *owner*:
   held values, the shared results, stored inputs loaded once here) travel inside the item, as
   outcomes known when the bag is built.
 
-Every node inside an item still has its own outcome: as each partition finishes, the engine
-stores, counts and reports the nodes one by one, records a failure against its node (with its
-source position) and skips only what depends on it. Memory stays bounded by the batch, as before:
+Every node inside an item still has its own outcome: when tasks run in this process, each
+node's value goes to the writer the moment it is computed (a killed run keeps the finished part
+of an item); as each partition finishes, the engine counts and reports the nodes one by one (and,
+for processes and clusters, stores them), records a failure against its node (with its source
+position) and skips only what depends on it. Memory stays bounded by the batch, as before:
 `loops` decides how many items are in flight.
 
 The bag is used when it pays: when the batch has at least two items per worker (so the bag keeps
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -62,17 +64,19 @@ class ItemSpec:
     root: NodeId
     steps: tuple[Step, ...]
     cancel: threading.Event | None = None
+    persist: Callable[[NodeId, Any, float], None] | None = None  # in-process: the run's writer
 
     def __dask_tokenize__(self) -> str:
         return self.root
 
-    def __reduce__(self) -> tuple[Any, ...]:  # the cancel event stays in this process
-        return (ItemSpec, (self.root, self.steps, None))
+    def __reduce__(self) -> tuple[Any, ...]:  # the cancel event and the writer stay in this process
+        return (ItemSpec, (self.root, self.steps))
 
 
 def evaluate_item(item: ItemSpec) -> dict[NodeId, Outcome]:
-    """The bag's map function: every outcome of one item's nodes, by node id; never raises."""
-    return evaluate_chunk(item.steps, item.cancel)
+    """The bag's map function: every outcome of one item's nodes, by node id; never raises. In this
+    process each node's value goes to the writer as soon as it is computed, not when the item ends."""
+    return evaluate_chunk(item.steps, item.cancel, persist=item.persist)
 
 
 def satisfy_items(engine: Engine, nodes: Mapping[NodeId, PlanNode], roots: list[NodeId]) -> None:
@@ -165,6 +169,7 @@ def _item_specs(
     modules = modules_of(engine.registry)
     cancel = engine.options.cancel if scheduler.in_process else None
     loaded: dict[Digest, Outcome] = {}
+    persist = _persister(engine, nodes) if scheduler.in_process else None
 
     def given(arg: NodeId) -> Outcome:
         known: Outcome | None = given_outcome(engine, nodes, arg, here=scheduler.in_process)
@@ -199,8 +204,20 @@ def _item_specs(
             else:
                 call = Call(nid, d.op, where_of(node), modules=modules)
             steps.append(Step(call, sources))
-        specs.append(ItemSpec(root, tuple(steps), cancel))
+        specs.append(ItemSpec(root, tuple(steps), cancel, persist))
     return None if engine.unreadable else specs
+
+
+def _persister(engine: Engine, nodes: Mapping[NodeId, PlanNode]) -> Callable[[NodeId, Any, float], None]:
+    """Hands a value computed inside an item straight to the writer (thread-safe), from the pool."""
+    writer = engine.writer
+    cancel = engine.options.cancel
+
+    def persist(nid: NodeId, value: Any, seconds: float) -> None:
+        if not cancel.is_set():  # after a cancel, late results are dropped (the run is recorded)
+            writer.put(nodes[nid], value, seconds)
+
+    return persist
 
 
 def _run_bag(engine: Engine, nodes: Mapping[NodeId, PlanNode], items: list[ItemSpec], light: bool) -> None:
@@ -220,9 +237,10 @@ def _run_bag(engine: Engine, nodes: Mapping[NodeId, PlanNode], items: list[ItemS
     def on_done(key: Any, outcomes: Any) -> None:
         if key not in mapped:  # the partitions of the sequence itself
             return
+        persisted = scheduler.in_process  # the items' values already went to the writer
         for item in outcomes:
             for nid, outcome in item.items():
-                engine.record(nodes[nid], outcome)
+                engine.record(nodes[nid], outcome, persisted=persisted)
         engine.check_cancel()
 
     graph = dict(bag.__dask_graph__())

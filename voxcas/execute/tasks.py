@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -152,9 +153,15 @@ class Step:
 
 
 def evaluate_chunk(
-    steps_arg: tuple[Step, ...] | Literal, cancel_arg: threading.Event | Literal | None, *inputs: Any
+    steps_arg: tuple[Step, ...] | Literal,
+    cancel_arg: threading.Event | Literal | None,
+    *inputs: Any,
+    persist: Callable[[NodeId, Any, float], None] | None = None,
 ) -> dict[NodeId, Outcome]:
-    """Evaluate the steps of a fused chunk in order: each node's outcome, by node id; never raises."""
+    """Evaluate the steps of a fused chunk in order: each node's outcome, by node id; never raises.
+
+    `persist(node, value, seconds)`, when given (in-process runs), is called as each step succeeds,
+    so that a long chunk's finished nodes reach the store before the whole chunk returns."""
     steps: tuple[Step, ...] = _open(steps_arg)
     cancel: threading.Event | None = _open(cancel_arg)
     outcomes: list[Outcome] = []
@@ -168,7 +175,10 @@ def evaluate_chunk(
                 args.append(value if source[2] is None else value[source[2]])
             else:
                 args.append(source[1])
-        outcomes.append(_apply(step.call, cancel, args))
+        outcome = _apply(step.call, cancel, args)
+        if persist is not None and isinstance(outcome, Ok):
+            persist(step.call.node, outcome.value, outcome.seconds)
+        outcomes.append(outcome)
     return {step.call.node: outcome for step, outcome in zip(steps, outcomes, strict=True)}
 
 
