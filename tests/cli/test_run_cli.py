@@ -208,6 +208,49 @@ def test_sigkill_in_the_middle_then_a_rerun_reuses_everything_stored_before(
 
 
 @pytest.mark.slow
+def test_sigkill_inside_a_loop_then_a_rerun_reuses_every_item_node_stored_before(tmp_path: Path) -> None:
+    import random
+    import signal
+    import time
+
+    # 16 items of two slow steps each: the loop runs as a dask.bag, a few items at a time
+    (tmp_path / "prog.imgql").write_text(
+        'import "slowtest"\n'
+        'print "s" fold + (for i in range(0, 16) do slowtest.step(slowtest.step(i, 60), 60))\n'
+    )
+    total = 1 + 16 * 2 + 1 + 1  # range, the steps, the loop, the fold
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(SLOWNS), env.get("PYTHONPATH", "")])
+    rng = random.Random(11)
+    counts = [0]
+    for _ in range(5):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "voxcas.cli.app", "run", "prog.imgql", "-q"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while len(_stored_nodes(tmp_path / ".vox")) <= counts[-1] and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 0.05))
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait() == -signal.SIGKILL
+        counts.append(len(_stored_nodes(tmp_path / ".vox")))
+    before = _stored_nodes(tmp_path / ".vox")
+    assert counts == sorted(counts) and len(before) < total
+    vox("fsck", cwd=tmp_path)
+    summary = json.loads(vox("run", "prog.imgql", "--json", cwd=tmp_path, slow=True).stdout)
+    assert summary["outputs"] == [f"s={sum(i + 2 for i in range(16))}"]
+    from voxcas.store.sqlite import SqliteStore
+
+    with SqliteStore(tmp_path / ".vox") as store:
+        computed = {n for n, what in store.run_nodes(summary["run"]) if what == "computed"}
+    assert computed.isdisjoint(before) and len(computed) + len(before) == total
+
+
+@pytest.mark.slow
 def test_ctrl_c_stops_promptly_marks_the_run_cancelled_and_keeps_finished_results(tmp_path: Path) -> None:
     import signal
     import time
