@@ -159,24 +159,16 @@ def _stored_nodes(store_dir: Path) -> set[str]:
         return {r.node for r in store.results()}
 
 
-@pytest.mark.parametrize(
-    ("kills", "nodes"),
-    [
-        pytest.param(10, 200, marks=pytest.mark.slow, id="10-kills"),
-        pytest.param(60, 600, marks=pytest.mark.stress, id="60-kills"),
-    ],
-)
-def test_sigkill_in_the_middle_then_a_rerun_reuses_everything_stored_before(
-    tmp_path: Path, kills: int, nodes: int
-) -> None:
+def _kill_mid_run_repeatedly(tmp_path: Path, kills: int, seed: int, max_pause: float) -> list[int]:
+    """Start `vox run prog.imgql` `kills` times, each SIGKILLed a random moment after it stored
+    something new; the numbers of stored results after each kill (starting from 0)."""
     import random
     import signal
     import time
 
-    _kill_program(tmp_path / "prog.imgql", nodes)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(SLOWNS), env.get("PYTHONPATH", "")])
-    rng = random.Random(7)
+    rng = random.Random(seed)
     counts = [0]
     for _ in range(kills):
         proc = subprocess.Popen(
@@ -189,10 +181,32 @@ def test_sigkill_in_the_middle_then_a_rerun_reuses_everything_stored_before(
         deadline = time.monotonic() + 30
         while len(_stored_nodes(tmp_path / ".vox")) <= counts[-1] and time.monotonic() < deadline:
             time.sleep(0.02)  # wait until this run has stored something: the kill lands mid-run
-        time.sleep(rng.uniform(0.0, 0.15))
+        time.sleep(rng.uniform(0.0, max_pause))
         proc.send_signal(signal.SIGKILL)
         assert proc.wait() == -signal.SIGKILL
         counts.append(len(_stored_nodes(tmp_path / ".vox")))
+    return counts
+
+
+def _computed_by(tmp_path: Path, run: str) -> set[str]:
+    from voxcas.store.sqlite import SqliteStore
+
+    with SqliteStore(tmp_path / ".vox") as store:
+        return {n for n, what in store.run_nodes(run) if what == "computed"}
+
+
+@pytest.mark.parametrize(
+    ("kills", "nodes"),
+    [
+        pytest.param(10, 200, marks=pytest.mark.slow, id="10-kills"),
+        pytest.param(60, 600, marks=pytest.mark.stress, id="60-kills"),
+    ],
+)
+def test_sigkill_in_the_middle_then_a_rerun_reuses_everything_stored_before(
+    tmp_path: Path, kills: int, nodes: int
+) -> None:
+    _kill_program(tmp_path / "prog.imgql", nodes)
+    counts = _kill_mid_run_repeatedly(tmp_path, kills, seed=7, max_pause=0.15)
     before = _stored_nodes(tmp_path / ".vox")
     assert counts == sorted(counts) and len(set(counts)) == kills + 1 and len(before) < nodes
     vox("fsck", cwd=tmp_path)  # the killed runs left a consistent store
@@ -200,53 +214,25 @@ def test_sigkill_in_the_middle_then_a_rerun_reuses_everything_stored_before(
     summary = json.loads(done.stdout)
     assert summary["outputs"] == [f"last={nodes}"]
     assert summary["computed"] == nodes + 1 - len(before)
-    from voxcas.store.sqlite import SqliteStore
-
-    with SqliteStore(tmp_path / ".vox") as store:
-        computed = {n for n, what in store.run_nodes(summary["run"]) if what == "computed"}
+    computed = _computed_by(tmp_path, summary["run"])
     assert len(computed) == nodes + 1 - len(before) and computed.isdisjoint(before)
 
 
 @pytest.mark.slow
 def test_sigkill_inside_a_loop_then_a_rerun_reuses_every_item_node_stored_before(tmp_path: Path) -> None:
-    import random
-    import signal
-    import time
-
     # 16 items of two slow steps each: the loop runs as a dask.bag, a few items at a time
     (tmp_path / "prog.imgql").write_text(
         'import "slowtest"\n'
         'print "s" fold + (for i in range(0, 16) do slowtest.step(slowtest.step(i, 60), 60))\n'
     )
     total = 1 + 16 * 2 + 1 + 1  # range, the steps, the loop, the fold
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(SLOWNS), env.get("PYTHONPATH", "")])
-    rng = random.Random(11)
-    counts = [0]
-    for _ in range(5):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "voxcas.cli.app", "run", "prog.imgql", "-q"],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 30
-        while len(_stored_nodes(tmp_path / ".vox")) <= counts[-1] and time.monotonic() < deadline:
-            time.sleep(0.02)
-        time.sleep(rng.uniform(0.0, 0.05))
-        proc.send_signal(signal.SIGKILL)
-        assert proc.wait() == -signal.SIGKILL
-        counts.append(len(_stored_nodes(tmp_path / ".vox")))
+    counts = _kill_mid_run_repeatedly(tmp_path, 5, seed=11, max_pause=0.05)
     before = _stored_nodes(tmp_path / ".vox")
     assert counts == sorted(counts) and len(before) < total
     vox("fsck", cwd=tmp_path)
     summary = json.loads(vox("run", "prog.imgql", "--json", cwd=tmp_path, slow=True).stdout)
     assert summary["outputs"] == [f"s={sum(i + 2 for i in range(16))}"]
-    from voxcas.store.sqlite import SqliteStore
-
-    with SqliteStore(tmp_path / ".vox") as store:
-        computed = {n for n, what in store.run_nodes(summary["run"]) if what == "computed"}
+    computed = _computed_by(tmp_path, summary["run"])
     assert computed.isdisjoint(before) and len(computed) + len(before) == total
 
 
