@@ -36,17 +36,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from voxcas.execute.fusion import Fusion
-from voxcas.execute.stage import given_outcome, held_scalar, modules_of, portable, stored_digest
+from voxcas.execute.stage import given_outcome, held_scalar, load_here, modules_of, stored_digest
 from voxcas.execute.tasks import (
     GIVEN,
     LOCAL,
     Call,
     Failed,
-    Ok,
     Outcome,
     Step,
     evaluate_chunk,
-    load_object,
 )
 from voxcas.ids import Digest, NodeId
 from voxcas.plan.nodes import Apply, Closure, PlanNode
@@ -179,12 +177,7 @@ def _item_specs(
         if digest is None:
             return Failed(f"error: internal: no value for node {arg[:12]}", "")
         if digest not in loaded:
-            outcome = load_object(engine.store, digest, arg)
-            if isinstance(outcome, Failed):
-                engine.unreadable_input(arg, outcome.message)
-            elif isinstance(outcome, Ok) and not scheduler.in_process:
-                outcome = Ok(portable(outcome.value), 0.0)
-            loaded[digest] = outcome
+            loaded[digest] = load_here(engine, digest, arg, here=scheduler.in_process)
         return loaded[digest]
 
     by_item: dict[NodeId, list[NodeId]] = {}

@@ -81,6 +81,17 @@ def given_outcome(engine: Engine, nodes: Mapping[NodeId, PlanNode], arg: NodeId,
     return None
 
 
+def load_here(engine: Engine, digest: Digest, arg: NodeId, *, here: bool) -> Any:
+    """The outcome of loading a stored input in this thread (made `portable` unless `here`); an
+    unreadable object is noted with the engine, which recomputes its node."""
+    outcome = load_object(engine.store, digest, arg)
+    if isinstance(outcome, Failed):
+        engine.unreadable_input(arg, outcome.message)
+    elif isinstance(outcome, Ok) and not here:
+        outcome = Ok(portable(outcome.value), 0.0)
+    return outcome
+
+
 def stored_digest(engine: Engine, nodes: Mapping[NodeId, PlanNode], arg: NodeId) -> Digest | None:
     """The digest of a stored input: named by a ValueRef, or the result stored for the node."""
     d = nodes[arg].definition
@@ -141,16 +152,11 @@ class _Stage:
         key = f"load-{digest}"
         if key not in self.loads:
             self.load_nodes[key] = arg
-            store = self.engine.store
             if self.here:  # decoded in the pool, in parallel
-                self.loads[key] = task(key, load_object, Literal(store), Literal(digest), Literal(arg))
+                store = Literal(self.engine.store)
+                self.loads[key] = task(key, load_object, store, Literal(digest), Literal(arg))
             else:  # loaded here, then one data node of the graph
-                outcome = load_object(store, digest, arg)
-                if isinstance(outcome, Failed):
-                    self.engine.unreadable_input(arg, outcome.message)
-                elif isinstance(outcome, Ok):
-                    outcome = Ok(portable(outcome.value), 0.0)
-                self.loads[key] = data(key, Literal(outcome))
+                self.loads[key] = data(key, Literal(load_here(self.engine, digest, arg, here=False)))
         return ref(key)
 
     def call(self, nid: NodeId, primitive: Any, picks: tuple[NodeId | None, ...] | None = None) -> Call:
