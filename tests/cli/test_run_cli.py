@@ -159,6 +159,26 @@ def _stored_nodes(store_dir: Path) -> set[str]:
         return {r.node for r in store.results()}
 
 
+def _start_run(tmp_path: Path, *args: str, quiet: bool = False) -> subprocess.Popen[str]:
+    """`vox run prog.imgql` in the background with the slow test namespace importable; SIGINT
+    keeps its default action (a background child would otherwise ignore Ctrl-C). With `quiet`,
+    its output is discarded, else piped."""
+    import signal
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(SLOWNS), env.get("PYTHONPATH", "")])
+    out = subprocess.DEVNULL if quiet else subprocess.PIPE
+    return subprocess.Popen(
+        [sys.executable, "-m", "voxcas.cli.app", "run", "prog.imgql", *args],
+        cwd=tmp_path,
+        env=env,
+        stdout=out,
+        stderr=out,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+
+
 def _kill_mid_run_repeatedly(tmp_path: Path, kills: int, seed: int, max_pause: float) -> list[int]:
     """Start `vox run prog.imgql` `kills` times, each SIGKILLed a random moment after it stored
     something new; the numbers of stored results after each kill (starting from 0)."""
@@ -166,18 +186,10 @@ def _kill_mid_run_repeatedly(tmp_path: Path, kills: int, seed: int, max_pause: f
     import signal
     import time
 
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(SLOWNS), env.get("PYTHONPATH", "")])
     rng = random.Random(seed)
     counts = [0]
     for _ in range(kills):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "voxcas.cli.app", "run", "prog.imgql", "-q"],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        proc = _start_run(tmp_path, "-q", quiet=True)
         deadline = time.monotonic() + 30
         while len(_stored_nodes(tmp_path / ".vox")) <= counts[-1] and time.monotonic() < deadline:
             time.sleep(0.02)  # wait until this run has stored something: the kill lands mid-run
@@ -244,17 +256,7 @@ def test_ctrl_c_stops_promptly_marks_the_run_cancelled_and_keeps_finished_result
     from voxcas.store.sqlite import SqliteStore
 
     _kill_program(tmp_path / "prog.imgql", 40)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(SLOWNS), env.get("PYTHONPATH", "")])
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "voxcas.cli.app", "run", "prog.imgql"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # not ignored when in background
-    )
+    proc = _start_run(tmp_path)
     deadline = time.monotonic() + 30
     while len(_stored_nodes(tmp_path / ".vox")) < 4 and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -312,17 +314,7 @@ def test_ctrl_c_during_a_long_primitive_exits_at_once_keeping_what_finished(tmp_
         "y = slowtest.step(x, 120000)\nz = slowtest.step(x, 120001)\n"  # two: on pool threads
         'print "s" y + z\n'
     )
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(SLOWNS), env.get("PYTHONPATH", "")])
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "voxcas.cli.app", "run", "prog.imgql"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    proc = _start_run(tmp_path)
     deadline = time.monotonic() + 30
     while not _stored_nodes(tmp_path / ".vox") and time.monotonic() < deadline:
         time.sleep(0.02)
