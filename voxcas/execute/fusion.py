@@ -63,10 +63,7 @@ class Fusion:
 
     def _primitive(self, op: str) -> Primitive | None:
         if op not in self._primitives:
-            try:
-                self._primitives[op] = self.registry.get(op)
-            except KeyError:
-                self._primitives[op] = None
+            self._primitives[op] = self.registry.find(op)
         return self._primitives[op]
 
     def is_cheap(self, nid: NodeId) -> bool:

@@ -122,7 +122,7 @@ def _owners(
         return None
     for nid in work:
         d = nodes[nid].definition
-        if not isinstance(d, Apply) or not _known(engine, d.op):
+        if not isinstance(d, Apply) or engine.registry.find(d.op) is None:
             return None
         if any(isinstance(nodes[a].definition, Closure) for a in d.args):  # loops, nested
             return None
@@ -147,14 +147,6 @@ def _owners(
                         owner.pop(m, None)
                         below.extend(nodes[m].args)
     return owner
-
-
-def _known(engine: Engine, op: str) -> bool:
-    try:
-        engine.registry.get(op)
-    except KeyError:
-        return False
-    return True
 
 
 def _item_specs(

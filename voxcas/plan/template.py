@@ -122,10 +122,7 @@ def _apply(
     fingerprints: FingerprintCache | None,
     emit: Any,
 ) -> NodeId:
-    try:
-        prim = registry.get(tnode.op)
-    except KeyError:
-        prim = None
+    prim = registry.find(tnode.op)
     fingerprint = None
     found = [consts.get(a) for a in args]
     arg_consts = [c for c in found if c is not None]

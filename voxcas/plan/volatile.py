@@ -94,9 +94,8 @@ def template_reads_at_run_time(template: Template, captures_dynamic: list[bool],
                         return True
             dynamic.append(True)
             continue
-        try:
-            prim = registry.get(node.op)
-        except KeyError:
+        prim = registry.find(node.op)
+        if prim is None:
             dynamic.append(True)  # fails when it runs
             continue
         if prim.reads_files:

@@ -279,10 +279,14 @@ class Registry:
             return None
         return self.namespace(namespace).primitives.get(name)
 
+    def find(self, qualified: str) -> Primitive | None:
+        """The primitive with a qualified name (`vox1.near`), or None if there is none."""
+        ns, _, name = qualified.partition(".")
+        return self.lookup(ns, name)
+
     def get(self, qualified: str) -> Primitive:
         """The primitive with a qualified name (`vox1.near`); KeyError if none."""
-        ns, _, name = qualified.partition(".")
-        prim = self.lookup(ns, name)
+        prim = self.find(qualified)
         if prim is None:
             raise KeyError(qualified)
         return prim

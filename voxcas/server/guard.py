@@ -177,10 +177,7 @@ class _Checker:
                     self._check_pattern(source, op, span)
 
     def _primitive(self, op: str) -> Primitive | None:
-        try:
-            return self.registry.get(op)
-        except KeyError:
-            return None
+        return self.registry.find(op)
 
     def _check_path_source(self, source: _Source, op: str, span: Span | None) -> None:
         if source.param:
