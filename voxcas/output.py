@@ -2,8 +2,9 @@
 
 - `.nii` `.nii.gz` `.mha` `.mhd` `.nrrd` `.tif` `.tiff`: an image, every voxel (bool masks as
   uint8 0/1).
-- `.png` `.jpg` `.jpeg` `.bmp`: an image as a windowed uint8 picture: the image when 2D, its
-  middle axial slice when 3D (`voxcas.primitives.imageio.display_slice`).
+- `.png` `.jpg` `.jpeg` `.bmp`: an image as a uint8 picture (`voxcas.pictures.render`): the image
+  when 2D, its middle axial slice in radiological orientation when 3D; `picture(...)` values
+  (2D already) are written pixel for pixel.
 - `.json`: null, booleans, numbers, strings, sequences, mappings; numbers exact (shortest
   round-trip floats; `NaN`/`Infinity` as Python's JSON extensions).
 - `.csv`: a sequence of numbers (one per line) or of rows (sequences of scalars).
@@ -41,7 +42,12 @@ def _a(kind: str) -> str:
 
 def write_value(value: Any, path: Path) -> None:
     """Write `value` to `path` in the format its extension names (see the module docstring)."""
-    from voxcas.primitives.imageio import WRITE_EXTENSIONS, extension_of, write_image
+    from voxcas.primitives.imageio import (
+        PICTURE_WRITE_EXTENSIONS,
+        WRITE_EXTENSIONS,
+        extension_of,
+        write_image,
+    )
 
     path = Path(path)
     ext = extension_of(path)
@@ -53,6 +59,8 @@ def write_value(value: Any, path: Path) -> None:
     if ext in WRITE_EXTENSIONS:
         if not isinstance(value, Image):
             raise PrimitiveError("save", f"cannot write {_a(kind)} to '{path}': '{ext}' is an image format")
+        if ext in PICTURE_WRITE_EXTENSIONS:
+            value = draw_picture(value, path, ext)
         write_image(value, path)
         return
     if ext not in TEXT_EXTENSIONS:
@@ -71,6 +79,48 @@ def write_value(value: Any, path: Path) -> None:
         text = format_value(value) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+def draw_picture(image: Image, path: Path, ext: str) -> Image:
+    """What a picture file of `image` holds: the image itself if it is a picture already (a
+    `picture(...)` value, a loaded PNG), else the default view `voxcas.pictures.render` draws."""
+    from voxcas.errors import UsageError
+    from voxcas.pictures import render
+    from voxcas.primitives.imageio import is_picture
+
+    if is_picture(image, ext):
+        return image
+    if image.components not in (1, 3, 4):
+        raise PrimitiveError(
+            "save",
+            f"cannot write an image with {image.components} components to '{path}' (use .nii.gz or .mha)",
+        )
+    try:
+        return render(image)
+    except UsageError as exc:
+        raise PrimitiveError("save", f"cannot draw '{path}': {exc}") from None
+
+
+def write_picture(
+    value: Any, path: Path, view: str = "", masks: Sequence[Any] = (), labels: Any = None
+) -> None:
+    """Write the picture of an image as `view` asks, with masks or a label map drawn over it
+    (`vox cat ID -o x.png --view ... --overlay MASK --labels MAP`). A `UsageError` names the problem."""
+    from voxcas.errors import UsageError
+    from voxcas.pictures import parse_view, render
+    from voxcas.primitives.imageio import PICTURE_WRITE_EXTENSIONS, extension_of, write_image
+
+    path = Path(path)
+    ext = extension_of(path)
+    if ext not in PICTURE_WRITE_EXTENSIONS:
+        raise UsageError(
+            f"a view or overlays need a picture file (.png, .jpg, .bmp), not '{ext or path.name}'"
+        )
+    parsed = parse_view(view)
+    for what, item in [("the value", value), *(("an overlay", m) for m in masks), ("the label map", labels)]:
+        if item is not None and not isinstance(item, Image):
+            raise UsageError(f"{what} is {_a(kind_of(item))}, not an image: it has no picture")
+    write_image(render(value, parsed, list(masks), labels), path)
 
 
 def item_name(template: str, index: int) -> str:

@@ -63,4 +63,6 @@ def test_the_demo_runs_twice_through_the_cli_finds_the_lesions_and_reuses_everyt
     pngs = sorted((tmp_path / "results" / "overlays").glob("*.png"))
     assert [p.name for p in pngs] == ["case_000.png", "case_001.png"]
     overlay = read_image(pngs[0])
-    assert overlay.components == 3 and overlay.size == (64, 64)
+    assert overlay.components == 3 and overlay.size == (256, 256)  # 64 × 64 voxels, scaled ×4
+    red = (overlay.array[..., 0] == 255) & (overlay.array[..., 1] == 0) & (overlay.array[..., 2] == 0)
+    assert red.any()  # the segmentation's outline

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from voxcas.errors import InputFileError, PrimitiveError
 from voxcas.primitives.imageio import (
     IMAGE_EXTENSIONS,
-    display_slice,
     extension_of,
     from_sitk,
     overlay_rgb,
@@ -118,12 +117,16 @@ def test_a_mask_saved_as_nifti_reads_back_as_uint8_zero_one(tmp_path: Path) -> N
     assert back.array.dtype == np.uint8 and back.array.tolist() == np.eye(3, dtype=int).tolist()
 
 
-def test_a_png_of_a_3d_image_is_its_windowed_middle_axial_slice(tmp_path: Path) -> None:
-    image = volume("float32", (5, 3, 4))
-    write_image(image, tmp_path / "p.png")
-    back = read_image(tmp_path / "p.png")
-    assert back.dim == 2 and back.array.dtype == np.uint8
-    assert np.array_equal(back.array, window_uint8(image.array)[2])
+def test_a_picture_file_takes_only_a_picture_as_it_is(tmp_path: Path) -> None:
+    with pytest.raises(PrimitiveError) as info:
+        write_image(volume("float32", (5, 3, 4)), tmp_path / "p.png")
+    assert str(info.value) == (
+        f"save: cannot write a 3D float32 image to the picture '{tmp_path / 'p.png'}' as it is: "
+        "draw it first (voxcas.pictures.render)"
+    )
+    grey = Image.from_array(np.arange(12, dtype=np.uint8).reshape(3, 4))
+    write_image(grey, tmp_path / "g.png")
+    assert np.array_equal(read_image(tmp_path / "g.png").array, grey.array)
 
 
 def test_an_rgb_png_reads_back_as_three_components(tmp_path: Path) -> None:
@@ -226,11 +229,6 @@ def test_windowing_keeps_uint8_maps_masks_to_0_255_and_stretches_percentiles() -
     mid = 500.0
     assert out[500] == round((mid - lo) * 255 / (hi - lo))
     assert window_uint8(np.full((2, 2), 7.0)).tolist() == [[0, 0], [0, 0]]
-
-
-def test_display_slice_of_a_2d_image_is_the_windowed_image() -> None:
-    image = Image.from_array(np.array([[0.0, 1.0], [2.0, 3.0]]))
-    assert display_slice(image).array.dtype == np.uint8
 
 
 def test_overlay_is_rgb_with_the_mask_blended() -> None:

@@ -111,15 +111,20 @@ def _png_size(data: bytes) -> tuple[int, int]:
 def test_a_3d_image_is_drawn_as_its_middle_axial_slice(client: TestClient, store: MemoryStore) -> None:
     array = np.zeros((5, 6, 7), dtype=np.float32)  # z, y, x
     digest = store.put(Image.from_array(array))
-    response = client.get(f"/objects/{digest}/png")
+    response = client.get(f"/objects/{digest}/png", params={"view": "zoom=1"})
     assert response.status_code == 200
     assert response.headers["content-type"] == "image/png"
     assert _png_size(response.content) == (7, 6)
 
 
+def test_a_small_volume_is_scaled_up_to_a_readable_size(client: TestClient, store: MemoryStore) -> None:
+    digest = store.put(Image.from_array(np.zeros((5, 6, 7), dtype=np.float32)))
+    assert _png_size(client.get(f"/objects/{digest}/png").content) == (7 * 16, 6 * 16)
+
+
 def test_a_slice_across_another_axis_can_be_asked_for(client: TestClient, store: MemoryStore) -> None:
     digest = store.put(Image.from_array(np.zeros((5, 6, 7), dtype=np.uint8)))
-    response = client.get(f"/objects/{digest}/png", params={"axis": "x", "slice": 2})
+    response = client.get(f"/objects/{digest}/png", params={"axis": "x", "slice": 2, "view": "zoom=1"})
     assert response.status_code == 200
     assert _png_size(response.content) == (6, 5)  # y across, z down
 
@@ -128,7 +133,14 @@ def test_a_slice_out_of_range_is_400(client: TestClient, store: MemoryStore) -> 
     digest = store.put(Image.from_array(np.zeros((5, 6, 7), dtype=np.uint8)))
     response = client.get(f"/objects/{digest}/png", params={"slice": 5})
     assert response.status_code == 400
-    assert response.json() == {"error": "slice 5 is out of range: axis z has 5 slices (0..4)"}
+    assert response.json() == {"error": "slice 5 is out of range: the axial axis has 5 slices (0..4)"}
+
+
+def test_a_bad_view_is_400_naming_the_word(client: TestClient, store: MemoryStore) -> None:
+    digest = store.put(Image.from_array(np.zeros((5, 6, 7), dtype=np.uint8)))
+    response = client.get(f"/objects/{digest}/png", params={"view": "windw=0:1"})
+    assert response.status_code == 400
+    assert response.json() == {"error": "unknown view option 'windw' (did you mean 'window'?)"}
 
 
 def test_a_png_of_a_number_is_400(client: TestClient, store: MemoryStore) -> None:
@@ -144,7 +156,7 @@ def test_the_png_shows_the_slice_contents(client: TestClient, store: MemoryStore
     array = np.zeros((3, 4, 4), dtype=np.uint8)
     array[1, 0, 0] = 255
     digest = store.put(Image.from_array(array))
-    data = client.get(f"/objects/{digest}/png").content
+    data = client.get(f"/objects/{digest}/png", params={"view": "zoom=1"}).content
     path = tmp_path / "slice.png"
     path.write_bytes(data)
     pixels = sitk.GetArrayFromImage(sitk.ReadImage(str(path)))
@@ -168,7 +180,8 @@ def test_a_slice_across_x_draws_the_highest_z_at_the_top(
     array[4, 2, 3] = 255  # top slice, row 2, in the x=3 plane
     digest = store.put(Image.from_array(array))
     path = tmp_path / "x.png"
-    path.write_bytes(client.get(f"/objects/{digest}/png", params={"axis": "x", "slice": 3}).content)
+    view = {"axis": "x", "slice": 3, "view": "zoom=1"}
+    path.write_bytes(client.get(f"/objects/{digest}/png", params=view).content)
     pixels = sitk.GetArrayFromImage(sitk.ReadImage(str(path)))
     assert pixels.shape == (5, 6)
     assert pixels[0, 2] == 255 and int(pixels.sum()) == 255

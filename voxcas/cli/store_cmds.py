@@ -187,14 +187,46 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option("--output", "-o", help="Write the value to a file (.nii.gz, .png, .json, ...)."),
         ] = None,
+        view: Annotated[
+            str | None,
+            typer.Option(
+                "--view",
+                help="How to draw a picture: 'axis=coronal slice=90 window=0:600 mosaic=12 "
+                "style=outline ...' (docs/images.md).",
+            ),
+        ] = None,
+        overlay: Annotated[
+            list[str] | None,
+            typer.Option("--overlay", help="A mask (id or prefix) to draw over the picture (repeatable)."),
+        ] = None,
+        labels: Annotated[
+            str | None, typer.Option("--labels", help="A label map (id or prefix) to draw, with a legend.")
+        ] = None,
         store: StoreOption = None,
     ) -> None:
-        """Show a value (verified): scalars and sequences printed, arrays and images summarised."""
+        """Show a value (verified): scalars and sequences printed, arrays and images summarised.
+
+        With -o, write it to a file; pictures (.png) of a volume show its middle axial slice in
+        radiological orientation unless --view says otherwise.
+        Example: vox cat 4efd -o t1.png --view "axis=coronal window=0:600" --overlay 9c2e
+        """
         from voxcas.store.inspect import summarize, value_of
 
+        picture = view is not None or bool(overlay) or labels is not None
+        if picture and output is None:
+            from voxcas.errors import UsageError
+
+            raise UsageError("--view, --overlay and --labels draw a picture: give the file with -o x.png")
         with open_store(store) as s:
             digest, value = value_of(s, ident)
-            if output is not None:
+            if output is not None and picture:
+                from voxcas.output import write_picture
+
+                masks = [value_of(s, m)[1] for m in overlay or ()]
+                label_map = value_of(s, labels)[1] if labels is not None else None
+                write_picture(value, output, view or "", masks, label_map)
+                typer.echo(f"wrote {digest} to {output}", err=True)
+            elif output is not None:
                 from voxcas.output import write_value
 
                 write_value(value, output)

@@ -503,5 +503,6 @@ def to_str(x: Any) -> str:
     return _text(x)
 
 
-# `dir` and `load` live in their own module (registered on this namespace when it is imported)
-from voxcas.primitives import default_io  # noqa: E402, F401
+# `dir` and `load`, and the picture primitives, live in their own modules (registered on this
+# namespace when it is imported)
+from voxcas.primitives import default_io, default_pictures  # noqa: E402, F401

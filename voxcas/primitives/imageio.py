@@ -10,9 +10,9 @@ This module owns the boundary between `voxcas.values.Image` and the outside worl
 - `read_image(path)`: NIfTI, MetaImage, NRRD, PNG/JPEG/BMP/TIFF files and DICOM (a single file or a
   directory holding one series). A missing, unreadable or corrupt file is an `InputFileError`
   naming the file, never a SimpleITK traceback.
-- `write_image(image, path)`: by extension; `.png`/`.jpg`/`.bmp` receive a 2D 8-bit picture
-  (`display_slice`): the image itself when 2D, its middle axial slice (numpy axis 0, ITK z) when
-  3D, windowed to uint8 by `window_uint8`.
+- `write_image(image, path)`: by extension: volumes every voxel; `.png`/`.jpg`/`.bmp` only a
+  picture (`is_picture`: 2D uint8 grey or RGB), pixel for pixel. `save` and `vox cat -o` draw
+  other images first (`voxcas.output`, `voxcas.pictures.render`).
 - `window_uint8(array)`: uint8 data is kept, boolean masks become 0/255, anything else is mapped
   linearly from its 0.5th–99.5th percentile range to 0–255 (clipped).
 - `overlay_rgb(image, mask, color, opacity)`: the windowed image as RGB uint8 with the mask
@@ -242,28 +242,6 @@ def window_uint8(array: np.ndarray) -> np.ndarray:
     return out
 
 
-def middle_slice(image: Image) -> Image:
-    """The image itself when 2D; its middle axial slice (index size_z // 2) when 3D."""
-    if image.dim == 2:
-        return image
-    if image.dim != 3:
-        raise PrimitiveError("save", f"cannot make a picture of a {image.dim}D image")
-    k = image.array.shape[0] // 2
-    return Image(
-        image.array[k],
-        image.spacing[:2],
-        image.origin[:2],
-        (image.direction[0], image.direction[1], image.direction[3], image.direction[4]),
-        image.components,
-    )
-
-
-def display_slice(image: Image) -> Image:
-    """The 2D uint8 picture `save` writes for `.png`/`.jpg`: windowed over the whole image, then sliced."""
-    windowed = image.with_array(window_uint8(image.array), image.components)
-    return middle_slice(windowed)
-
-
 def overlay_rgb(
     image: Image, mask: np.ndarray, color: Sequence[float] = (255, 0, 0), opacity: float = 0.5
 ) -> Image:
@@ -296,6 +274,13 @@ def overlay_rgb(
 # --- writing --------------------------------------------------------------------------------
 
 
+def is_picture(image: Image, ext: str = ".png") -> bool:
+    """Whether `image` can go in a picture file of this extension pixel for pixel: 2D uint8, grey
+    or RGB (or RGBA for PNG)."""
+    components = (1, 3, 4) if ext == ".png" else (1, 3)
+    return image.dim == 2 and str(image.array.dtype) == "uint8" and image.components in components
+
+
 def write_image(image: Image, path: str | Path) -> None:
     """Write an image by extension (see the module docstring); parent directories are created."""
     sitk = sitk_module()
@@ -308,18 +293,13 @@ def write_image(image: Image, path: str | Path) -> None:
             f"cannot write an image to '{p}': unknown image extension '{ext or p.name}' "
             f"(use .nii.gz, .mha, .nrrd, .png, ...)",
         )
-    if ext in PICTURE_WRITE_EXTENSIONS:
-        picture = display_slice(image)
-        if ext in (".jpg", ".jpeg", ".bmp") and picture.components == 4:
-            picture = picture.with_array(picture.array[..., :3], 3)
-        if picture.components not in (1, 3, 4):
-            raise PrimitiveError(
-                "save",
-                f"cannot write an image with {picture.components} components to '{p}' (use .nii.gz or .mha)",
-            )
-        img = to_sitk(picture)
-    else:
-        img = to_sitk(image)
+    if ext in PICTURE_WRITE_EXTENSIONS and not is_picture(image, ext):
+        raise PrimitiveError(
+            "save",
+            f"cannot write a {image.dim}D {image.pixel_type} image to the picture '{p}' as it is: "
+            "draw it first (voxcas.pictures.render)",
+        )
+    img = to_sitk(image)
     p.parent.mkdir(parents=True, exist_ok=True)
     try:
         sitk.WriteImage(img, str(p), useCompression=ext in (".mha", ".nrrd", ".tif", ".tiff"))

@@ -5,18 +5,15 @@
   as `{"kind": "image", "summary", "size", "spacing", "origin", "direction", "pixel_type", ...}`,
   arrays as their shape and dtype, bytes as their length. Sequences longer than `max_items` are cut
   and say so (a dataset listing stays a small response).
-- `image_png(image, slice, axis)`: a PNG of a 2D image, or of one slice of a 3D image (the middle
-  one by default) across ITK axis x, y or z, windowed over the whole volume exactly as `save`
-  windows `.png` files (`voxcas.primitives.imageio.window_uint8`). Slices across x or y have z
-  pointing up (the highest z row at the top), as image viewers show sagittal and coronal views.
+- `image_png(image, slice, axis, view)`: a PNG of the picture `save "x.png"` would write
+  (`voxcas.pictures`): radiological orientation, window, square pixels, readable size; `view` is
+  the view text, `axis` (x sagittal, y coronal, z axial) and `slice` override its own.
 """
 
 from __future__ import annotations
 
 import math
-import tempfile
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from voxcas.errors import UsageError
@@ -81,45 +78,20 @@ def image_summary(image: Image) -> dict[str, Any]:
     return out
 
 
-def slice_image(image: Image, index: int | None, axis: str) -> Image:
-    """A 2D image: `image` itself when 2D, else its slice `index` (default: the middle) across `axis`."""
-    if axis not in AXES:
-        raise UsageError(f"unknown axis {axis!r}: expected x, y or z")
-    if image.dim == 2:
-        if index is not None:
-            raise UsageError(f"slice={index} given for a 2D image")
-        return image
-    if image.dim != 3:
-        raise UsageError(f"cannot draw a {image.dim}D image")
-    k = AXES.index(axis)  # ITK axis
-    np_axis = image.dim - 1 - k
-    n = image.array.shape[np_axis]
-    chosen = n // 2 if index is None else index
-    if not 0 <= chosen < n:
-        raise UsageError(f"slice {chosen} is out of range: axis {axis} has {n} slices (0..{n - 1})")
-    import numpy as np
+def image_png(image: Image, index: int | None = None, axis: str | None = None, view: str = "") -> bytes:
+    """PNG bytes of the picture `voxcas.pictures` draws of `image`: the view text, with `axis` and
+    the slice `index` (when given) in place of its own."""
+    from dataclasses import replace
 
-    plane = np.take(image.array, chosen, axis=np_axis)
-    if axis != "z":
-        plane = plane[::-1]  # rows are z: draw the last slice at the top (superior up, as viewers do)
-    keep = [i for i in range(3) if i != k]
-    return Image.from_array(
-        plane,
-        spacing=[image.spacing[i] for i in keep],
-        origin=[image.origin[i] for i in keep],
-        components=image.components,
-    )
+    from voxcas.pictures import parse_view, png_bytes, render
 
-
-def image_png(image: Image, index: int | None = None, axis: str = "z") -> bytes:
-    """PNG bytes of a slice of `image`, windowed over the whole image."""
-    from voxcas.primitives.imageio import window_uint8, write_image
-
-    windowed = image.with_array(window_uint8(image.array), image.components)
-    picture = slice_image(windowed, index, axis)
-    if picture.components not in (1, 3, 4):
-        raise UsageError(f"cannot draw an image with {picture.components} components as PNG")
-    with tempfile.TemporaryDirectory(prefix="vox-png-") as tmp:
-        path = Path(tmp) / "slice.png"
-        write_image(picture, path)
-        return path.read_bytes()
+    parsed = parse_view(view)
+    if axis is not None:
+        if axis not in AXES:
+            raise UsageError(f"unknown axis {axis!r}: expected x, y or z")
+        parsed = replace(parsed, axis=axis)
+    if index is not None:
+        if parsed.mosaic is not None:
+            raise UsageError("slice and mosaic cannot be combined (a mosaic shows evenly spaced slices)")
+        parsed = parsed.with_slice(index)
+    return png_bytes(render(image, parsed))

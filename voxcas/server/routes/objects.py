@@ -77,14 +77,20 @@ def get_object(
 
 @router.get(
     "/{digest}/png",
-    summary="A PNG of an image object (2D, or a slice of 3D: the middle axial one by default)",
+    summary="A PNG picture of an image object (radiological; the middle axial slice by default)",
     responses={200: {"content": {"image/png": {}}}, **ERRORS},
 )
 def get_object_png(
     store: StoreDep,
     digest: str,
     slice: Annotated[int | None, Query(ge=0, description="slice index (default: the middle)")] = None,
-    axis: Annotated[Literal["x", "y", "z"], Query(description="the axis the slice is across")] = "z",
+    axis: Annotated[
+        Literal["x", "y", "z"] | None,
+        Query(description="x sagittal, y coronal, z axial (default: the view's, else z)"),
+    ] = None,
+    view: Annotated[
+        str, Query(max_length=500, description="view text, as docs/images.md: 'window=0:600 mosaic=12'")
+    ] = "",
 ) -> Response:
     from voxcas.server.render import image_png
     from voxcas.values import Image, kind_of
@@ -93,7 +99,7 @@ def get_object_png(
     value = store.get(resolved)
     if not isinstance(value, Image):
         raise UsageError(f"object {resolved} is {_a(kind_of(value))}, not an image: it has no PNG")
-    return Response(image_png(value, slice, axis), media_type="image/png")
+    return Response(image_png(value, slice, axis, view), media_type="image/png")
 
 
 @router.head("/{digest}", summary="Whether the store holds an object (200 or 404, no body)")
