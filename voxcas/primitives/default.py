@@ -503,5 +503,6 @@ def to_str(x: Any) -> str:
     return _text(x)
 
 
-# `dir` and `load` live in their own module (registered on this namespace when it is imported)
-from voxcas.primitives import default_io  # noqa: E402, F401
+# `dir` and `load` (default_io) and the geometry primitives (geometry) live in their own modules,
+# registered on this namespace when it is imported
+from voxcas.primitives import default_io, geometry  # noqa: E402, F401
