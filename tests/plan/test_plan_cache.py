@@ -225,9 +225,8 @@ def test_rehash_sees_an_edit_the_stat_cache_cannot(project: Path, settled: None)
     data.write_text("[4, 5, 6]")
     # an edit `stat` cannot see keeps size, times and inode: pretend so by re-keying the cached
     # fingerprint of the old content under the file's new state
-    with SqliteStore(project / ".vox") as store:
-        with store.transaction() as conn:
-            conn.execute("UPDATE fingerprints SET stamp=? WHERE path=?", (state_of(str(data)).stamp, str(data)))
+    with SqliteStore(project / ".vox") as store, store.transaction() as conn:
+        conn.execute("UPDATE fingerprints SET stamp=? WHERE path=?", (state_of(str(data)).stamp, str(data)))
     assert _run(project) == ["s=6"]  # the documented blind spot: the stat rule trusts the cache
     assert _run(project, rehash=True) == ["s=15"]
     assert _run(project) == ["s=15"]  # --rehash refreshed the cache
