@@ -47,6 +47,7 @@ from voxcas.execute.options import Failure, RunOptions, RunSummary
 from voxcas.execute.progress import NullProgress, Progress
 from voxcas.execute.writer import Writer
 from voxcas.ids import Digest, NodeId, RunId, digest_bytes
+from voxcas.plan.fingerprint import FingerprintCache, RehashingCache
 from voxcas.plan.nodes import (
     LOOP_OPS,
     Apply,
@@ -100,6 +101,8 @@ class Engine:
         self.volatile: set[NodeId] = set()  # never looked up: they read files known only at run time
         self._scheduler: Scheduler | None = None
         self._pure: dict[str, bool] = {}  # op -> may its results be reused
+        # where fingerprints of inputs are cached: the store, or (--rehash) nowhere
+        self.fingerprints: FingerprintCache = RehashingCache(store) if options.rehash else store
 
     # -- bookkeeping -------------------------------------------------------------------------
     def scheduler(self) -> Scheduler:
@@ -381,7 +384,10 @@ def _run_workplan(
     roots = _roots(plan, options.show)
     text = options.program_text
     program_digest = digest_bytes(text.encode("utf-8")) if text is not None else None
-    goal_records = [{"kind": g.kind, "target": g.target, "node": g.node} for g in plan.goals]
+    goal_records = [
+        {"kind": g.kind, "target": g.target, "node": g.node, **({"pairs": True} if g.pairs else {})}
+        for g in plan.goals
+    ]
     run = store.start_run(options.program, program_digest, goal_records, options.record())
     summary = RunSummary(run=run, warnings=list(plan.warnings))
     if options.on_warning is not None:
@@ -442,14 +448,16 @@ def run_file(
     if options.program_text is None:
         options.program_text = read_source(str(path))  # the front-end's own errors for unreadable files
 
+    fingerprints: FingerprintCache = RehashingCache(store) if options.rehash else store
+
     def reduce() -> Workplan:
-        return load_workplan(path, registry=registry, fingerprints=store)
+        return load_workplan(path, registry=registry, fingerprints=fingerprints)
 
     directory: Path | None = getattr(store, "directory", None)
     if directory is None or options.registry is not None or options.show:
         return run_workplan(reduce(), store, options, progress)
     key = cache.plan_key(path, options.program_text)
-    plan = cache.load(directory, key, reduce)
+    plan = None if options.rehash else cache.load(directory, key, reduce)
     if plan is None:
         with recording() as observations:
             plan = reduce()

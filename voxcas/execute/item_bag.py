@@ -44,7 +44,9 @@ from voxcas.execute.tasks import (
     Failed,
     Outcome,
     Step,
+    checking_cache,
     evaluate_chunk,
+    read_check,
 )
 from voxcas.ids import Digest, NodeId
 from voxcas.plan.nodes import Apply, Closure, PlanNode
@@ -184,10 +186,13 @@ def _item_specs(
             d = node.definition
             assert isinstance(d, Apply)
             sources = tuple((LOCAL, position[a]) if a in position else (GIVEN, given(a)) for a in d.args)
+            reads = read_check(d)
             if scheduler.in_process:
-                call = Call(nid, d.op, where_of(node), primitive=engine.registry.get(d.op))
+                cache = checking_cache(engine.store) if reads is not None else None
+                prim = engine.registry.get(d.op)
+                call = Call(nid, d.op, where_of(node), primitive=prim, reads=reads, fingerprints=cache)
             else:
-                call = Call(nid, d.op, where_of(node), modules=modules)
+                call = Call(nid, d.op, where_of(node), modules=modules, reads=reads)
             steps.append(Step(call, sources))
         specs.append(ItemSpec(root, tuple(steps), cancel, persist))
     return None if engine.unreadable else specs

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from voxcas.errors import CorruptObjectError, ObjectNotFoundError
 from voxcas.execute.item_bag import satisfy_items
 from voxcas.ids import Digest, NodeId
-from voxcas.plan.nodes import Apply, Closure, Const, PlanNode, ValueRef
+from voxcas.plan.nodes import RUNTIME_READ, Apply, Closure, Const, PlanNode, ValueRef
 from voxcas.plan.volatile import volatile_nodes
 from voxcas.store.base import StoredSequence
 from voxcas.values import kind_of
@@ -100,7 +100,7 @@ class _Items:
 
 def run_loop(engine: Engine, nodes: Nodes, loop_id: NodeId) -> None:
     from voxcas.execute.engine import where_of
-    from voxcas.plan.template import instantiate, param_node
+    from voxcas.plan.template import LoopContents, instantiate, param_node
 
     loop = nodes[loop_id]
     op = loop.definition.op if isinstance(loop.definition, Apply) else "loop"
@@ -125,6 +125,9 @@ def run_loop(engine: Engine, nodes: Nodes, loop_id: NodeId) -> None:
         engine.unreadable_input(seq_id, f"error: cannot read the stored value of node {seq_id[:12]}: {error}")
         engine.mark_skipped(loop)
         return
+    # what the items read must be what the loop's id was made with (voxcas.plan.template)
+    expected = loop.definition.fingerprint if isinstance(loop.definition, Apply) else None
+    contents = LoopContents() if expected is not None and expected != RUNTIME_READ else None
     keep_filter = op == "default.filter"
     out: list[Digest | None] = []
     uncommitted: list[tuple[int, NodeId]] = []  # (position in out, item result) awaiting a commit
@@ -163,15 +166,23 @@ def run_loop(engine: Engine, nodes: Nodes, loop_id: NodeId) -> None:
             try:
                 param = param_node(value, digest)
                 body, result = instantiate(
-                    closure, [param], registry=engine.registry, fingerprints=engine.store
+                    closure,
+                    [param],
+                    registry=engine.registry,
+                    fingerprints=engine.fingerprints,
+                    context=nodes,
                 )
             except Exception as error:
+                if contents is not None:
+                    contents.failed(str(error))
                 engine.failures.append(_item_failure(engine, loop, where, op, error))
                 any_failed = True
                 results.append(None)
                 values.append(value)
                 params.append(loop)
                 continue
+            if contents is not None:
+                contents.item(result)
             if isinstance(param.definition, ValueRef):
                 engine.held[param.id] = value
             sub[param.id] = param
@@ -218,6 +229,9 @@ def run_loop(engine: Engine, nodes: Nodes, loop_id: NodeId) -> None:
             out[position] = digest
     if any_failed:
         engine.mark_skipped(loop)
+        return
+    if contents is not None and contents.fingerprint != expected:
+        fail("the files its items read changed while the run was using them; run again")
         return
     digests = [d for d in out if d is not None]
     engine.mark_computed(loop, StoredSequence(engine.store, digests), time.perf_counter() - started)

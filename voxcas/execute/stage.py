@@ -37,9 +37,11 @@ from voxcas.execute.tasks import (
     Ok,
     Skipped,
     Step,
+    checking_cache,
     evaluate,
     evaluate_chunk,
     load_object,
+    read_check,
 )
 from voxcas.ids import Digest, NodeId
 from voxcas.plan.nodes import Apply, Const, PlanNode, ValueRef
@@ -165,9 +167,13 @@ class _Stage:
         node = self.nodes[nid]
         d = node.definition
         assert isinstance(d, Apply)
+        reads = read_check(d)
         if self.here:
-            return Call(nid, d.op, where_of(node), primitive=primitive, picks=picks)
-        return Call(nid, d.op, where_of(node), modules=self.modules, picks=picks)
+            cache = checking_cache(self.engine.store) if reads is not None else None
+            return Call(
+                nid, d.op, where_of(node), primitive=primitive, picks=picks, reads=reads, fingerprints=cache
+            )
+        return Call(nid, d.op, where_of(node), modules=self.modules, picks=picks, reads=reads)
 
     def add_single(self, nid: NodeId) -> None:
         from voxcas.execute.engine import where_of

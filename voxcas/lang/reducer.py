@@ -37,10 +37,12 @@ from collections.abc import Callable
 from typing import Any
 
 from voxcas.errors import ResolutionError, VoxcasError
+from voxcas.ids import NodeId
 from voxcas.lang import ast as A
 from voxcas.lang.builder import Builder, RootBuilder, TemplateBuilder, Val
 from voxcas.lang.files import FileCtx, parse_cached
 from voxcas.lang.parser import gc_paused
+from voxcas.lang.pretty import expr as pretty_expr
 from voxcas.lang.scope import Binding, Env, Function, Names, next_function_serial, plural, suggest
 from voxcas.plan.fingerprint import (
     FileArgumentProblem,
@@ -50,7 +52,7 @@ from voxcas.plan.fingerprint import (
     read_fingerprint,
 )
 from voxcas.plan.fold import const_value, try_fold
-from voxcas.plan.nodes import RUNTIME_READ, Const, Goal, Workplan
+from voxcas.plan.nodes import LOOP_OPS, RUNTIME_READ, Const, Definition, Goal, Workplan
 from voxcas.plan.observe import observe
 from voxcas.primitives.registry import Primitive, Registry, prelude_path
 from voxcas.span import Span
@@ -59,6 +61,14 @@ FOLD_OPS = ("+", "-", "*", "/", "&&", "||", "min", "max")
 
 
 VOXLOGICA1_STDLIB = "stdlib.imgql"  # VoxLogicA 1's library file: the vox1 namespace when absent
+
+
+def loop_warning(span: Span | None) -> str:
+    """The warning at a loop that reads files at paths only a run computes (said once per loop)."""
+    return (
+        f"{span}: warning: this loop body reads a file at a path computed while the program runs; "
+        "the loop and everything that depends on it are recomputed on every run"
+    )
 
 
 class Reducer:
@@ -127,10 +137,7 @@ class Reducer:
         for node in nodes.values():
             d = node.definition
             if isinstance(d, Closure) and closure_reads_at_run_time(d, nodes, self.registry):
-                self.warn(
-                    f"{node.span}: warning: this loop body reads a file at a path computed while the "
-                    "program runs; the loop and everything that depends on it are recomputed on every run"
-                )
+                self.warn(loop_warning(node.span))
 
     # --- commands -------------------------------------------------------------------------
     def program(self, program: A.Program, ctx: FileCtx) -> None:
@@ -162,13 +169,32 @@ class Reducer:
             self.declare_value(
                 cmd.name, self.apply(self.default.primitives["load"], [path], cmd.span), pos, ctx
             )
-        elif isinstance(cmd, A.Print | A.Save):
-            val = self.expr(cmd.expr, env)
-            target = cmd.label if isinstance(cmd, A.Print) else cmd.path
-            kind: Any = "print" if isinstance(cmd, A.Print) else "save"
-            self.workplan.goals.append(Goal(kind, target, self.root.lift(val), cmd.span))  # type: ignore[arg-type]
+        elif isinstance(cmd, A.Print | A.Save | A.GoalLoop):
+            self.goal(cmd, env)
         elif isinstance(cmd, A.Import):
             self.import_(cmd, ctx)
+
+    def goal(self, cmd: A.Print | A.Save | A.GoalLoop, env: Env) -> None:
+        """A print/save goal. A literal target stays in the goal; a computed one (or a goal loop)
+        makes the goal's node a sequence of [target, value] pairs (`Goal.pairs`): one pair, or one
+        per item of the loop, each item computed and stored on its own like any loop's."""
+        inner = cmd.goal if isinstance(cmd, A.GoalLoop) else cmd
+        kind: Any = "print" if isinstance(inner, A.Print) else "save"
+        target = inner.label if isinstance(inner, A.Print) else inner.path
+        if isinstance(target, str) and not isinstance(cmd, A.GoalLoop):
+            val = self.expr(inner.expr, env)
+            self.workplan.goals.append(Goal(kind, target, self.root.lift(val), cmd.span))  # type: ignore[arg-type]
+            return
+        target_expr = A.Str(target, inner.span) if isinstance(target, str) else target
+        pair: A.Expr = A.Array((target_expr, inner.expr), inner.span)
+        if isinstance(cmd, A.GoalLoop):
+            pairs: A.Expr = A.For(cmd.var, cmd.seq, pair, cmd.span)
+            shown = f"for {cmd.var} in {pretty_expr(cmd.seq)} do {pretty_expr(target_expr)}"
+        else:
+            pairs = A.Array((pair,), inner.span)
+            shown = pretty_expr(target_expr)
+        val = self.expr(pairs, env)
+        self.workplan.goals.append(Goal(kind, shown, self.root.lift(val), cmd.span, pairs=True))  # type: ignore[arg-type]
 
     def declare(self, name: str, binding: Binding, pos: int, ctx: FileCtx) -> None:
         self.names.declare(name, binding, pos, ctx.namespace)
@@ -301,10 +327,31 @@ class Reducer:
             )
         lift = target.lift
         refs = tuple([lift(v) for v in vals])
+        if qualified in LOOP_OPS and target is self.root:
+            fingerprint = self.loop_contents(refs, span)  # type: ignore[arg-type]
         val = Val(target, target.apply(qualified, prim.version, refs, fingerprint, span))
         if loads_image and self.current.base is None:
             self.current.base = val
         return val
+
+    def loop_contents(self, args: tuple[NodeId, ...], span: Span) -> str | None:
+        """The contents fingerprint of a top-level loop (`voxcas.plan.template.loop_fingerprint`):
+        what its items read reaches its id."""
+        from voxcas.plan.template import loop_fingerprint
+
+        nodes = self.workplan.nodes
+
+        def lookup(nid: NodeId) -> Definition | None:
+            node = nodes.get(nid)
+            return None if node is None else node.definition
+
+        try:
+            fingerprint = loop_fingerprint(args, lookup, self.registry, self.fingerprints)
+        except VoxcasError as refusal:  # a deliberate refusal (e.g. the HTTP read guard)
+            raise self.fail(f"this loop cannot read its inputs: {refusal}", span) from None
+        if fingerprint == RUNTIME_READ:
+            self.warn(loop_warning(span))
+        return fingerprint
 
     def closure(self, body: Callable[[Val], Val], span: Span) -> Val:
         """Reduce a one-parameter loop body into a closure node of the current level."""

@@ -503,6 +503,6 @@ def to_str(x: Any) -> str:
     return _text(x)
 
 
-# `dir` and `load`, and the picture primitives, live in their own modules (registered on this
-# namespace when it is imported)
-from voxcas.primitives import default_io, default_pictures  # noqa: E402, F401
+# `dir` and `load` (default_io), the geometry primitives (geometry) and the pictures
+# (default_pictures) live in their own modules, registered on this namespace when it is imported
+from voxcas.primitives import default_io, default_pictures, geometry  # noqa: E402, F401
