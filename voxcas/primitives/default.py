@@ -503,5 +503,8 @@ def to_str(x: Any) -> str:
     return _text(x)
 
 
-# `dir` and `load` live in their own module (registered on this namespace when it is imported)
-from voxcas.primitives import default_io  # noqa: E402, F401
+# `dir` and `load` live in their own module, declared on a fragment of this namespace
+from voxcas.primitives.default_io import READERS  # noqa: E402
+
+for _reader in READERS.primitives.values():
+    NAMESPACE.add(_reader)
