@@ -259,6 +259,12 @@ class Registry:
     def names(self) -> list[str]:
         return sorted(self._modules)
 
+    @property
+    def modules(self) -> dict[str, str]:
+        """Namespace name -> the module defining it ("" for namespaces added directly): what a
+        worker process needs to rebuild this registry."""
+        return dict(self._modules)
+
     def has_namespace(self, name: str) -> bool:
         return name in self._modules
 
