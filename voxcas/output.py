@@ -73,6 +73,28 @@ def write_value(value: Any, path: Path) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def save_path(out_dir: Path, target: str) -> Path:
+    """Where `save target` writes: `target` taken from the run's output directory.
+
+    Every save target (a literal or one computed at run time) must be a relative path that
+    stays inside `out_dir`, symlinks resolved; otherwise `AccessDeniedError` names it."""
+    import os
+    from pathlib import PurePath
+
+    from voxcas.errors import AccessDeniedError
+
+    pure = PurePath(target)
+    if target and not pure.is_absolute() and ".." not in pure.parts:
+        path = Path(out_dir) / target
+        real_root = os.path.realpath(out_dir)
+        real = os.path.realpath(path)
+        if real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep):
+            return path
+    raise AccessDeniedError(
+        f"save path {target!r} must be relative and stay inside the run's output directory"
+    )
+
+
 def item_name(template: str, index: int) -> str:
     """A file name template with its format field filled with an item index."""
     try:

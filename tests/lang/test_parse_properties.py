@@ -119,8 +119,14 @@ COMMAND = st.one_of(
     st.builds(
         A.Decl, OPS, st.lists(IDENT, min_size=1, max_size=2, unique=True).map(tuple), EXPR, st.just(True)
     ),
-    st.builds(A.Print, st.text(max_size=6), EXPR),
-    st.builds(A.Save, st.text(max_size=6), EXPR),
+    st.builds(A.Print, st.text(max_size=6) | EXPR, EXPR),
+    st.builds(A.Save, st.text(max_size=6) | EXPR, EXPR),
+    st.builds(
+        A.GoalLoop,
+        IDENT,
+        EXPR,
+        st.builds(A.Save, st.text(max_size=6) | EXPR, EXPR) | st.builds(A.Print, EXPR, EXPR),
+    ),
     st.builds(A.Import, st.text(max_size=6)),
     st.builds(A.LoadDecl, IDENT, st.text(max_size=6)),
 )

@@ -128,6 +128,24 @@ def test_commands_need_no_separator_and_may_share_a_line() -> None:
     )
 
 
+def test_goal_targets_may_be_computed_and_goals_may_loop_over_a_sequence() -> None:
+    program = parse(
+        'save concat("out/", stem(p), ".png") y\n'
+        "print (label) y\n"
+        'save ["a.json", "b.json"] y\n'
+        'for p in s do save concat(p, ".png") p\n'
+        'for p in s do print "n" p'
+    )
+    target = A.Call("concat", (A.Str("out/"), A.Call("stem", (x("p"),)), A.Str(".png")))
+    assert program.commands == (
+        A.Save(target, x("y")),
+        A.Print(x("label"), x("y")),
+        A.Save(A.Array((A.Str("a.json"), A.Str("b.json"))), x("y")),
+        A.GoalLoop("p", x("s"), A.Save(A.Call("concat", (x("p"), A.Str(".png"))), x("p"))),
+        A.GoalLoop("p", x("s"), A.Print("n", x("p"))),
+    )
+
+
 def test_declarations_of_functions_and_operators() -> None:
     program = parse("f(a, b) = a\nlet g() = 1\nlet ~>(a, b) = b\nx=-1")
     assert program.commands == (
@@ -162,7 +180,25 @@ def test_every_node_carries_its_source_span() -> None:
             "x = fold 1 s",
             "<string>:1:10: error: expected an operator, 'min' or 'max' after 'fold', found '1'",
         ),
-        ("print x", "<string>:1:7: error: expected a string after 'print', found 'x'"),
+        (
+            "print x",
+            "<string>:1:7: error: expected a string or a computed label (a call such as concat(...), "
+            "or an expression in parentheses) after 'print', found 'x'",
+        ),
+        (
+            "save 3 x",
+            "<string>:1:6: error: expected a string or a computed path (a call such as concat(...), "
+            "or an expression in parentheses) after 'save', found '3'",
+        ),
+        (
+            "for p in s do x = 1",
+            "<string>:1:15: error: expected 'print' or 'save' after 'do' in a 'for' command, found 'x'",
+        ),
+        ("for p s do save x", "<string>:1:7: error: expected 'in' after 'for p', found 's'"),
+        (
+            "for p in s save x",
+            "<string>:1:12: error: expected 'do' after the sequence of 'for', found 'save'",
+        ),
         ("x = let in", "<string>:1:9: error: 'in' is a keyword and cannot be used as a name"),
         ("x = -()", "<string>:1:5: error: operator '-' needs at least one argument"),
         ("x = s[]", "<string>:1:7: error: expected an index or a slice inside '[ ]', found ']'"),

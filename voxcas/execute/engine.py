@@ -208,7 +208,10 @@ def _run_workplan(
     roots = _roots(plan, options.show)
     text = options.program_text
     program_digest: Digest | None = digest_bytes(text.encode("utf-8")) if text is not None else None
-    goal_records = [{"kind": g.kind, "target": g.target, "node": g.node} for g in plan.goals]
+    goal_records = [
+        {"kind": g.kind, "target": g.target, "node": g.node, **({"pairs": True} if g.pairs else {})}
+        for g in plan.goals
+    ]
     run = store.start_run(options.program, program_digest, goal_records, options.record())
     summary = RunSummary(run=run, warnings=list(plan.warnings))
     if options.on_warning is not None:

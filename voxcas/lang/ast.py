@@ -156,15 +156,29 @@ class Decl:
 
 @dataclass(frozen=True, slots=True)
 class Print:
-    label: str
+    """`print "label" e`; the label may be computed (`print concat("vol_", stem(p)) e`)."""
+
+    label: str | Expr
     expr: Expr
     span: Span = field(default=_NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Save:
-    path: str
+    """`save "path" e`; the path may be computed (`save concat("out/", stem(p), ".png") e`)."""
+
+    path: str | Expr
     expr: Expr
+    span: Span = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class GoalLoop:
+    """`for x in s do save TARGET e` (or `print`): the goal once per item of s, x bound to the item."""
+
+    var: str
+    seq: Expr
+    goal: Print | Save
     span: Span = field(default=_NO_SPAN, compare=False, repr=False)
 
 
@@ -183,7 +197,7 @@ class LoadDecl:
     span: Span = field(default=_NO_SPAN, compare=False, repr=False)
 
 
-Command = Decl | Print | Save | Import | LoadDecl
+Command = Decl | Print | Save | GoalLoop | Import | LoadDecl
 
 
 @dataclass(frozen=True, slots=True)

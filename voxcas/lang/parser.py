@@ -177,10 +177,9 @@ class Parser:
                 return self.declaration(let=True)
             if t.text in ("print", "save"):
                 self.advance()
-                target = self.expect_string(f"after '{t.text}'")
-                expr = self.expr()
-                cls = A.Print if t.text == "print" else A.Save
-                return cls(str(target.value), expr, self.span(t))
+                return self.goal(t)
+            if t.text == "for" and self.peek().kind == "ident":
+                return self.goal_loop()
             if t.text == "import":
                 self.advance()
                 target = self.expect_string("after 'import'")
@@ -198,6 +197,51 @@ class Parser:
         if t.kind == "kw" and (self.is_op("=", self.peek()) or self.is_punct("(", self.peek())):
             raise self.error(f"'{t.text}' is a keyword and cannot be declared")
         raise self.error(f"expected a declaration or a command, found {_describe(t)}")
+
+    def goal(self, t: Token) -> A.Print | A.Save:
+        """`print TARGET e` / `save TARGET e` after the keyword `t`: TARGET is a string, or a label
+        or path computed by a call, a bracketed sequence or a parenthesised expression."""
+        target: str | A.Expr
+        tok = self.tok
+        if tok.kind == "str":
+            self.advance()
+            target = str(tok.value)
+        elif self.computed_target():
+            target = self.primary()
+        else:
+            what = "label" if t.text == "print" else "path"
+            raise self.error(
+                f"expected a string or a computed {what} (a call such as concat(...), or an expression "
+                f"in parentheses) after '{t.text}', found {_describe(tok)}"
+            )
+        cls = A.Print if t.text == "print" else A.Save
+        return cls(target, self.expr(), self.span(t))
+
+    def computed_target(self) -> bool:
+        """Whether a goal's target here is computed: a call, `(expr)` or `[...]`."""
+        tok = self.tok
+        if tok.kind == "punct":
+            return tok.text in ("(", "[")
+        return tok.kind == "ident" and self.is_punct("(", self.peek())
+
+    def goal_loop(self) -> A.GoalLoop:
+        """`for x in s do print|save TARGET e` at command level: one goal per item of s."""
+        t = self.advance()
+        var = self.expect_ident("after 'for'")
+        if not self.is_kw("in"):
+            raise self.error(f"expected 'in' after 'for {var.text}', found {_describe(self.tok)}")
+        self.advance()
+        seq = self.expr()
+        if not self.is_kw("do"):
+            raise self.error(f"expected 'do' after the sequence of 'for', found {_describe(self.tok)}")
+        self.advance()
+        keyword = self.tok
+        if not (keyword.kind == "kw" and keyword.text in ("print", "save")):
+            raise self.error(
+                f"expected 'print' or 'save' after 'do' in a 'for' command, found {_describe(keyword)}"
+            )
+        self.advance()
+        return A.GoalLoop(var.text, seq, self.goal(keyword), self.span(t))
 
     def params(self, context: str) -> tuple[str, ...]:
         self.expect_punct("(", context)

@@ -102,6 +102,11 @@ def _fold_arg(node: A.Expr) -> str:
     return f"({text})"
 
 
+def _goal_target(target: str | A.Expr) -> str:
+    """A print label or save path: a string literal, or a computed one in parentheses."""
+    return _str(target) if isinstance(target, str) else f"({expr(target)})"
+
+
 def command(cmd: A.Command) -> str:
     if isinstance(cmd, A.Decl):
         head = ("let " if cmd.let else "") + cmd.name
@@ -109,9 +114,11 @@ def command(cmd: A.Command) -> str:
             head += f"({', '.join(cmd.params)})"
         return f"{head} = {expr(cmd.body)}"
     if isinstance(cmd, A.Print):
-        return f"print {_str(cmd.label)} {expr(cmd.expr)}"
+        return f"print {_goal_target(cmd.label)} {expr(cmd.expr)}"
     if isinstance(cmd, A.Save):
-        return f"save {_str(cmd.path)} {expr(cmd.expr)}"
+        return f"save {_goal_target(cmd.path)} {expr(cmd.expr)}"
+    if isinstance(cmd, A.GoalLoop):
+        return f"for {cmd.var} in {expr(cmd.seq)} do {command(cmd.goal)}"
     if isinstance(cmd, A.Import):
         return f"import {_str(cmd.target)}"
     if isinstance(cmd, A.LoadDecl):

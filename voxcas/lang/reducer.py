@@ -41,6 +41,7 @@ from voxcas.lang import ast as A
 from voxcas.lang.builder import Builder, RootBuilder, TemplateBuilder, Val
 from voxcas.lang.files import FileCtx, parse_cached
 from voxcas.lang.parser import gc_paused
+from voxcas.lang.pretty import expr as pretty_expr
 from voxcas.lang.scope import Binding, Env, Function, Names, next_function_serial, plural, suggest
 from voxcas.plan.fingerprint import (
     FileArgumentProblem,
@@ -162,13 +163,32 @@ class Reducer:
             self.declare_value(
                 cmd.name, self.apply(self.default.primitives["load"], [path], cmd.span), pos, ctx
             )
-        elif isinstance(cmd, A.Print | A.Save):
-            val = self.expr(cmd.expr, env)
-            target = cmd.label if isinstance(cmd, A.Print) else cmd.path
-            kind: Any = "print" if isinstance(cmd, A.Print) else "save"
-            self.workplan.goals.append(Goal(kind, target, self.root.lift(val), cmd.span))  # type: ignore[arg-type]
+        elif isinstance(cmd, A.Print | A.Save | A.GoalLoop):
+            self.goal(cmd, env)
         elif isinstance(cmd, A.Import):
             self.import_(cmd, ctx)
+
+    def goal(self, cmd: A.Print | A.Save | A.GoalLoop, env: Env) -> None:
+        """A print/save goal. A literal target stays in the goal; a computed one (or a goal loop)
+        makes the goal's node a sequence of [target, value] pairs (`Goal.pairs`): one pair, or one
+        per item of the loop, each item computed and stored on its own like any loop's."""
+        inner = cmd.goal if isinstance(cmd, A.GoalLoop) else cmd
+        kind: Any = "print" if isinstance(inner, A.Print) else "save"
+        target = inner.label if isinstance(inner, A.Print) else inner.path
+        if isinstance(target, str) and not isinstance(cmd, A.GoalLoop):
+            val = self.expr(inner.expr, env)
+            self.workplan.goals.append(Goal(kind, target, self.root.lift(val), cmd.span))  # type: ignore[arg-type]
+            return
+        target_expr = A.Str(target, inner.span) if isinstance(target, str) else target
+        pair: A.Expr = A.Array((target_expr, inner.expr), inner.span)
+        if isinstance(cmd, A.GoalLoop):
+            pairs: A.Expr = A.For(cmd.var, cmd.seq, pair, cmd.span)
+            shown = f"for {cmd.var} in {pretty_expr(cmd.seq)} do {pretty_expr(target_expr)}"
+        else:
+            pairs = A.Array((pair,), inner.span)
+            shown = pretty_expr(target_expr)
+        val = self.expr(pairs, env)
+        self.workplan.goals.append(Goal(kind, shown, self.root.lift(val), cmd.span, pairs=True))  # type: ignore[arg-type]
 
     def declare(self, name: str, binding: Binding, pos: int, ctx: FileCtx) -> None:
         self.names.declare(name, binding, pos, ctx.namespace)

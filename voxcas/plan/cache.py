@@ -41,7 +41,7 @@ from voxcas.plan.nodes import Goal, PlanNode, Workplan
 from voxcas.plan.observe import Observation, unchanged
 from voxcas.span import Span
 
-FORMAT = "voxcas-plan-cache/1"
+FORMAT = "voxcas-plan-cache/2"  # 2: goals carry `pairs`
 PLANS_DIR = "plans"
 _CODE_PACKAGES = ("lang", "plan", "primitives")
 _code_stamp: str | None = None
@@ -110,7 +110,7 @@ def save(directory: Path, key: str, plan: Workplan, observations: list[Observati
             for nid in sorted(goal_ids)
         ],
         "goals": [
-            {"kind": g.kind, "target": g.target, "node": g.node, "span": _span_json(g.span)}
+            {"kind": g.kind, "target": g.target, "node": g.node, "span": _span_json(g.span), "pairs": g.pairs}
             for g in plan.goals
         ],
         "names": plan.names,
@@ -149,6 +149,7 @@ def load(directory: Path, key: str, complete: Callable[[], Workplan]) -> Workpla
                 g["target"],
                 NodeId(g["node"]),
                 None if g["span"] is None else Span.from_json(g["span"]),
+                bool(g["pairs"]),
             )
             for g in entry["goals"]
         ]

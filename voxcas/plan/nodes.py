@@ -124,12 +124,17 @@ class PlanNode:
 
 @dataclass(frozen=True, slots=True)
 class Goal:
-    """A `print "label" e` or `save "path" e` command, in program order."""
+    """A `print "label" e` or `save "path" e` command, in program order.
+
+    `pairs`: the label or path is computed (`save concat("out/", stem(p), ".png") e`, or a goal
+    inside `for p in s do ...`): the node's value is then a sequence of [target, value] pairs,
+    and `target` is the target's expression as text (for listings)."""
 
     kind: Literal["print", "save"]
     target: str  # the print label or the save path
     node: NodeId
     span: Span | None = None
+    pairs: bool = False
 
 
 @dataclass(slots=True)

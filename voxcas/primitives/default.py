@@ -503,8 +503,11 @@ def to_str(x: Any) -> str:
     return _text(x)
 
 
-# `dir` and `load` live in their own module, declared on a fragment of this namespace
+# `dir` and `load` (default_io) and the geometry primitives (geometry) live in their own modules,
+# declared on fragments of this namespace that are merged here
 from voxcas.primitives.default_io import READERS  # noqa: E402
+from voxcas.primitives.geometry import GEOMETRY  # noqa: E402
 
-for _reader in READERS.primitives.values():
-    NAMESPACE.add(_reader)
+for _fragment in (READERS, GEOMETRY):
+    for _primitive in _fragment.primitives.values():
+        NAMESPACE.add(_primitive)

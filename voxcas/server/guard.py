@@ -114,7 +114,7 @@ class _Checker:
                 )
                 self._check_template(scope, node.span)
         for goal in self.plan.goals:
-            if goal.kind == "save":
+            if goal.kind == "save" and not goal.pairs:  # computed paths: checked as they are written
                 check_save_target(goal.target, goal.span)
 
     def _loops_by_closure(self) -> dict[str, list[_Source]]:
