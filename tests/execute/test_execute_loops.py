@@ -132,3 +132,37 @@ def test_an_item_whose_input_file_is_missing_fails_alone(
     (tmp_path / "missing.txt").write_text("hi")
     again = run('print "n" for f in ["a.txt", "missing.txt"] do length(load(f))', registry, store)
     assert (again.status, again.outputs, again.reused) == ("ok", ["n=[5, 2]"], 1)  # type: ignore[attr-defined]
+
+
+def test_a_loop_whose_input_changed_after_reduction_fails_instead_of_storing_the_new_contents(
+    registry: Registry, store: MemoryStore, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.txt").write_text("one")
+    plan = reduce('print "n" for f in ["a.txt"] do length(load(f))', registry)
+    (tmp_path / "a.txt").write_text("three")  # replaced between reduction and run
+    summary = run_workplan(plan, store, RunOptions(registry=registry, scheduler="sync"))
+    assert summary.status == "failed"
+    assert [f.message for f in summary.failures] == [
+        "prog.imgql:1:11: error: default.for: the files its items read changed while the run was "
+        "using them; run again"
+    ]
+    again = run('print "n" for f in ["a.txt"] do length(load(f))', registry, store)
+    assert (again.status, again.outputs) == ("ok", ["n=[5]"])  # type: ignore[attr-defined]
+
+
+def test_a_file_replaced_after_reduction_fails_its_reader_and_is_never_bound_to_the_old_id(
+    registry: Registry, store: MemoryStore, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.txt").write_text("one")
+    plan = reduce('print "n" length(load("a.txt"))', registry)
+    (tmp_path / "a.txt").write_text("three")
+    summary = run_workplan(plan, store, RunOptions(registry=registry, scheduler="sync"))
+    assert [f.message for f in summary.failures] == [
+        "prog.imgql:1:18: error: default.load: 'a.txt' changed while the run was using it; "
+        "run again to compute with the new content"
+    ]
+    assert store.lookup_many(list(plan.nodes)) == {}
+    again = run('print "n" length(load("a.txt"))', registry, store)
+    assert again.outputs == ["n=5"]  # type: ignore[attr-defined]

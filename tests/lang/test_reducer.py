@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from lang_helpers import ProbeRegistry
 
 from voxcas.errors import ResolutionError
 from voxcas.lang import load_workplan, reduce_source
+from voxcas.plan.filestate import state_of
 from voxcas.plan.fingerprint import MemoryFingerprintCache
 from voxcas.plan.nodes import Apply, Closure, Const, Workplan
 
@@ -221,16 +223,13 @@ def test_default_load_of_an_image_extension_sets_the_base_image(
 # --- files --------------------------------------------------------------------------------------
 
 
-def test_a_file_read_gets_the_content_fingerprint_through_the_cache(tmp_path: Path) -> None:
+def test_a_file_read_gets_the_content_fingerprint_through_the_cache(tmp_path: Path, settled: None) -> None:
     (tmp_path / "t.json").write_text("[1]")
     cache = MemoryFingerprintCache()
     wp = reduce_source(f'x = load("{tmp_path}/t.json")', fingerprints=cache)
     fp = apply_of(wp, "x").fingerprint
-    st = (tmp_path / "t.json").stat()
-    assert (
-        fp is not None
-        and cache.cached_fingerprint(str(tmp_path / "t.json"), st.st_size, st.st_mtime_ns) == fp
-    )
+    state = state_of(str(tmp_path / "t.json"))
+    assert fp is not None and cache.cached_fingerprint(str(tmp_path / "t.json"), state.stamp) == fp
 
 
 def test_editing_an_input_file_changes_exactly_the_nodes_that_depend_on_it(tmp_path: Path) -> None:
@@ -341,3 +340,64 @@ def test_a_stdlib_imgql_file_beside_the_program_is_imported_as_a_file(tmp_path: 
     wp = reduce_source('import "stdlib.imgql"\nr = k + 1', path=str(tmp_path / "prog.imgql"))
     assert definition(wp, "r") == Const("int", 42)
     assert wp.warnings == []
+
+
+# --- what loops read reaches their ids -------------------------------------------------------------
+
+
+def _loop_id(src: str, name: str = "xs") -> str:
+    return reduce_source(src, path="prog.imgql", fingerprints=MemoryFingerprintCache()).names[name]
+
+
+def test_a_loop_over_a_literal_list_changes_id_when_a_file_its_items_read_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.txt").write_text("one")
+    src = 'xs = for p in ["a.txt"] do length(load(p))'
+    before = _loop_id(src)
+    (tmp_path / "a.txt").write_text("two")  # equal size, moments later
+    assert _loop_id(src) != before
+
+
+def test_a_loop_over_a_listing_changes_id_when_one_listed_file_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d").mkdir()
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / "d" / name).write_text(name)
+    src = 'xs = for p in dir("d", "*.txt") do length(load(p))'
+    before = _loop_id(src)
+    (tmp_path / "d" / "new.txt").write_text("xxxxx")
+    os.replace(tmp_path / "d" / "new.txt", tmp_path / "d" / "b.txt")
+    assert _loop_id(src) != before
+
+
+def test_a_loop_whose_items_loop_over_files_changes_id_when_an_inner_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "c1").mkdir()
+    (tmp_path / "c1" / "t1.txt").write_text("abc")
+    src = 'xs = for c in ["c1"] do for f in dir(c, "*.txt") do length(load(f))'
+    before = _loop_id(src)
+    (tmp_path / "c1" / "t1.txt").write_text("abcd")
+    assert _loop_id(src) != before
+
+
+def test_a_loop_whose_body_reads_no_file_carries_no_contents_fingerprint() -> None:
+    wp = reduce_source('xs = for i in [1, 2] do i * 2', path="prog.imgql")
+    loop = wp.nodes[wp.names["xs"]].definition
+    assert isinstance(loop, Apply) and loop.fingerprint is None
+
+
+def test_a_loop_item_whose_file_is_missing_still_reduces_and_fails_when_it_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.txt").write_text("one")
+    src = 'xs = for p in ["a.txt", "gone.txt"] do length(load(p))'
+    before = _loop_id(src)
+    (tmp_path / "gone.txt").write_text("here")
+    assert _loop_id(src) != before

@@ -79,3 +79,21 @@ def test_volatility_spreads_to_dependents_only() -> None:
     assert ops == {"default.load", "default.length", "default.+"}
     vol = volatile_nodes(wp.nodes, default_registry())
     assert wp.names["w"] not in vol and wp.names["k"] not in vol and wp.names["n"] in vol
+
+
+def test_a_loop_over_a_computed_sequence_whose_body_reads_files_is_volatile() -> None:
+    (Path("list.txt")).write_text("a.txt")
+    wp = plan('names = strings.split(load("list.txt"), "\\n")\nprint "n" for f in names do length(load(f))')
+    assert "default.for" in volatile_ops(wp)
+
+
+def test_a_loop_over_a_computed_sequence_that_reads_nothing_is_not_volatile() -> None:
+    wp = plan('print "n" for i in range(0, 3) do i + 1')
+    assert volatile_ops(wp) == set()
+
+
+def test_a_loop_whose_items_loop_over_a_computed_list_of_files_is_volatile() -> None:
+    (Path("list.txt")).write_text("a.txt")
+    wp = plan('print "n" for d in ["list.txt"] do for f in strings.split(load(d), "\\n") do length(load(f))')
+    assert "default.for" in volatile_ops(wp)
+    assert any("this loop body reads a file at a path computed" in w for w in wp.warnings)

@@ -409,10 +409,12 @@ def test_a_prefix_shorter_than_four_digits_is_refused(store: Store) -> None:
 # -- fingerprints ---------------------------------------------------------------------------------
 
 
-def test_a_fingerprint_is_cached_by_path_size_and_mtime(store: Store) -> None:
-    store.remember_fingerprint("/data/a.nii", 10, 123, "fp1")
-    assert store.cached_fingerprint("/data/a.nii", 10, 123) == "fp1"
-    assert store.cached_fingerprint("/data/a.nii", 11, 123) is None
-    assert store.cached_fingerprint("/data/a.nii", 10, 124) is None
-    store.remember_fingerprint("/data/a.nii", 11, 124, "fp2")
-    assert store.cached_fingerprint("/data/a.nii", 11, 124) == "fp2"
+def test_a_fingerprint_is_cached_by_path_and_whole_file_state(store: Store) -> None:
+    first, second = "file:10:123:123:7:1", "file:10:123:124:7:1"  # only the ctime differs
+    store.remember_fingerprint("/data/a.nii", first, "fp1")
+    assert store.cached_fingerprint("/data/a.nii", first) == "fp1"
+    assert store.cached_fingerprint("/data/a.nii", second) is None
+    assert store.cached_fingerprint("/data/b.nii", first) is None
+    store.remember_fingerprint("/data/a.nii", second, "fp2")
+    assert store.cached_fingerprint("/data/a.nii", second) == "fp2"
+    assert store.cached_fingerprint("/data/a.nii", first) is None  # one entry per path: the latest

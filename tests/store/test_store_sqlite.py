@@ -48,7 +48,7 @@ def test_a_query_does_not_wait_for_another_threads_transaction_and_sees_the_last
 ) -> None:
     import threading
 
-    sqlite_store.remember_fingerprint("a.nii.gz", 1, 1, "f")
+    sqlite_store.remember_fingerprint("a.nii.gz", "file:1:1:1:1:1", "f")
     inside = threading.Event()
     release = threading.Event()
     seen_inside: list[object] = []
@@ -116,8 +116,8 @@ def test_a_version_1_store_is_migrated_forward_without_losing_data(tmp_path: Pat
         assert store.query("SELECT value FROM meta WHERE key='schema_version'") == [(str(SCHEMA_VERSION),)]
         old = store.run_info("a" * 32)  # type: ignore[arg-type]
         assert (old.program, old.status, old.options) == ("old.imgql", "ok", {})
-        store.remember_fingerprint("/x", 1, 2, "fp")  # the table v2 added
-        assert store.cached_fingerprint("/x", 1, 2) == "fp"
+        store.remember_fingerprint("/x", "file:1:2:2:3:4", "fp")  # the table v2 added, v3 keyed
+        assert store.cached_fingerprint("/x", "file:1:2:2:3:4") == "fp"
         assert store.lookup(node.id) == digest
 
 

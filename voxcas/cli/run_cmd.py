@@ -64,6 +64,13 @@ def register(app: typer.Typer) -> None:
                 "--no-cache", help="Recompute everything without reading stored results (still stores)."
             ),
         ] = False,
+        rehash: Annotated[
+            bool,
+            typer.Option(
+                "--rehash",
+                help="Re-hash every input file instead of trusting unchanged size, times and inode.",
+            ),
+        ] = False,
         json_out: JsonOption = False,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the goals' output.")] = False,
         progress: Annotated[
@@ -89,6 +96,7 @@ def register(app: typer.Typer) -> None:
             out_dir=out,
             show=tuple(show or ()),
             no_cache=no_cache,
+            rehash=rehash,
             program=str(program),
             on_warning=lambda text: print(text, file=sys.stderr, flush=True),
         )

@@ -18,6 +18,7 @@ from voxcas.execute.placement import Placement
 from voxcas.execute.progress import Progress
 from voxcas.execute.state import RunState
 from voxcas.ids import NodeId
+from voxcas.plan.fingerprint import FingerprintCache
 from voxcas.plan.nodes import PlanNode
 from voxcas.primitives.registry import Registry
 from voxcas.store.base import Store
@@ -35,4 +36,5 @@ class RunContext:
     state: RunState
     placement: Placement
     lookup: Lookup
+    fingerprints: FingerprintCache  # where loop items' input fingerprints are cached (--rehash: nowhere)
     satisfy: Satisfy

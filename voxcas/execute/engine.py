@@ -57,6 +57,7 @@ from voxcas.execute.progress import NullProgress, Progress
 from voxcas.execute.state import RunState
 from voxcas.execute.writer import Writer
 from voxcas.ids import Digest, NodeId, RunId, digest_bytes
+from voxcas.plan.fingerprint import FingerprintCache, RehashingCache
 from voxcas.plan.nodes import LOOP_OPS, Apply, Closure, PlanNode, Workplan
 from voxcas.plan.volatile import volatile_nodes
 from voxcas.primitives.registry import Registry, default_registry
@@ -79,7 +80,11 @@ class _Engine:
         state = RunState(store, writer, progress, options, run)
         placement = placement_for(options, store, writer, registry, state.unreadable_input)
         lookup = Lookup(store, registry, options, state)
-        self.ctx = RunContext(store, registry, options, progress, state, placement, lookup, self.satisfy)
+        # where fingerprints of inputs are cached: the store, or (--rehash) nowhere
+        fingerprints: FingerprintCache = RehashingCache(store) if options.rehash else store
+        self.ctx = RunContext(
+            store, registry, options, progress, state, placement, lookup, fingerprints, self.satisfy
+        )
         self.state = state
         self.writer = writer
 
@@ -272,14 +277,16 @@ def run_file(
     if options.program_text is None:
         options.program_text = read_source(str(path))  # the front-end's own errors for unreadable files
 
+    fingerprints: FingerprintCache = RehashingCache(store) if options.rehash else store
+
     def reduce() -> Workplan:
-        return load_workplan(path, registry=registry, fingerprints=store)
+        return load_workplan(path, registry=registry, fingerprints=fingerprints)
 
     directory: Path | None = getattr(store, "directory", None)
     if directory is None or options.registry is not None or options.show:
         return run_workplan(reduce(), store, options, progress)
     key = cache.plan_key(path, options.program_text)
-    plan = cache.load(directory, key, reduce)
+    plan = None if options.rehash else cache.load(directory, key, reduce)
     if plan is None:
         with recording() as observations:
             plan = reduce()

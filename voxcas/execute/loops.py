@@ -44,7 +44,7 @@ from voxcas.execute.item_bag import satisfy_items
 from voxcas.execute.keys import where_of
 from voxcas.execute.options import Failure
 from voxcas.ids import Digest, NodeId
-from voxcas.plan.nodes import Apply, Closure, Const, PlanNode, ValueRef
+from voxcas.plan.nodes import RUNTIME_READ, Apply, Closure, Const, PlanNode, ValueRef
 from voxcas.store.base import StoredSequence
 from voxcas.values import kind_of
 
@@ -101,7 +101,7 @@ class _Items:
 
 def run_loop(ctx: RunContext, nodes: Nodes, loop_id: NodeId) -> None:
     """Run one loop node whose sequence and captures are available (see the module docstring)."""
-    from voxcas.plan.template import instantiate, param_node
+    from voxcas.plan.template import LoopContents, instantiate, param_node
 
     state = ctx.state
     loop = nodes[loop_id]
@@ -136,6 +136,9 @@ def run_loop(ctx: RunContext, nodes: Nodes, loop_id: NodeId) -> None:
         state.unreadable_input(seq_id, f"error: cannot read the stored value of node {seq_id[:12]}: {error}")
         state.mark_skipped(loop)
         return
+    # what the items read must be what the loop's id was made with (voxcas.plan.template)
+    expected = loop.definition.fingerprint if isinstance(loop.definition, Apply) else None
+    contents = LoopContents() if expected is not None and expected != RUNTIME_READ else None
     keep_filter = op == "default.filter"
     out: list[Digest | None] = []
     uncommitted: list[tuple[int, NodeId]] = []  # (position in out, item result) awaiting a commit
@@ -173,14 +176,20 @@ def run_loop(ctx: RunContext, nodes: Nodes, loop_id: NodeId) -> None:
                 digest = _put_values(ctx, [value])[0]
             try:
                 param = param_node(value, digest)
-                body, result = instantiate(closure, [param], registry=ctx.registry, fingerprints=ctx.store)
+                body, result = instantiate(
+                    closure, [param], registry=ctx.registry, fingerprints=ctx.fingerprints, context=nodes
+                )
             except Exception as error:
+                if contents is not None:
+                    contents.failed(str(error))
                 item_failed(error)
                 any_failed = True
                 results.append(None)
                 values.append(value)
                 params.append(loop)
                 continue
+            if contents is not None:
+                contents.item(result)
             if isinstance(param.definition, ValueRef):
                 state.hold(param.id, value)
             sub[param.id] = param
@@ -228,6 +237,9 @@ def run_loop(ctx: RunContext, nodes: Nodes, loop_id: NodeId) -> None:
             out[position] = digest
     if any_failed:
         state.mark_skipped(loop)
+        return
+    if contents is not None and contents.fingerprint != expected:
+        fail("the files its items read changed while the run was using them; run again")
         return
     digests = [d for d in out if d is not None]
     state.mark_computed(loop, StoredSequence(ctx.store, digests), time.perf_counter() - started)

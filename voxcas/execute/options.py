@@ -42,6 +42,8 @@ class RunOptions:
     - `show`: names of top-level declarations to compute and print (`vox run --show NAME`).
     - `no_cache`: compute every needed node without reading results from the store (results are
       still written, so the next run reuses them).
+    - `rehash`: re-hash every input file instead of trusting the stat cache (what `stat` cannot
+      see: a file rewritten keeping its size, inode and times; docs/run.md).
     - `registry`: the primitive registry (None = the built-in one).
     - `program` / `program_text`: what the run record names; `program_text` is hashed for it.
     - `loop_batch`: how many loop items are in flight at once (memory stays bounded by it).
@@ -55,6 +57,7 @@ class RunOptions:
     out_dir: Path = field(default_factory=Path)
     show: tuple[str, ...] = ()
     no_cache: bool = False
+    rehash: bool = False
     registry: Registry | None = None
     program: str = "<workplan>"
     program_text: str | None = None
@@ -77,6 +80,7 @@ class RunOptions:
             "out_dir": str(self.out_dir),
             "show": list(self.show),
             "no_cache": self.no_cache,
+            "rehash": self.rehash,
         }
 
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from voxcas.execute.graph import data, ref, task
 from voxcas.execute.inputs import portable_outcome
 from voxcas.execute.keys import held_key, load_key, where_of
-from voxcas.execute.tasks import Call, Failed, Literal, Ok, Outcome, load_object
+from voxcas.execute.tasks import Call, Failed, Literal, Ok, Outcome, checking_cache, load_object, read_check
 from voxcas.execute.writer import Writer
 from voxcas.ids import Digest, NodeId
 from voxcas.plan.nodes import Apply, PlanNode
@@ -84,12 +84,21 @@ class Placement(ABC):
 
     def call(self, node: PlanNode, primitive: Primitive, picks: Picks = None) -> Call:
         """What a task needs to apply `primitive` for `node`: in this process the primitive
-        itself; elsewhere only its name and the registry's modules (nothing else is pickled)."""
+        itself; elsewhere only its name and the registry's modules (nothing else is pickled). A
+        file reader also carries the fingerprint its id was made with, re-checked around the read
+        (in this process against the store's stat cache; elsewhere against the worker's own)."""
         d = node.definition
         assert isinstance(d, Apply)
+        reads = read_check(d)
+        where = where_of(node)
         if self.in_process:
-            return Call(node.id, d.op, where_of(node), primitive=primitive, picks=picks)
-        return Call(node.id, d.op, where_of(node), modules=modules_of(self.registry), picks=picks)
+            cache = checking_cache(self.store) if reads is not None else None
+            return Call(
+                node.id, d.op, where, primitive=primitive, picks=picks, reads=reads, fingerprints=cache
+            )
+        return Call(
+            node.id, d.op, where, modules=modules_of(self.registry), picks=picks, reads=reads
+        )
 
     # -- inputs of a stage graph -------------------------------------------------------------------
     @abstractmethod

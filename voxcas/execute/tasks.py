@@ -19,6 +19,8 @@ from typing import Any
 
 from voxcas.errors import PrimitiveError, VoxcasError
 from voxcas.ids import Digest, NodeId
+from voxcas.plan.fingerprint import FingerprintCache, LayeredCache, verify_inputs
+from voxcas.plan.nodes import LOOP_OPS, RUNTIME_READ, Apply
 from voxcas.primitives.registry import Primitive, Registry, default_registry
 from voxcas.store.base import Store
 
@@ -71,6 +73,11 @@ class Call:
     primitive: Primitive | None = None
     modules: tuple[tuple[str, str], ...] | None = None
     picks: tuple[NodeId | None, ...] | None = None  # per argument: the member of a fused chunk
+    # file readers: the fingerprint the node id was made with, re-checked around the read
+    # (`voxcas.plan.fingerprint.verify_inputs`), and the cache to check it with (in this process,
+    # the store's stat cache; None elsewhere: the worker's own)
+    reads: str | None = None
+    fingerprints: FingerprintCache | None = None
 
     def resolve(self) -> Primitive:
         if self.primitive is not None:
@@ -86,6 +93,19 @@ def _registry(modules: tuple[tuple[str, str], ...] | None) -> Registry:
     if modules not in _REGISTRIES:
         _REGISTRIES[modules] = default_registry() if modules is None else Registry(dict(modules))
     return _REGISTRIES[modules]
+
+
+def read_check(definition: Apply) -> str | None:
+    """The fingerprint a task must find its inputs still have (file readers), else None."""
+    fingerprint = definition.fingerprint
+    if fingerprint is None or fingerprint == RUNTIME_READ or definition.op in LOOP_OPS:
+        return None
+    return fingerprint
+
+
+def checking_cache(store: Store) -> FingerprintCache:
+    """The cache an in-process task re-checks its inputs with: the store's entries, read only."""
+    return LayeredCache(store)
 
 
 def failure_message(where: str | None, primitive: str, error: BaseException) -> str:
@@ -131,7 +151,14 @@ def _apply(call: Call, cancel: threading.Event | None, args: Any) -> Outcome:
         return Skipped("cancelled")
     started = time.perf_counter()
     try:
-        value = call.resolve()(*values)
+        primitive = call.resolve()
+        if call.reads is None:
+            value = primitive(*values)
+        else:
+            own = values[1:] if primitive.base_image else values
+            verify_inputs(primitive, own, call.reads, call.fingerprints)
+            value = primitive(*values)
+            verify_inputs(primitive, own, call.reads, call.fingerprints)
     except Exception as error:
         return Failed(failure_message(call.where, call.op, error), traceback.format_exc())
     return Ok(value, time.perf_counter() - started)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from voxcas.lang import ast as A
 
-_PARSED: dict[str, tuple[int, int, A.Program]] = {}  # absolute path -> (size, mtime_ns, program)
+_PARSED: dict[str, tuple[str, A.Program]] = {}  # absolute path -> (state stamp, program)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,18 +55,21 @@ def read_source(path: str) -> str:
 
 
 def parse_cached(path: str, display: str | None = None) -> A.Program:
-    """Parse a file once per (path, size, mtime): preludes and imported files are read once.
+    """Parse a file once per state (size, times, inode: `voxcas.plan.filestate`): preludes and
+    imported files are read once. A file in a racy state is parsed again every time.
 
     `display` is the path errors show (an import's path as written, relative to the importing
     file's shown path), so messages do not depend on where the project is checked out."""
     from voxcas.lang.parser import parse_program
+    from voxcas.plan.filestate import state_of
 
     full = os.path.abspath(path)
     shown = display or full
-    st = os.stat(full)
+    state = state_of(full)
     hit = _PARSED.get(full)
-    if hit is not None and hit[0] == st.st_size and hit[1] == st.st_mtime_ns and hit[2].path == shown:
-        return hit[2]
+    if hit is not None and not state.racy and hit[0] == state.stamp and hit[1].path == shown:
+        return hit[1]
     program = parse_program(read_source(full), shown)
-    _PARSED[full] = (st.st_size, st.st_mtime_ns, program)
+    if not state.racy and state_of(full).same_as(state):
+        _PARSED[full] = (state.stamp, program)
     return program

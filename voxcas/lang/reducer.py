@@ -37,6 +37,7 @@ from collections.abc import Callable
 from typing import Any
 
 from voxcas.errors import ResolutionError, VoxcasError
+from voxcas.ids import NodeId
 from voxcas.lang import ast as A
 from voxcas.lang.builder import Builder, RootBuilder, TemplateBuilder, Val
 from voxcas.lang.files import FileCtx, parse_cached
@@ -51,7 +52,7 @@ from voxcas.plan.fingerprint import (
     read_fingerprint,
 )
 from voxcas.plan.fold import const_value, try_fold
-from voxcas.plan.nodes import RUNTIME_READ, Const, Goal, Workplan
+from voxcas.plan.nodes import LOOP_OPS, RUNTIME_READ, Const, Definition, Goal, Workplan
 from voxcas.plan.observe import observe
 from voxcas.primitives.registry import Primitive, Registry, prelude_path
 from voxcas.span import Span
@@ -60,6 +61,14 @@ FOLD_OPS = ("+", "-", "*", "/", "&&", "||", "min", "max")
 
 
 VOXLOGICA1_STDLIB = "stdlib.imgql"  # VoxLogicA 1's library file: the vox1 namespace when absent
+
+
+def loop_warning(span: Span | None) -> str:
+    """The warning at a loop that reads files at paths only a run computes (said once per loop)."""
+    return (
+        f"{span}: warning: this loop body reads a file at a path computed while the program runs; "
+        "the loop and everything that depends on it are recomputed on every run"
+    )
 
 
 class Reducer:
@@ -128,10 +137,7 @@ class Reducer:
         for node in nodes.values():
             d = node.definition
             if isinstance(d, Closure) and closure_reads_at_run_time(d, nodes, self.registry):
-                self.warn(
-                    f"{node.span}: warning: this loop body reads a file at a path computed while the "
-                    "program runs; the loop and everything that depends on it are recomputed on every run"
-                )
+                self.warn(loop_warning(node.span))
 
     # --- commands -------------------------------------------------------------------------
     def program(self, program: A.Program, ctx: FileCtx) -> None:
@@ -321,10 +327,31 @@ class Reducer:
             )
         lift = target.lift
         refs = tuple([lift(v) for v in vals])
+        if qualified in LOOP_OPS and target is self.root:
+            fingerprint = self.loop_contents(refs, span)  # type: ignore[arg-type]
         val = Val(target, target.apply(qualified, prim.version, refs, fingerprint, span))
         if loads_image and self.current.base is None:
             self.current.base = val
         return val
+
+    def loop_contents(self, args: tuple[NodeId, ...], span: Span) -> str | None:
+        """The contents fingerprint of a top-level loop (`voxcas.plan.template.loop_fingerprint`):
+        what its items read reaches its id."""
+        from voxcas.plan.template import loop_fingerprint
+
+        nodes = self.workplan.nodes
+
+        def lookup(nid: NodeId) -> Definition | None:
+            node = nodes.get(nid)
+            return None if node is None else node.definition
+
+        try:
+            fingerprint = loop_fingerprint(args, lookup, self.registry, self.fingerprints)
+        except VoxcasError as refusal:  # a deliberate refusal (e.g. the HTTP read guard)
+            raise self.fail(f"this loop cannot read its inputs: {refusal}", span) from None
+        if fingerprint == RUNTIME_READ:
+            self.warn(loop_warning(span))
+        return fingerprint
 
     def closure(self, body: Callable[[Val], Val], span: Span) -> Val:
         """Reduce a one-parameter loop body into a closure node of the current level."""

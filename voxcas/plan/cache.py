@@ -41,7 +41,7 @@ from voxcas.plan.nodes import Goal, PlanNode, Workplan
 from voxcas.plan.observe import Observation, unchanged
 from voxcas.span import Span
 
-FORMAT = "voxcas-plan-cache/2"  # 2: goals carry `pairs`
+FORMAT = "voxcas-plan-cache/3"  # 2: goals carry `pairs`; 3: observations are (path, state stamp, proof)
 PLANS_DIR = "plans"
 _CODE_PACKAGES = ("lang", "plan", "primitives")
 _code_stamp: str | None = None

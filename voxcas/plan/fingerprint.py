@@ -1,14 +1,22 @@
 """File fingerprints for primitives that read files (language.md §5).
 
-A fingerprint is `sha256:<hex>` of what a primitive reads: the content of a file, or for a
-directory the sorted list of (relative path, content fingerprint) of every file below it. It is
-part of the node id of the reading application, so editing an input recomputes exactly what
-depends on it.
+A fingerprint is `sha256:<hex>` of what a primitive reads: the content of a file (a symlink's
+target), or for a directory the sorted list of (relative path, content fingerprint) of every file
+below it. It is part of the node id of the reading application, so editing an input recomputes
+exactly what depends on it.
 
 Hashing a large image on every `vox run` would be slow, so fingerprints of files are cached by
-(absolute path, size, mtime_ns) through a `FingerprintCache`: the store implements it
-persistently; `MemoryFingerprintCache` serves tests and store-less commands (`vox plan`).
-A file whose size or modification time changed is re-hashed; nothing else is ever written.
+(absolute path, `FileState` stamp: size, mtime, ctime, inode, device) through a
+`FingerprintCache`: the store implements it persistently; `MemoryFingerprintCache` serves tests,
+workers and store-less commands (`vox plan`). A file whose state changed is re-hashed. A racy
+state (`voxcas.plan.filestate`) is never cached, and a file whose state changes while it is being
+hashed is hashed again, so a fingerprint is always the digest of bytes the file held while its
+stat was the one recorded.
+
+`verify_inputs` is the run-time half: just before and just after a file-reading primitive runs,
+the fingerprint of what it reads is taken again and compared with the one in its node id, so a
+file replaced between reduction and reading (or during the read) fails the node instead of
+binding the new content's value to the old content's id.
 """
 
 from __future__ import annotations
@@ -18,50 +26,80 @@ import os
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from voxcas.plan.observe import observe
+from voxcas.plan.filestate import state_of
+from voxcas.plan.observe import content_digest, observe
 from voxcas.primitives.registry import Primitive
 
-CHUNK = 1 << 20
+HASH_ATTEMPTS = 3  # re-hash a file that changes while it is read at most this often
 
 
 class FingerprintCache(Protocol):
     """Where fingerprints of files are remembered (the Store implements these two methods)."""
 
-    def cached_fingerprint(self, path: str, size: int, mtime_ns: int) -> str | None: ...
+    def cached_fingerprint(self, path: str, stamp: str) -> str | None: ...
 
-    def remember_fingerprint(self, path: str, size: int, mtime_ns: int, fingerprint: str) -> None: ...
+    def remember_fingerprint(self, path: str, stamp: str, fingerprint: str) -> None: ...
 
 
 class MemoryFingerprintCache:
     """A process-local `FingerprintCache`."""
 
     def __init__(self) -> None:
-        self._entries: dict[tuple[str, int, int], str] = {}
+        self._entries: dict[tuple[str, str], str] = {}
 
-    def cached_fingerprint(self, path: str, size: int, mtime_ns: int) -> str | None:
-        return self._entries.get((path, size, mtime_ns))
+    def cached_fingerprint(self, path: str, stamp: str) -> str | None:
+        return self._entries.get((path, stamp))
 
-    def remember_fingerprint(self, path: str, size: int, mtime_ns: int, fingerprint: str) -> None:
-        self._entries[(path, size, mtime_ns)] = fingerprint
+    def remember_fingerprint(self, path: str, stamp: str, fingerprint: str) -> None:
+        self._entries[(path, stamp)] = fingerprint
+
+
+class RehashingCache:
+    """A cache that answers nothing (every input is hashed again) and remembers into `inner`:
+    `vox run --rehash`."""
+
+    def __init__(self, inner: FingerprintCache) -> None:
+        self.inner = inner
+
+    def cached_fingerprint(self, path: str, stamp: str) -> str | None:
+        return None
+
+    def remember_fingerprint(self, path: str, stamp: str, fingerprint: str) -> None:
+        self.inner.remember_fingerprint(path, stamp, fingerprint)
 
 
 _PROCESS_CACHE = MemoryFingerprintCache()
 
 
-def _hash_file(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK):
-            h.update(chunk)
-    return "sha256:" + h.hexdigest()
+class LayeredCache:
+    """Answers from `base` (e.g. the store) or the process-local cache; remembers only in the
+    process-local one (a task re-checking its inputs never writes to the store)."""
+
+    def __init__(self, base: FingerprintCache) -> None:
+        self.base = base
+
+    def cached_fingerprint(self, path: str, stamp: str) -> str | None:
+        return self.base.cached_fingerprint(path, stamp) or _PROCESS_CACHE.cached_fingerprint(path, stamp)
+
+    def remember_fingerprint(self, path: str, stamp: str, fingerprint: str) -> None:
+        _PROCESS_CACHE.remember_fingerprint(path, stamp, fingerprint)
+
+
+def process_cache() -> FingerprintCache:
+    """The process-local cache (used where no store is at hand: workers, `vox plan`)."""
+    return _PROCESS_CACHE
+
+
+class InputChangedError(OSError):
+    """A file kept changing while it was being hashed."""
 
 
 def file_fingerprint(path: str, cache: FingerprintCache | None = None) -> str:
     """The fingerprint of a file or directory (FileNotFoundError if it does not exist)."""
     cache = _PROCESS_CACHE if cache is None else cache
     full = os.path.abspath(path)
-    observe(full)
     if os.path.isdir(full):
+        observe(full)
         h = hashlib.sha256(b"voxcas-dir/1\n")
         for current, dirs, files in os.walk(full):
             dirs.sort()
@@ -71,13 +109,23 @@ def file_fingerprint(path: str, cache: FingerprintCache | None = None) -> str:
                 rel = os.path.relpath(member, full).replace(os.sep, "/")
                 h.update(f"{rel}\0{file_fingerprint(member, cache)}\n".encode())
         return "sha256:" + h.hexdigest()
-    st = os.stat(full)
-    cached = cache.cached_fingerprint(full, st.st_size, st.st_mtime_ns)
-    if cached is not None:
-        return cached
-    fingerprint = _hash_file(full)
-    cache.remember_fingerprint(full, st.st_size, st.st_mtime_ns, fingerprint)
-    return fingerprint
+    for _ in range(HASH_ATTEMPTS):
+        before = state_of(full)
+        if before.kind == "missing":
+            observe(full, before)
+            raise FileNotFoundError(2, "No such file or directory", path)
+        cached = None if before.racy else cache.cached_fingerprint(full, before.stamp)
+        if cached is not None:
+            observe(full, before)
+            return cached
+        fingerprint = content_digest(full)
+        after = state_of(full)
+        if after.same_as(before):
+            if not before.racy:
+                cache.remember_fingerprint(full, before.stamp, fingerprint)
+            observe(full, before, fingerprint)
+            return fingerprint
+    raise InputChangedError(f"'{path}' kept changing while it was being read")
 
 
 class FileArgumentProblem(Exception):
@@ -146,3 +194,31 @@ def primitive_fingerprint(prim: Primitive, args: Sequence[Any], cache: Fingerpri
     if len(parts) == 1:
         return parts[0]
     return "sha256:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def verify_inputs(
+    prim: Primitive, args: Sequence[Any], expected: str, cache: FingerprintCache | None
+) -> None:
+    """Check, as a file-reading primitive is about to read (and again once it has read), that what
+    it reads still has the fingerprint its node id was made with; an `InputFileError` otherwise.
+
+    `args` are the primitive's own arguments (without the base image). A file replaced after
+    the program was reduced, or while the primitive read it, would otherwise bind the new
+    content's value to the old content's node id, for good."""
+    from voxcas.errors import InputFileError
+
+    paths = [str(args[i]) for i in prim.path_params if i < len(args)]
+    shown = ", ".join(f"'{p}'" for p in paths) or "its input"
+    try:
+        now = primitive_fingerprint(prim, args, cache)
+    except FileNotFoundError as exc:
+        raise InputFileError(
+            f"'{exc.filename}' vanished while the run was using it; run again"
+        ) from None
+    except OSError as exc:
+        raise InputFileError(f"cannot re-check {shown}: {exc}") from None
+    if now != expected:
+        raise InputFileError(
+            f"{shown} changed while the run was using it; "
+            "run again to compute with the new content"
+        )

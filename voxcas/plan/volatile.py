@@ -12,6 +12,11 @@ run (storing the result as usual) and still reuses everything else.
 Loop bodies are analysed before they run: a closure whose body (or a loop nested in it) reads a
 file at a path computed inside the body by an unfolded primitive makes its loop volatile — the
 loop node is looked up before any item is instantiated, so it must not answer from the store.
+So is a loop whose body reads files and whose sequence is computed at run time (not a constant):
+the files its items will read are known only once the sequence is, so no fingerprint of them can
+be in the loop's id. (A loop over a constant sequence carries its items' contents in its id
+instead: `voxcas.plan.template.loop_fingerprint`.) A volatile loop still reuses every item whose
+result is stored: the items' own ids cover what they read.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from voxcas.plan.nodes import (
     Apply,
     Closure,
     Const,
+    Definition,
     PlanNode,
     TApply,
     TClosure,
@@ -54,9 +60,32 @@ def volatile_nodes(
             (isinstance(d, Apply) and d.fingerprint == RUNTIME_READ)
             or (out and not out.isdisjoint(node.args))
             or (isinstance(d, Closure) and closure_reads_at_run_time(d, look, registry))
+            or (isinstance(d, Apply) and d.op in LOOP_OPS and loop_over_computed_reads(d, look, registry))
         ):
             out.add(nid)
     return out
+
+
+def loop_over_computed_reads(loop: Apply, nodes: Mapping[NodeId, PlanNode], registry: Registry) -> bool:
+    """Whether `loop` reads files through its body while its sequence is computed at run time
+    (a loop with a contents fingerprint is covered by it)."""
+    from voxcas.plan.loop_reads import closure_reads_files, split_loop
+
+    if loop.fingerprint is not None:
+        return False
+
+    def lookup(nid: NodeId) -> Definition | None:
+        node = nodes.get(nid) if nid in nodes else None
+        return None if node is None else node.definition
+
+    split = split_loop(loop.args, lookup)
+    if split is None:
+        return False
+    closure, seq = split
+    sequence = lookup(seq)
+    if isinstance(sequence, Const) and sequence.type == "list":
+        return False  # a constant sequence: what the items read is in their ids
+    return closure_reads_files(closure, lookup, registry)
 
 
 def closure_reads_at_run_time(closure: Closure, nodes: Mapping[NodeId, PlanNode], registry: Registry) -> bool:

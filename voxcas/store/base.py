@@ -265,12 +265,12 @@ class Store(ABC):
     def resolve(self, text: str) -> Resolved:
         """Resolve a ref name, or a unique prefix of an object digest, node id or run id."""
 
-    # -- file fingerprints (cached by path, size and mtime) ----------------------------------
+    # -- file fingerprints (cached by path and FileState stamp: voxcas.plan.filestate) -------
     @abstractmethod
-    def cached_fingerprint(self, path: str, size: int, mtime_ns: int) -> str | None: ...
+    def cached_fingerprint(self, path: str, stamp: str) -> str | None: ...
 
     @abstractmethod
-    def remember_fingerprint(self, path: str, size: int, mtime_ns: int, fingerprint: str) -> None: ...
+    def remember_fingerprint(self, path: str, stamp: str, fingerprint: str) -> None: ...
 
     # -- lifecycle ----------------------------------------------------------------------------
     @abstractmethod

@@ -53,7 +53,7 @@ class MemoryStore(Store):
         self._runs: dict[RunId, tuple[RunInfo, int]] = {}
         self._run_nodes: dict[RunId, dict[NodeId, str]] = {}
         self._refs: dict[str, RunId] = {}
-        self._fingerprints: dict[str, tuple[int, int, str]] = {}
+        self._fingerprints: dict[str, tuple[str, str]] = {}
 
     # -- objects ----------------------------------------------------------------------------
     def _add(self, kind: str, data: Any, digest: Digest) -> None:
@@ -231,15 +231,15 @@ class MemoryStore(Store):
         return resolve_text(text, self.refs(), self._find)
 
     # -- fingerprints -----------------------------------------------------------------------
-    def cached_fingerprint(self, path: str, size: int, mtime_ns: int) -> str | None:
+    def cached_fingerprint(self, path: str, stamp: str) -> str | None:
         entry = self._fingerprints.get(path)
-        if entry is None or entry[:2] != (size, mtime_ns):
+        if entry is None or entry[0] != stamp:
             return None
-        return entry[2]
+        return entry[1]
 
-    def remember_fingerprint(self, path: str, size: int, mtime_ns: int, fingerprint: str) -> None:
+    def remember_fingerprint(self, path: str, stamp: str, fingerprint: str) -> None:
         with self._lock:
-            self._fingerprints[path] = (size, mtime_ns, fingerprint)
+            self._fingerprints[path] = (stamp, fingerprint)
 
     def close(self) -> None:
         pass

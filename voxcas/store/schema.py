@@ -12,6 +12,9 @@
 History:
 - v1: objects, object_items, nodes, results, failures, runs, run_nodes, refs.
 - v2: `fingerprints` (file fingerprints cached by path/size/mtime) and `runs.options`.
+- v3: `fingerprints.stamp`: the cache is keyed by the whole stat state (size, mtime, ctime,
+  inode, device: `voxcas.plan.filestate`); rows from v2 have an empty stamp and never match, so
+  their files are hashed once more.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Any
 
 from voxcas.errors import SchemaVersionError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # The first released layout, kept verbatim: migrations start from it and the migration test
 # builds a v1 database from it.
@@ -100,7 +103,11 @@ CREATE TABLE fingerprints(
 ALTER TABLE runs ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
 """
 
-MIGRATIONS: dict[int, str] = {1: SCHEMA_V1, 2: MIGRATION_V2}
+MIGRATION_V3 = """
+ALTER TABLE fingerprints ADD COLUMN stamp TEXT NOT NULL DEFAULT '';
+"""
+
+MIGRATIONS: dict[int, str] = {1: SCHEMA_V1, 2: MIGRATION_V2, 3: MIGRATION_V3}
 
 RUN_COLUMNS = (
     "id, program, program_digest, started, finished, status, computed, reused, failed, goals, options"

@@ -564,18 +564,19 @@ class SqliteStore(Store):
         return resolve_text(text, self.refs(), self._find)
 
     # -- fingerprints -----------------------------------------------------------------------
-    def cached_fingerprint(self, path: str, size: int, mtime_ns: int) -> str | None:
-        rows = self.query(
-            "SELECT fingerprint FROM fingerprints WHERE path=? AND size=? AND mtime_ns=?",
-            (path, size, mtime_ns),
-        )
+    def cached_fingerprint(self, path: str, stamp: str) -> str | None:
+        rows = self.query("SELECT fingerprint FROM fingerprints WHERE path=? AND stamp=?", (path, stamp))
         return str(rows[0][0]) if rows else None
 
-    def remember_fingerprint(self, path: str, size: int, mtime_ns: int, fingerprint: str) -> None:
+    def remember_fingerprint(self, path: str, stamp: str, fingerprint: str) -> None:
+        # size and mtime_ns stay filled (schema v2 readers, plain SQLite users); stamp is the key
+        parts = stamp.split(":")
+        size, mtime_ns = (int(parts[1]), int(parts[2])) if len(parts) > 2 else (0, 0)
         with self.transaction() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO fingerprints(path, size, mtime_ns, fingerprint) VALUES(?,?,?,?)",
-                (path, size, mtime_ns, fingerprint),
+                "INSERT OR REPLACE INTO fingerprints(path, size, mtime_ns, stamp, fingerprint) "
+                "VALUES(?,?,?,?,?)",
+                (path, size, mtime_ns, stamp, fingerprint),
             )
 
     # -- lifecycle --------------------------------------------------------------------------
