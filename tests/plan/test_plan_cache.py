@@ -230,3 +230,45 @@ def test_rehash_sees_an_edit_the_stat_cache_cannot(project: Path, settled: None)
     assert _run(project) == ["s=6"]  # the documented blind spot: the stat rule trusts the cache
     assert _run(project, rehash=True) == ["s=15"]
     assert _run(project) == ["s=15"]  # --rehash refreshed the cache
+
+
+def _versioned_registry(version: str) -> Any:
+    from voxcas.primitives.registry import Namespace, Param, Registry
+
+    ns = Namespace("bumptest", doc="a namespace added at run time, as a plugin would be")
+
+    @ns.primitive(params=(Param("x", "int"),), version=version)
+    def bump(x: int) -> int:
+        return x + 1000 * int(version)
+
+    @ns.primitive(params=(Param("x", "int"),), version=version, foldable=True)
+    def fbump(x: int) -> int:
+        return x + 1000 * int(version)
+
+    registry = Registry()
+    registry.add_namespace(ns)
+    return registry
+
+
+def test_a_version_bump_of_a_primitive_outside_voxcas_invalidates_the_cached_reduction(
+    project: Path, reductions: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voxcas.primitives import registry as registry_module
+
+    (project / "prog.imgql").write_text('print "g" bumptest.bump(0)\nprint "f" bumptest.fbump(0)\n')
+    monkeypatch.setattr(registry_module, "_DEFAULT", _versioned_registry("1"))
+    assert _run(project) == ["g=1000", "f=1000"]
+    assert _run(project) == ["g=1000", "f=1000"]
+    assert len(reductions) == 1
+    monkeypatch.setattr(registry_module, "_DEFAULT", _versioned_registry("2"))
+    assert _run(project) == ["g=2000", "f=2000"]
+    assert len(reductions) == 2
+
+
+def test_voxcas_own_namespaces_are_covered_by_the_code_stamp_not_rechecked() -> None:
+    from voxcas.primitives.registry import Registry
+
+    registry = Registry()
+    assert registry.is_builtin("vox1") and registry.is_builtin("default")
+    assert cache.versions_unchanged({"vox1.near": "no such version"}, registry)
+    assert not cache.versions_unchanged({"nosuch.thing": "1"}, registry)

@@ -286,7 +286,7 @@ def run_file(
     if directory is None or options.registry is not None or options.show:
         return run_workplan(reduce(), store, options, progress)
     key = cache.plan_key(path, options.program_text)
-    plan = None if options.rehash else cache.load(directory, key, reduce)
+    plan = None if options.rehash else cache.load(directory, key, reduce, registry)
     if plan is None:
         with recording() as observations:
             plan = reduce()

@@ -53,7 +53,7 @@ from voxcas.plan.fingerprint import (
 )
 from voxcas.plan.fold import const_value, try_fold
 from voxcas.plan.nodes import LOOP_OPS, RUNTIME_READ, Const, Definition, Goal, Workplan
-from voxcas.plan.observe import observe
+from voxcas.plan.observe import observe, observe_primitive
 from voxcas.primitives.registry import Primitive, Registry, prelude_path
 from voxcas.span import Span
 
@@ -261,6 +261,7 @@ class Reducer:
         if info is None or info[0] is not prim:
             info = (prim, prim.min_arity, prim.max_arity, prim.qualified)
             self.prim_info[id(prim)] = info
+            observe_primitive(info[3], prim.version)  # a cached reduction re-checks it
         return info
 
     def apply(self, prim: Primitive, vals: list[Val], span: Span) -> Val:

@@ -11,7 +11,11 @@ reducer's warnings, and the file-system observations the reduction made (`voxcas
   entry), the program's absolute path, the working directory (relative paths in programs resolve
   against it), and the program text.
 - **Validity.** An entry is used only if every observation still holds (`observe.unchanged`):
-  each imported file, fingerprinted input, listed directory and probed path is as it was.
+  each imported file, fingerprinted input, listed directory and probed path is as it was, and
+  every primitive the reduction resolved from outside voxcas's own namespaces (a plugin, a
+  namespace added at run time, whose code the key's stamp does not cover) still has the version
+  it had (a version bump must never leave a cached plan, with its old ids and folded constants,
+  in use).
   Otherwise the program is reduced again and the entry rewritten.
 - **Lazy completion.** A cached plan holds only the goal nodes, which is all a run needs when the
   goals are stored. Its `nodes` mapping is a `LazyNodes`: the first time the executor asks for a
@@ -32,7 +36,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import voxcas
 from voxcas.ids import NodeId
@@ -41,7 +45,11 @@ from voxcas.plan.nodes import Goal, PlanNode, Workplan
 from voxcas.plan.observe import Observation, unchanged
 from voxcas.span import Span
 
-FORMAT = "voxcas-plan-cache/3"  # 2: goals carry `pairs`; 3: observations are (path, state stamp, proof)
+if TYPE_CHECKING:
+    from voxcas.primitives.registry import Registry
+
+# 2: goals carry `pairs`; 3: observations are (path, state stamp, proof); 4: primitives' versions
+FORMAT = "voxcas-plan-cache/4"
 PLANS_DIR = "plans"
 _CODE_PACKAGES = ("lang", "plan", "primitives")
 _code_stamp: str | None = None
@@ -100,6 +108,7 @@ def save(directory: Path, key: str, plan: Workplan, observations: list[Observati
     entry = {
         "format": FORMAT,
         "observations": observations,
+        "primitives": getattr(observations, "primitives", {}),
         "nodes": [
             {
                 "id": nid,
@@ -126,11 +135,32 @@ def save(directory: Path, key: str, plan: Workplan, observations: list[Observati
         tmp.unlink(missing_ok=True)
 
 
-def load(directory: Path, key: str, complete: Callable[[], Workplan]) -> Workplan | None:
+def versions_unchanged(primitives: dict[str, str], registry: Registry) -> bool:
+    """Whether every recorded primitive outside voxcas's own namespaces has its recorded version."""
+    for qualified, version in primitives.items():
+        namespace = qualified.partition(".")[0]
+        if registry.is_builtin(namespace):
+            continue  # its code is in the key's stamp
+        try:
+            prim = registry.find(qualified)
+        except Exception:  # a plugin that no longer imports
+            return False
+        if prim is None or prim.version != version:
+            return False
+    return True
+
+
+def load(
+    directory: Path, key: str, complete: Callable[[], Workplan], registry: Registry | None = None
+) -> Workplan | None:
     """The cached plan for `key` if its entry exists and every observation still holds."""
+    from voxcas.primitives.registry import default_registry
+
     try:
         entry: dict[str, Any] = json.loads(_entry_path(directory, key).read_text(encoding="utf-8"))
         if entry.get("format") != FORMAT:
+            return None
+        if not versions_unchanged(entry["primitives"], registry or default_registry()):
             return None
         if not unchanged(tuple(o) for o in entry["observations"]):
             return None

@@ -11,6 +11,10 @@ further write could leave the stat as it is) — a *proof*: the content digest o
 digest of a directory's sorted entry names. Outside a recording the calls cost one context
 variable read.
 
+A reduction also depends on the primitives it resolves: `observe_primitive(name, version)` records
+each one's version (`versions_unchanged` re-checks the versions of primitives whose code is not
+part of voxcas itself — a plugin, a namespace added at run time — against the registry).
+
 `unchanged(observations)` re-stats every recorded path: True only if each state is exactly as it
 was and every proof still holds (racy paths are re-read, not trusted on their stat). A change to
 any input, a file added to or removed from a listed directory, a file appearing where one was
@@ -29,9 +33,23 @@ from voxcas.plan.filestate import FileState, state_of
 
 Observation = tuple[str, str, str | None]  # (absolute path, state stamp, proof or None)
 
-_recording: ContextVar[dict[tuple[str, str], str | None] | None] = ContextVar(
-    "voxcas_fs_observations", default=None
-)
+class Observations(list[Observation]):
+    """What one reduction observed: the paths (the list) and the primitives' versions."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.primitives: dict[str, str] = {}
+
+
+class _Record:
+    __slots__ = ("paths", "primitives")
+
+    def __init__(self, primitives: dict[str, str]) -> None:
+        self.paths: dict[tuple[str, str], str | None] = {}
+        self.primitives = primitives
+
+
+_recording: ContextVar[_Record | None] = ContextVar("voxcas_fs_observations", default=None)
 
 CHUNK = 1 << 20
 
@@ -68,9 +86,10 @@ def observe(path: str | os.PathLike[str], state: FileState | None = None, proof:
 
     `state` is the path's state if the caller has just taken it, `proof` the content digest it
     computed from the bytes of that state (saves reading a racy file twice)."""
-    record = _recording.get()
-    if record is None:
+    recorder = _recording.get()
+    if recorder is None:
         return
+    record = recorder.paths
     full = os.path.abspath(os.fspath(path))
     state = state if state is not None else state_of(full)
     key = (full, state.stamp)
@@ -94,19 +113,26 @@ def observe_tree(root: str | os.PathLike[str], recursive: bool) -> None:
                 observe(os.path.join(current, name))
 
 
+def observe_primitive(qualified: str, version: str) -> None:
+    """Record that the reduction resolved this primitive at this version."""
+    recorder = _recording.get()
+    if recorder is not None:
+        recorder.primitives[qualified] = version
+
+
 @contextmanager
-def recording() -> Iterator[list[Observation]]:
+def recording() -> Iterator[Observations]:
     """Collect observations made in this context (and in threads started with a copy of it).
 
     The list is filled when the context ends."""
-    record: dict[tuple[str, str], str | None] = {}
-    observations: list[Observation] = []
-    token = _recording.set(record)
+    observations = Observations()
+    recorder = _Record(observations.primitives)
+    token = _recording.set(recorder)
     try:
         yield observations
     finally:
         _recording.reset(token)
-        observations.extend((path, stamp, proof) for (path, stamp), proof in record.items())
+        observations.extend((path, stamp, proof) for (path, stamp), proof in recorder.paths.items())
 
 
 def still_holds(path: str, stamp: str, proof: str | None) -> bool:

@@ -250,9 +250,12 @@ class Registry:
     def __init__(self, modules: dict[str, str] | None = None) -> None:
         self._modules = dict(NAMESPACE_MODULES if modules is None else modules)
         self._loaded: dict[str, Namespace] = {}
+        self._replaced: set[str] = set()  # built-in names whose namespace was added at run time
 
     def add_namespace(self, namespace: Namespace) -> None:
         """Register a namespace directly (tests, plugins)."""
+        if namespace.name in NAMESPACE_MODULES:
+            self._replaced.add(namespace.name)
         self._loaded[namespace.name] = namespace
         self._modules.setdefault(namespace.name, "")
 
@@ -264,6 +267,16 @@ class Registry:
         """Namespace name -> the module defining it ("" for namespaces added directly): what a
         worker process needs to rebuild this registry."""
         return dict(self._modules)
+
+    def is_builtin(self, name: str) -> bool:
+        """Whether namespace `name` is voxcas's own (its code is part of the voxcas package)."""
+        module = self._modules.get(name)
+        return (
+            module is not None
+            and module.startswith("voxcas.primitives.")
+            and NAMESPACE_MODULES.get(name) == module
+            and name not in self._replaced
+        )
 
     def has_namespace(self, name: str) -> bool:
         return name in self._modules
