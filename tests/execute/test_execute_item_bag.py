@@ -17,17 +17,15 @@ from voxcas.store.memory import MemoryStore
 @pytest.fixture
 def bags(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
     """Every bag the run builds, as (items, partitions)."""
-    import dask.bag
-
     seen: list[tuple[int, int]] = []
-    original = dask.bag.from_sequence
+    original = item_bag.partition
 
-    def spy(seq: Any, *args: Any, **kwargs: Any) -> Any:
-        bag = original(seq, *args, **kwargs)
-        seen.append((len(seq), bag.npartitions))
-        return bag
+    def spy(items: Any, npartitions: int) -> Any:
+        parts = original(items, npartitions)
+        seen.append((len(items), len(parts)))
+        return parts
 
-    monkeypatch.setattr(dask.bag, "from_sequence", spy)
+    monkeypatch.setattr(item_bag, "partition", spy)
     return seen
 
 

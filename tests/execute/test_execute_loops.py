@@ -102,14 +102,14 @@ def test_image_items_are_held_a_few_at_a_time(
     registry: Registry, store: MemoryStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from voxcas.execute import loops
-    from voxcas.execute.engine import Engine
+    from voxcas.execute.context import RunContext
 
     held_sizes: list[int] = []
     original = loops.satisfy_items
 
-    def spy(engine: Engine, nodes: Any, roots: Any) -> None:  # each batch of items
-        held_sizes.append(len(engine.held))
-        original(engine, nodes, roots)
+    def spy(ctx: RunContext, nodes: Any, roots: Any, labels: Any = None) -> None:  # each batch of items
+        held_sizes.append(len(ctx.state.held))
+        original(ctx, nodes, roots, labels)
 
     monkeypatch.setattr(loops, "satisfy_items", spy)
     text = 'imgs = for k in range(0, 11) do t.img(k)\nprint "sums" for im in imgs do t.total(im)'

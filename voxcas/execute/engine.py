@@ -7,8 +7,8 @@ Design (DESIGN.md §Executor semantics):
    having imported neither Dask nor numpy. For the missing roots, every node beneath them is
    looked up in one more bulk call, and the walk descends only through missing nodes; the
    stored nodes where it stops are the *reused* frontier.
-2. **Stages.** Missing nodes run as one Dask graph per stage (`Scheduler`). Loop nodes
-   (`LOOP_OPS`) are run by the engine itself between stages (`voxcas.execute.loops`), and
+2. **Stages.** Missing nodes run as one Dask graph per stage (`voxcas.execute.stage`). Loop
+   nodes (`LOOP_OPS`) are run by the engine itself between stages (`voxcas.execute.loops`), and
    whatever depends on a loop waits for the next stage. Inputs cross stages through the store
    (persisted first), except loop sequences, which are kept in memory for the loop.
 3. **Persist as you go.** Each finished node is queued to the single `Writer` thread in the
@@ -30,6 +30,12 @@ Design (DESIGN.md §Executor semantics):
    waits for the writer to commit what finished, and marks the run "cancelled" (exit 130). A
    process killed outright keeps every committed batch; a re-run resumes from them.
 8. **Goals** run after computing, in program order, every time (`voxcas.execute.goals`).
+
+Structure: what the run learns lives in one `RunState` (`voxcas.execute.state`), changed only by
+its mutators; where inputs load and values persist is one `Placement`
+(`voxcas.execute.placement`); the walk is `Lookup` (`voxcas.execute.lookup`). The engine binds
+them into a `RunContext` whose `satisfy` is this module's walk-and-compute loop, handed down to
+loops, the loop bag and the goals as a callable: nothing imports the engine back.
 """
 
 from __future__ import annotations
@@ -37,223 +43,57 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from voxcas.errors import RunCancelled, UsageError
+from voxcas.execute.context import Nodes, RunContext
+from voxcas.execute.lookup import Lookup
 from voxcas.execute.options import Failure, RunOptions, RunSummary
+from voxcas.execute.placement import placement_for
 from voxcas.execute.progress import NullProgress, Progress
+from voxcas.execute.state import RunState
 from voxcas.execute.writer import Writer
 from voxcas.ids import Digest, NodeId, RunId, digest_bytes
 from voxcas.plan.fingerprint import FingerprintCache, RehashingCache
-from voxcas.plan.nodes import (
-    LOOP_OPS,
-    Apply,
-    Closure,
-    Const,
-    PlanNode,
-    ValueRef,
-    Workplan,
-    dependencies_first,
-)
+from voxcas.plan.nodes import LOOP_OPS, Apply, Closure, PlanNode, Workplan
 from voxcas.plan.volatile import volatile_nodes
 from voxcas.primitives.registry import Registry, default_registry
 from voxcas.store.base import Store
 
-if TYPE_CHECKING:
-    from voxcas.execute.schedulers import Scheduler
-
-Nodes = Mapping[NodeId, PlanNode]
 RECOVERY_ROUNDS = 3  # walks a run retries after finding unreadable stored inputs
-
-
-def where_of(node: PlanNode) -> str | None:
-    return str(node.span) if node.span is not None else None
 
 
 def is_loop(node: PlanNode) -> bool:
     return isinstance(node.definition, Apply) and node.definition.op in LOOP_OPS
 
 
-class Engine:
-    """The state of one run: what is stored, what failed, the writer, the scheduler."""
+class _Engine:
+    """Builds a run's context and drives its walks; `satisfy` is the context's callable."""
 
     def __init__(
         self, store: Store, registry: Registry, options: RunOptions, progress: Progress, run: RunId
     ) -> None:
-        self.store = store
-        self.registry = registry
-        self.options = options
-        self.progress = progress
-        self.run = run
-        self.writer = Writer(store, run)
-        self.known: dict[NodeId, Digest] = {}  # node -> digest of its stored value
-        self.bad: dict[NodeId, str] = {}  # node -> "failed" | "skipped"
-        self.held: dict[NodeId, Any] = {}  # values kept in memory (loop sequences, loop items)
-        self.failures: list[Failure] = []
-        self.computed = self.reused = self.skipped = 0
-        self.reused_nodes: set[NodeId] = set()
-        self.unreadable: dict[NodeId, str] = {}  # stored inputs whose object could not be read
-        self.stage_skipped: list[NodeId] = []  # skipped since the last recovery
-        self.keep_values: set[NodeId] = set()  # computed values to hold in memory (goals recomputed)
-        self.volatile: set[NodeId] = set()  # never looked up: they read files known only at run time
-        self._scheduler: Scheduler | None = None
-        self._pure: dict[str, bool] = {}  # op -> may its results be reused
+        writer = Writer(store, run)
+        state = RunState(store, writer, progress, options, run)
+        placement = placement_for(options, store, writer, registry, state.unreadable_input)
+        lookup = Lookup(store, registry, options, state)
         # where fingerprints of inputs are cached: the store, or (--rehash) nowhere
-        self.fingerprints: FingerprintCache = RehashingCache(store) if options.rehash else store
-
-    # -- bookkeeping -------------------------------------------------------------------------
-    def scheduler(self) -> Scheduler:
-        if self._scheduler is None:
-            from voxcas.execute.schedulers import Scheduler
-
-            self._scheduler = Scheduler(self.options.scheduler, self.options.workers)
-        return self._scheduler
+        fingerprints: FingerprintCache = RehashingCache(store) if options.rehash else store
+        self.ctx = RunContext(
+            store, registry, options, progress, state, placement, lookup, fingerprints, self.satisfy
+        )
+        self.state = state
+        self.writer = writer
 
     def close(self) -> None:
         try:
             self.writer.close()
         finally:
-            if self._scheduler is not None:
-                self._scheduler.close()
+            self.ctx.placement.close()
 
-    def digest_of(self, node: NodeId) -> Digest | None:
-        return self.known.get(node) or self.writer.digests.get(node)
-
-    def flush(self) -> None:
-        """Commit everything finished so far; learn the digests and any refused values."""
-        self.writer.flush()
-        for nid, message in list(self.writer.refused.items()):
-            if nid not in self.bad:
-                self.bad[nid] = "failed"
-                self.computed -= 1
-                self.failures.append(Failure(nid, None, None, f"error: {message}"))
-
-    def check_cancel(self) -> None:
-        if self.options.cancel.is_set():
-            raise RunCancelled(f"run {self.run[:12]} cancelled")
-
-    def mark_reused(self, found: Mapping[NodeId, Digest]) -> None:
-        fresh = [n for n in found if n not in self.known]
-        self.known.update(found)
-        self.reused += len(fresh)
-        self.reused_nodes.update(fresh)
-        for nid in fresh:
-            self.writer.note(nid, "reused")
-
-    def mark_failed(self, node: PlanNode, message: str, tb: str = "") -> None:
-        prim = node.definition.op if isinstance(node.definition, Apply) else None
-        self.bad[node.id] = "failed"
-        self.failures.append(Failure(node.id, prim, where_of(node), message))
-        self.writer.fail(node, message, tb)
-        self.writer.note(node.id, "failed")
-        self.progress.posttask(node.id, "failed")
-
-    def unreadable_input(self, node: NodeId, message: str) -> None:
-        """A stored input could not be read back (its object is missing or corrupt): noted here;
-        `satisfy` forgets the result and recomputes the node (a corrupt result is a cache miss)."""
-        self.unreadable[node] = message
-
-    def forget(self, node: NodeId) -> None:
-        """Drop a stored result that cannot be read, so that it is computed again."""
-        store = self.store
-        self.writer.call(lambda: store.delete_result(node)).result()
-        self.known.pop(node, None)
-        self.writer.digests.pop(node, None)
-        if node in self.reused_nodes:
-            self.reused_nodes.discard(node)
-            self.reused -= 1
-
-    def mark_skipped(self, node: PlanNode) -> None:
-        self.bad[node.id] = "skipped"
-        self.stage_skipped.append(node.id)
-        self.skipped += 1
-        self.writer.note(node.id, "skipped")
-        self.progress.posttask(node.id, "skipped")
-
-    def mark_computed(self, node: PlanNode, value: Any, seconds: float) -> None:
-        self.computed += 1
-        self.writer.put(node, value, seconds)  # the writer notes it "computed" once committed
-        self.progress.posttask(node.id, "computed")
-
-    def record(self, node: PlanNode, outcome: Any, *, persisted: bool = False) -> None:
-        """Account for one node's outcome (`Ok`, `Failed` or `Skipped`) as its task hands it back;
-        `persisted`: an `Ok` value was already handed to the writer by the task itself."""
-        from voxcas.execute.tasks import Failed, Ok
-
-        if node.id in self.bad:  # failed before it could be scheduled (unknown primitive)
-            return
-        if isinstance(outcome, Ok) and persisted:
-            self.computed += 1
-            self.progress.posttask(node.id, "computed")
-        elif isinstance(outcome, Ok):
-            self.mark_computed(node, outcome.value, outcome.seconds)
-        elif isinstance(outcome, Failed):
-            self.mark_failed(node, outcome.message, outcome.traceback)
-        else:
-            self.mark_skipped(node)
-
-    def lookupable(self, node: PlanNode) -> bool:
-        """Whether the store may already hold this node's result (pure applications only)."""
-        d = node.definition
-        if not isinstance(d, Apply) or self.options.no_cache or node.id in self.volatile:
-            return False
-        pure = self._pure.get(d.op)
-        if pure is None:
-            try:
-                pure = d.op in LOOP_OPS or self.registry.get(d.op).pure
-            except KeyError:
-                pure = True  # an unknown primitive fails when it runs, with its position
-            self._pure[d.op] = pure
-        return pure
-
-    # -- the top-down walk -------------------------------------------------------------------
-    def missing(self, nodes: Nodes, roots: list[NodeId]) -> list[NodeId]:
-        """The nodes that must run to make `roots` available, dependencies first."""
-        todo: list[NodeId] = []
-        for root in dict.fromkeys(roots):
-            if root in self.bad or self.digest_of(root) is not None or root in self.held:
-                continue
-            d = nodes[root].definition
-            if isinstance(d, Const):
-                continue
-            if isinstance(d, ValueRef):
-                self.known[root] = d.digest
-                continue
-            todo.append(root)
-        ask = [r for r in todo if self.lookupable(nodes[r])]
-        found = self.store.lookup_many(ask) if ask else {}
-        self.mark_reused(found)
-        missing_roots = [r for r in todo if r not in found]
-        if not missing_roots:
-            return []
-        order = dependencies_first(nodes, missing_roots)
-        ask = [n for n in order if n not in self.known and self.lookupable(nodes[n])]
-        below = self.store.lookup_many(ask) if ask else {}
-        marked = set(missing_roots)
-        frontier: dict[NodeId, Digest] = {}
-        stack = list(missing_roots)
-        while stack:
-            for arg in nodes[stack.pop()].args:
-                if arg in marked or arg in self.bad or arg in self.held or self.digest_of(arg) is not None:
-                    continue
-                if arg in below:
-                    frontier[arg] = below[arg]
-                    continue
-                d = nodes[arg].definition
-                if isinstance(d, Const):
-                    continue
-                if isinstance(d, ValueRef):
-                    self.known[arg] = d.digest
-                    continue
-                marked.add(arg)
-                stack.append(arg)
-        self.mark_reused(frontier)
-        return [n for n in order if n in marked]
-
-    # -- stages ----------------------------------------------------------------------------
     def satisfy(self, nodes: Nodes, roots: list[NodeId]) -> None:
         """Make every root stored, held, constant, failed or skipped.
 
@@ -262,33 +102,23 @@ class Engine:
         node is recomputed in this run; after `RECOVERY_ROUNDS` the reads are reported as failures.
         """
         for _ in range(RECOVERY_ROUNDS):
-            self.stage_skipped = []
+            self.state.begin_walk()
             if not self._satisfy_once(nodes, roots):
                 return
-            forgiven = [n for n in self.stage_skipped if self.bad.get(n) == "skipped"]
-            for nid in forgiven:
-                del self.bad[nid]
-            self.skipped -= len(forgiven)
-            self.progress.grow(len(forgiven), 0)
-            for nid in list(self.unreadable):
-                self.forget(nid)
-            self.unreadable.clear()
-        for nid, message in self.unreadable.items():
-            self.failures.append(Failure(nid, None, None, message))
-        self.unreadable.clear()
+            self.state.forgive_walk()
+        self.state.give_up_unreadable()
 
     def _satisfy_once(self, nodes: Nodes, roots: list[NodeId]) -> bool:
         """One walk; True if it stopped early because a stored input could not be read."""
-        reused_before = self.reused
-        remaining = self.missing(nodes, roots)
-        work = sum(1 for n in remaining if not isinstance(nodes[n].definition, Closure))
-        self.progress.grow(work, self.reused - reused_before)
-        if not remaining:
-            return False
         from voxcas.execute import loops, stage
 
+        ctx, state = self.ctx, self.state
+        reused_before = state.reused
+        remaining = ctx.lookup.missing(nodes, roots)
+        work = sum(1 for n in remaining if not isinstance(nodes[n].definition, Closure))
+        ctx.progress.grow(work, state.reused - reused_before)
         while remaining:
-            self.check_cancel()
+            state.check_cancel()
             blocked: set[NodeId] = set()
             runnable: list[NodeId] = []
             loop_ids: list[NodeId] = []
@@ -301,22 +131,21 @@ class Engine:
                     blocked.add(nid)
                 elif not isinstance(node.definition, Closure):
                     runnable.append(nid)
-            keep = {a for nid in blocked if is_loop(nodes[nid]) for a in nodes[nid].args}
-            keep |= self.keep_values
-            stage.compute(self, nodes, runnable, keep)
-            self.flush()
-            if self.unreadable:
+            sequences = {a for nid in blocked if is_loop(nodes[nid]) for a in nodes[nid].args}
+            with state.keeping(sequences):
+                stage.compute(ctx, nodes, runnable, set(state.keep))
+            state.flush()
+            if state.unreadable:
                 return True
             for lid in loop_ids:
-                self.check_cancel()
-                loops.run_loop(self, nodes, lid)
-            self.flush()
-            if self.unreadable:
+                state.check_cancel()
+                loops.run_loop(ctx, nodes, lid)
+            state.flush()
+            if state.unreadable:
                 return True
             remaining = [n for n in remaining if n in blocked and n not in loop_ids]
-            for nid in keep - self.keep_values:
-                if not any(nid in nodes[r].args for r in remaining if is_loop(nodes[r])):
-                    self.held.pop(nid, None)
+            still_needed = {a for r in remaining if is_loop(nodes[r]) for a in nodes[r].args}
+            state.release(n for n in sequences - state.keep if n not in still_needed)
         return False
 
 
@@ -383,7 +212,7 @@ def _run_workplan(
     registry = options.registry or default_registry()
     roots = _roots(plan, options.show)
     text = options.program_text
-    program_digest = digest_bytes(text.encode("utf-8")) if text is not None else None
+    program_digest: Digest | None = digest_bytes(text.encode("utf-8")) if text is not None else None
     goal_records = [
         {"kind": g.kind, "target": g.target, "node": g.node, **({"pairs": True} if g.pairs else {})}
         for g in plan.goals
@@ -393,19 +222,20 @@ def _run_workplan(
     if options.on_warning is not None:
         for warning in plan.warnings:
             options.on_warning(warning)
-    engine = Engine(store, registry, options, progress, run)
-    engine.volatile = volatile_nodes(plan.nodes, registry)
+    engine = _Engine(store, registry, options, progress, run)
+    state = engine.state
+    state.find_volatile(plan.nodes, registry)
     progress.start(run, 0, 0)
     status = "ok"
     try:
         try:
             engine.satisfy(plan.nodes, roots)
-            engine.flush()
+            state.flush()
         except (KeyboardInterrupt, RunCancelled):
             options.cancel.set()
             status = "cancelled"
         if status == "ok":
-            goal_runner.run_goals(engine, plan, summary)
+            goal_runner.run_goals(engine.ctx, plan, summary)
     except BaseException:  # the store or the cluster failed under us: record it, then re-raise
         options.cancel.set()
         status = "failed"
@@ -414,16 +244,15 @@ def _run_workplan(
         try:
             engine.close()
         finally:
-            if status == "ok" and engine.failures:
+            failures = state.failures
+            if status == "ok" and failures:
                 status = "failed"
             summary.status = status
-            summary.computed, summary.reused = engine.computed, engine.reused
-            summary.failed, summary.skipped = len(engine.failures), engine.skipped
-            summary.failures = sorted(engine.failures, key=_failure_order)
+            summary.computed, summary.reused = state.computed, state.reused
+            summary.failed, summary.skipped = len(failures), state.skipped
+            summary.failures = sorted(failures, key=_failure_order)
             summary.seconds = time.perf_counter() - started
-            store.finish_run(
-                run, status, computed=engine.computed, reused=engine.reused, failed=len(engine.failures)
-            )
+            store.finish_run(run, status, computed=state.computed, reused=state.reused, failed=len(failures))
             progress.finish(summary)
     return summary
 

@@ -9,76 +9,71 @@ the goal's source position. Nothing here computes a node.
 from __future__ import annotations
 
 import traceback
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from voxcas.errors import CorruptObjectError, ObjectNotFoundError, PrimitiveError
+from voxcas.execute.context import RunContext
 from voxcas.execute.options import Failure, RunSummary
 from voxcas.ids import NodeId
 from voxcas.plan.nodes import Const, Goal, ValueRef, Workplan
 from voxcas.values import kind_of
 
-if TYPE_CHECKING:
-    from voxcas.execute.engine import Engine
-
 _MISSING = object()
 
 
-def value_of(engine: Engine, plan: Workplan, node: NodeId) -> Any:
+def value_of(ctx: RunContext, plan: Workplan, node: NodeId) -> Any:
     """The value of a finished node: a constant, a held value, or the stored object."""
     d = plan.nodes[node].definition
     if isinstance(d, Const):
         return d.value
-    if node in engine.held:
-        return engine.held[node]
-    digest = d.digest if isinstance(d, ValueRef) else engine.digest_of(node)
+    if node in ctx.state.held:
+        return ctx.state.held[node]
+    digest = d.digest if isinstance(d, ValueRef) else ctx.state.digest_of(node)
     if digest is None:
         return _MISSING
-    return engine.store.get(digest)
+    return ctx.store.get(digest)
 
 
-def _read(engine: Engine, plan: Workplan, node: NodeId) -> Any:
+def _read(ctx: RunContext, plan: Workplan, node: NodeId) -> Any:
     """`value_of`, recomputing the node once if its stored object turns out to be unreadable."""
     try:
-        return value_of(engine, plan, node)
+        return value_of(ctx, plan, node)
     except (CorruptObjectError, ObjectNotFoundError):
         # recompute it, holding the fresh value: the store may keep the damaged copy until fsck
-        engine.forget(node)
-        engine.keep_values.add(node)
-        engine.satisfy(plan.nodes, [node])
-        engine.flush()
-        if node in engine.bad:
+        ctx.state.forget(node)
+        ctx.state.keep_for_good(node)
+        ctx.satisfy(plan.nodes, [node])
+        ctx.state.flush()
+        if node in ctx.state.bad:
             return _MISSING
-        return value_of(engine, plan, node)
+        return value_of(ctx, plan, node)
 
 
-def _fail(engine: Engine, goal: Goal, node: NodeId, message: str) -> None:
+def _fail(ctx: RunContext, goal: Goal, node: NodeId, message: str) -> None:
     where = str(goal.span) if goal.span is not None else None
-    engine.failures.append(
-        Failure(
-            node, f"goal.{goal.kind}", where, f"{where}: error: {message}" if where else f"error: {message}"
-        )
-    )
+    text = f"{where}: error: {message}" if where else f"error: {message}"
+    ctx.state.add_failure(Failure(node, f"goal.{goal.kind}", where, text))
 
 
-def run_goals(engine: Engine, plan: Workplan, summary: RunSummary) -> None:
+def run_goals(ctx: RunContext, plan: Workplan, summary: RunSummary) -> None:
     from voxcas.values import format_value
 
     for goal in plan.goals:
-        if goal.node in engine.bad:
+        if goal.node in ctx.state.bad:
             continue
         try:
-            value = _read(engine, plan, goal.node)
+            value = _read(ctx, plan, goal.node)
         except Exception as error:  # a corrupt object that could not be recomputed either
-            _fail(engine, goal, goal.node, f"cannot read the value of {goal.target!r}: {error}")
+            _fail(ctx, goal, goal.node, f"cannot read the value of {goal.target!r}: {error}")
             continue
         if value is _MISSING:
-            _fail(engine, goal, goal.node, f"no value for {goal.target!r}")
+            _fail(ctx, goal, goal.node, f"no value for {goal.target!r}")
             continue
         if goal.pairs:
             try:
                 pairs = goal_pairs(goal, value)
             except PrimitiveError as error:
-                _fail(engine, goal, goal.node, str(error))
+                _fail(ctx, goal, goal.node, str(error))
                 continue
         else:
             pairs = [(goal.target, value)]
@@ -86,31 +81,31 @@ def run_goals(engine: Engine, plan: Workplan, summary: RunSummary) -> None:
             summary.outputs.extend(f"{label}={format_value(item)}" for label, item in pairs)
             continue
         for target, item in pairs:
-            if not _save(engine, plan, goal, target, item, summary):
+            if not _save(ctx, plan, goal, target, item, summary):
                 break
-    for name in engine.options.show:
+    for name in ctx.options.show:
         node = plan.names[name]
-        if node in engine.bad:
+        if node in ctx.state.bad:
             continue
-        value = _read(engine, plan, node)
+        value = _read(ctx, plan, node)
         if value is not _MISSING:
             summary.outputs.append(f"{name}={format_value(value)}")
 
 
-def _save(engine: Engine, plan: Workplan, goal: Goal, target: str, value: Any, summary: RunSummary) -> bool:
+def _save(ctx: RunContext, plan: Workplan, goal: Goal, target: str, value: Any, summary: RunSummary) -> bool:
     """Write one saved value; a failure is the goal's (reported at its position)."""
     try:
         from voxcas.output import save_path, write_value
 
-        path = save_path(engine.options.out_dir, target)
+        path = save_path(ctx.options.out_dir, target)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_value(value, path)
     except Exception as error:
         message = str(error) if target in str(error) else f"save {target!r}: {error}"
-        engine.writer.fail(plan.nodes[goal.node], message, traceback.format_exc())
-        _fail(engine, goal, goal.node, message)
+        ctx.state.record_failure(plan.nodes[goal.node], message, traceback.format_exc())
+        _fail(ctx, goal, goal.node, message)
         return False
-    summary.saved.append(str(engine.options.out_dir / target))
+    summary.saved.append(str(ctx.options.out_dir / target))
     return True
 
 

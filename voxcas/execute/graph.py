@@ -10,40 +10,49 @@ tuples it understands: `task` → `(fn, *args)`, `ref` → the key itself, `data
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
-try:
-    from dask._task_spec import DataNode, Task, TaskRef
 
-    SPEC = True
-except ImportError:  # pragma: no cover - Dask before the task spec
-    SPEC = False
+@cache
+def _spec() -> Any:
+    """Dask's task-spec module, or None before Dask had one (imported on first use: building a
+    graph is the first thing that needs Dask)."""
+    try:
+        from dask import _task_spec
+    except ImportError:  # pragma: no cover - Dask before the task spec
+        return None
+    return _task_spec
 
 
 def task(key: str, fn: Callable[..., Any], *args: Any) -> Any:
     """A task computing `fn(*args)` under `key`; arguments made by `ref` are other keys' values."""
-    if not SPEC:  # pragma: no cover
+    spec = _spec()
+    if spec is None:  # pragma: no cover
         return (fn, *args)
-    return Task(key, fn, *args)
+    return spec.Task(key, fn, *args)
 
 
 def ref(key: str) -> Any:
     """An argument standing for the value of another key of the graph."""
-    if not SPEC:  # pragma: no cover
+    spec = _spec()
+    if spec is None:  # pragma: no cover
         return key
-    return TaskRef(key)
+    return spec.TaskRef(key)
 
 
 def data(key: str, value: Any) -> Any:
     """A key whose value is `value` itself (not computed; shipped once to where it is needed)."""
-    if not SPEC:  # pragma: no cover
+    spec = _spec()
+    if spec is None:  # pragma: no cover
         return value
-    return DataNode(key, value)
+    return spec.DataNode(key, value)
 
 
 def is_task(node: Any) -> bool:
-    """Whether a graph entry is computed (a task, or a legacy `(fn, *args)` tuple, as `dask.bag`
-    still builds them) rather than a data node."""
-    if SPEC and isinstance(node, Task):
+    """Whether a graph entry is computed (a task, or a legacy `(fn, *args)` tuple) rather than a
+    data node."""
+    spec = _spec()
+    if spec is not None and isinstance(node, spec.Task):
         return True
     return isinstance(node, tuple) and bool(node) and callable(node[0])

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import ChainMap
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from voxcas.errors import InputFileError
@@ -39,6 +39,7 @@ from voxcas.plan.fingerprint import (
 )
 from voxcas.plan.fold import const_value, to_const, try_fold
 from voxcas.plan.identity import node_id
+from voxcas.plan.loop_reads import Lookup, closure_reads_files, split_loop
 from voxcas.plan.nodes import (
     LOOP_OPS,
     RUNTIME_READ,
@@ -56,8 +57,6 @@ from voxcas.plan.nodes import (
     ValueRef,
 )
 from voxcas.primitives.registry import Registry
-
-Lookup = Callable[[NodeId], Definition | None]  # the definition of a node outside a template
 
 
 def param_node(value: Any, digest: Digest | None = None) -> PlanNode:
@@ -290,43 +289,6 @@ class LoopContents:
     @property
     def fingerprint(self) -> str:
         return "sha256:" + self._hash.hexdigest()
-
-
-def split_loop(args: Sequence[NodeId], lookup: Lookup) -> tuple[Closure, NodeId] | None:
-    """A loop's closure and its sequence's node, from the loop's two arguments (either order)."""
-    if len(args) != 2:
-        return None
-    a, b = args
-    first = lookup(a)
-    if isinstance(first, Closure):
-        return first, b
-    second = lookup(b)
-    if isinstance(second, Closure):
-        return second, a
-    return None
-
-
-def template_reads_files(template: Template, registry: Registry) -> bool:
-    """Whether running `template` (nested loop bodies included) can read a file."""
-    for node in template.nodes:
-        if isinstance(node, TClosure) and template_reads_files(node.body, registry):
-            return True
-        if isinstance(node, TApply):
-            prim = registry.find(node.op)
-            if prim is not None and prim.reads_files:
-                return True
-    return False
-
-
-def closure_reads_files(closure: Closure, lookup: Lookup, registry: Registry) -> bool:
-    """Whether a loop over `closure` can read files (its body, or a closure it captures)."""
-    if template_reads_files(closure.body, registry):
-        return True
-    for capture in closure.captures:
-        inner = lookup(capture)
-        if isinstance(inner, Closure) and closure_reads_files(inner, lookup, registry):
-            return True
-    return False
 
 
 class _Known(Mapping[NodeId, PlanNode]):

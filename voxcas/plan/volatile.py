@@ -69,7 +69,7 @@ def volatile_nodes(
 def loop_over_computed_reads(loop: Apply, nodes: Mapping[NodeId, PlanNode], registry: Registry) -> bool:
     """Whether `loop` reads files through its body while its sequence is computed at run time
     (a loop with a contents fingerprint is covered by it)."""
-    from voxcas.plan.template import closure_reads_files, split_loop
+    from voxcas.plan.loop_reads import closure_reads_files, split_loop
 
     if loop.fingerprint is not None:
         return False

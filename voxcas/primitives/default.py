@@ -504,5 +504,12 @@ def to_str(x: Any) -> str:
 
 
 # `dir` and `load` (default_io), the geometry primitives (geometry) and the pictures
-# (default_pictures) live in their own modules, registered on this namespace when it is imported
-from voxcas.primitives import default_io, default_pictures, geometry  # noqa: E402, F401
+# (default_pictures) live in their own modules, declared on fragments of this namespace that are
+# merged here
+from voxcas.primitives.default_io import READERS  # noqa: E402
+from voxcas.primitives.default_pictures import PICTURES  # noqa: E402
+from voxcas.primitives.geometry import GEOMETRY  # noqa: E402
+
+for _fragment in (READERS, GEOMETRY, PICTURES):
+    for _primitive in _fragment.primitives.values():
+        NAMESPACE.add(_primitive)

@@ -5,6 +5,9 @@ sorted listing; for `load`, the file's content digest), and the reducer reports 
 before anything runs. `dir` is also foldable: with constant arguments it becomes a constant list
 of paths while reducing. Images are read by `voxcas.primitives.imageio.read_image`, imported only
 when an image is loaded.
+
+They are declared on `READERS`, a fragment of the `default` namespace that `voxcas.primitives.default`
+merges into its own (so this module does not import that one back).
 """
 
 from __future__ import annotations
@@ -12,10 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from voxcas.errors import PrimitiveError
-from voxcas.primitives.default import NAMESPACE
-from voxcas.primitives.registry import Param
+from voxcas.primitives.registry import Namespace, Param
 
-prim = NAMESPACE.primitive
+READERS = Namespace("default", doc="the file readers of the default namespace")
+prim = READERS.primitive
 
 
 def is_image_path(path: str) -> bool:

@@ -1,5 +1,8 @@
 """Pictures in programs (`default` namespace): `picture`, `picture_overlay`, `picture_labels`.
 
+They are declared on `PICTURES`, a fragment of the `default` namespace that
+`voxcas.primitives.default` merges in (so this module does not import it).
+
 Each returns the 2D uint8 picture `voxcas.pictures.render` draws (grey, or RGB with overlays), so
 `save "x.png" picture(t1, "axis=coronal")` writes exactly that picture, and the picture is a
 stored value like any other (its node id covers the image, the overlays and the view text).
@@ -13,11 +16,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from voxcas.errors import PrimitiveError, UsageError
-from voxcas.primitives.default import NAMESPACE
-from voxcas.primitives.registry import Param
+from voxcas.primitives.registry import Namespace, Param
 from voxcas.values import Image, kind_of
 
-prim = NAMESPACE.primitive
+PICTURES = Namespace("default", doc="the picture primitives of the default namespace")
+prim = PICTURES.primitive
 
 
 def _image(name: str, value: Any, argument: str) -> Image:

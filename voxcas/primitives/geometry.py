@@ -13,7 +13,8 @@ What a clinical user reads off an image before trusting a number computed on it:
   map, label 0 (background) left out, in increasing label order, so that
   `save "volumes.csv" label_volumes(seg)` writes the table a paper reports.
 
-Registered on the default namespace when it is imported (see the end of `default.py`).
+Declared on `GEOMETRY`, a fragment of the `default` namespace that `voxcas.primitives.default`
+merges into its own (so this module does not import that one back).
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ import math
 from typing import Any
 
 from voxcas.errors import PrimitiveError
-from voxcas.primitives.default import NAMESPACE
-from voxcas.primitives.registry import Param
+from voxcas.primitives.masks import mask_arg
+from voxcas.primitives.registry import Namespace, Param
 from voxcas.values import Image, kind_of
 
-prim = NAMESPACE.primitive
+GEOMETRY = Namespace("default", doc="the geometry primitives of the default namespace")
+prim = GEOMETRY.primitive
 MM3_PER_ML = 1000.0
 
 
@@ -72,8 +74,6 @@ def voxel_volume(i: Any) -> float:
 
 def _mask_volume(name: str, m: Any) -> float:
     import numpy as np
-
-    from voxcas.primitives.vox1 import mask_arg
 
     mask = mask_arg(f"default.{name}", m, "m")
     return int(np.count_nonzero(mask)) * _voxel_volume(m)

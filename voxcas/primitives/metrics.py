@@ -45,8 +45,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from voxcas.errors import PrimitiveError
+from voxcas.primitives.masks import mask_arg
 from voxcas.primitives.registry import Namespace, Param
-from voxcas.primitives.vox1 import mask_arg, same_geometry
+from voxcas.primitives.vox1 import same_geometry
 
 if TYPE_CHECKING:
     import numpy as np

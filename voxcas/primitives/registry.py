@@ -262,6 +262,12 @@ class Registry:
     def names(self) -> list[str]:
         return sorted(self._modules)
 
+    @property
+    def modules(self) -> dict[str, str]:
+        """Namespace name -> the module defining it ("" for namespaces added directly): what a
+        worker process needs to rebuild this registry."""
+        return dict(self._modules)
+
     def is_builtin(self, name: str) -> bool:
         """Whether namespace `name` is voxcas's own (its code is part of the voxcas package)."""
         module = self._modules.get(name)
@@ -271,7 +277,6 @@ class Registry:
             and NAMESPACE_MODULES.get(name) == module
             and name not in self._replaced
         )
-
 
     def has_namespace(self, name: str) -> bool:
         return name in self._modules

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from voxcas.errors import PrimitiveError
 from voxcas.primitives import spatial
+from voxcas.primitives.masks import mask_arg
 from voxcas.primitives.registry import Namespace, Param
 from voxcas.values import Image, format_number, kind_of
 
@@ -52,26 +53,6 @@ def scalar_arg(prim: str, value: Any, arg: str) -> Image:
     if img.components != 1:
         raise PrimitiveError(_q(prim), f"expected a scalar image, got {img.components} components", arg)
     return img
-
-
-def mask_arg(prim: str, value: Any, arg: str) -> np.ndarray:
-    """The bool array of a boolean image (bool, or uint8 holding only 0 and 1)."""
-    import numpy as np
-
-    if not isinstance(value, Image):
-        raise PrimitiveError(_q(prim), f"expected a boolean image, got {kind_of(value)}", arg)
-    array = value.array
-    if value.components != 1:
-        raise PrimitiveError(
-            _q(prim), f"expected a boolean image, got {value.components}-component pixels", arg
-        )
-    if array.dtype == np.bool_:
-        return array
-    if array.dtype == np.uint8:
-        if array.size == 0 or int(array.max()) <= 1:
-            return array.view(np.bool_)
-        raise PrimitiveError(_q(prim), "expected a boolean image, got uint8 values other than 0 and 1", arg)
-    raise PrimitiveError(_q(prim), f"expected a boolean image, got {array.dtype} values", arg)
 
 
 def _size_text(img: Image) -> str:

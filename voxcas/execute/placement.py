@@ -1,0 +1,198 @@
+"""Placement: where a run's tasks find their stored inputs, and where the values they compute persist.
+
+One object per run, chosen by the scheduler (`placement_for`); the stage graph and the loop
+bag ask it, and nothing else in the executor knows where tasks run:
+
+- `InProcess` (threads, sync): tasks run in this process. A stored input is a `load-<digest>`
+  task that reads and verifies the object in the pool (decoding runs in parallel); a held value
+  is a literal of the graph; tasks carry the `Primitive` itself and watch the run's cancel
+  event; a node computed inside a loop item is handed to the writer from the pool thread as
+  soon as it is computed (`item_persist`), so a killed run keeps the finished part of an item.
+- `ClientSide` (processes, or a distributed cluster): the store stays with the client. Stored
+  inputs are loaded here and become data nodes of the graph (shipped once, however many tasks
+  use them), and so do held values; tasks carry only the primitive's name and the registry's
+  modules; every outcome travels back to the client, which persists it.
+
+Both own the run's `Scheduler`, created on first use (Dask is imported only then).
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from voxcas.execute.graph import data, ref, task
+from voxcas.execute.inputs import portable_outcome
+from voxcas.execute.keys import held_key, load_key, where_of
+from voxcas.execute.tasks import Call, Failed, Literal, Ok, Outcome, checking_cache, load_object, read_check
+from voxcas.execute.writer import Writer
+from voxcas.ids import Digest, NodeId
+from voxcas.plan.nodes import Apply, PlanNode
+from voxcas.primitives.registry import Primitive, Registry, default_registry
+from voxcas.store.base import Store
+
+if TYPE_CHECKING:
+    from voxcas.execute.options import RunOptions
+    from voxcas.execute.schedulers import Scheduler
+
+Unreadable = Callable[[NodeId, str], None]  # told of a stored input that cannot be read
+Persist = Callable[[NodeId, Any, float], None]
+Picks = tuple[NodeId | None, ...] | None  # per argument: the member of a fused chunk it picks
+
+
+def modules_of(registry: Registry) -> tuple[tuple[str, str], ...] | None:
+    """How a worker process rebuilds `registry`: None for the built-in one, else its modules."""
+    if registry is default_registry():
+        return None
+    return tuple(sorted(registry.modules.items()))
+
+
+class Placement(ABC):
+    """Where inputs load and values persist; see the module docstring."""
+
+    in_process: bool  # whether tasks run in this process (may read the store, see the cancel event)
+
+    def __init__(
+        self, options: RunOptions, store: Store, writer: Writer, registry: Registry, unreadable: Unreadable
+    ) -> None:
+        self.options = options
+        self.store = store
+        self.writer = writer
+        self.registry = registry
+        self.unreadable = unreadable
+        self._scheduler: Scheduler | None = None
+
+    @property
+    def scheduler(self) -> Scheduler:
+        if self._scheduler is None:
+            from voxcas.execute.schedulers import Scheduler
+
+            self._scheduler = Scheduler(self.options.scheduler, self.options.workers)
+        return self._scheduler
+
+    def close(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.close()
+
+    # -- tasks -------------------------------------------------------------------------------------
+    @property
+    @abstractmethod
+    def task_cancel(self) -> threading.Event | None:
+        """The event tasks watch to skip work after a cancel (None where tasks cannot see it)."""
+
+    def call(self, node: PlanNode, primitive: Primitive, picks: Picks = None) -> Call:
+        """What a task needs to apply `primitive` for `node`: in this process the primitive
+        itself; elsewhere only its name and the registry's modules (nothing else is pickled). A
+        file reader also carries the fingerprint its id was made with, re-checked around the read
+        (in this process against the store's stat cache; elsewhere against the worker's own)."""
+        d = node.definition
+        assert isinstance(d, Apply)
+        reads = read_check(d)
+        where = where_of(node)
+        if self.in_process:
+            cache = checking_cache(self.store) if reads is not None else None
+            return Call(
+                node.id, d.op, where, primitive=primitive, picks=picks, reads=reads, fingerprints=cache
+            )
+        return Call(
+            node.id, d.op, where, modules=modules_of(self.registry), picks=picks, reads=reads
+        )
+
+    # -- inputs of a stage graph -------------------------------------------------------------------
+    @abstractmethod
+    def stored_input(self, graph: dict[str, Any], node: NodeId, digest: Digest) -> Any:
+        """The argument standing for a stored input; adds what loads it to `graph` (once per
+        digest). The key it adds is `load-<digest>`; a failed load is an outcome `Failed`."""
+
+    @abstractmethod
+    def held_input(self, graph: dict[str, Any], node: NodeId, outcome: Ok) -> Any:
+        """The argument standing for a value held in memory (adding a data node when it travels)."""
+
+    # -- inputs and values of loop items -----------------------------------------------------------
+    @abstractmethod
+    def item_outcome(self, outcome: Outcome) -> Outcome:
+        """A known outcome (a held value, a constant) as it travels inside a loop item."""
+
+    def item_load(self, node: NodeId, digest: Digest) -> Outcome:
+        """A stored input of a loop item, loaded in this thread and made ready to travel; an
+        unreadable object is reported (its node is then recomputed)."""
+        outcome = load_object(self.store, digest, node)
+        if isinstance(outcome, Failed):
+            self.unreadable(node, outcome.message)
+        return self.item_outcome(outcome)
+
+    @abstractmethod
+    def item_persist(self, nodes: Mapping[NodeId, PlanNode]) -> Persist | None:
+        """How a loop item hands each value it computes to the writer, if it can (in-process);
+        None: the values come back with the item's outcomes and are persisted then."""
+
+
+
+class InProcess(Placement):
+    """Threads and sync: tasks share this process, its store and its writer."""
+
+    in_process = True
+
+    @property
+    def task_cancel(self) -> threading.Event | None:
+        return self.options.cancel
+
+    def stored_input(self, graph: dict[str, Any], node: NodeId, digest: Digest) -> Any:
+        key = load_key(digest)
+        if key not in graph:  # decoded in the pool, in parallel
+            graph[key] = task(key, load_object, Literal(self.store), Literal(digest), Literal(node))
+        return ref(key)
+
+    def held_input(self, graph: dict[str, Any], node: NodeId, outcome: Ok) -> Any:
+        return Literal(outcome)
+
+    def item_outcome(self, outcome: Outcome) -> Outcome:
+        return outcome
+
+    def item_persist(self, nodes: Mapping[NodeId, PlanNode]) -> Persist | None:
+        writer = self.writer
+        cancel = self.options.cancel
+
+        def persist(nid: NodeId, value: Any, seconds: float) -> None:
+            if not cancel.is_set():  # after a cancel, late results are dropped (the run is recorded)
+                writer.put(nodes[nid], value, seconds)
+
+        return persist
+
+
+class ClientSide(Placement):
+    """Processes and distributed clusters: the client loads inputs, ships them, and persists."""
+
+    in_process = False
+
+    @property
+    def task_cancel(self) -> threading.Event | None:
+        return None
+
+    def stored_input(self, graph: dict[str, Any], node: NodeId, digest: Digest) -> Any:
+        key = load_key(digest)
+        if key not in graph:  # loaded here, then one data node of the graph
+            graph[key] = data(key, Literal(self.item_load(node, digest)))
+        return ref(key)
+
+    def held_input(self, graph: dict[str, Any], node: NodeId, outcome: Ok) -> Any:
+        key = held_key(node)  # one data node, shipped once, however many tasks use it
+        if key not in graph:
+            graph[key] = data(key, Literal(self.item_outcome(outcome)))
+        return ref(key)
+
+    def item_outcome(self, outcome: Outcome) -> Outcome:
+        return portable_outcome(outcome)
+
+    def item_persist(self, nodes: Mapping[NodeId, PlanNode]) -> Persist | None:
+        return None
+
+
+def placement_for(
+    options: RunOptions, store: Store, writer: Writer, registry: Registry, unreadable: Unreadable
+) -> Placement:
+    """The placement of a run on `options.scheduler`."""
+    kind = InProcess if options.scheduler in ("threads", "sync") else ClientSide
+    return kind(options, store, writer, registry, unreadable)
