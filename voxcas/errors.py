@@ -111,6 +111,13 @@ class InputFileError(VoxcasError, OSError):
     """A file that a program or command reads is missing, unreadable or corrupt."""
 
 
+class ProgramFileError(InputFileError):
+    """A program file (or a file it imports) is missing or unreadable: a wrong program, exit 2."""
+
+    exit_code = 2
+    http_status = 400
+
+
 class RemoteError(VoxcasError):
     """A peer server could not be reached, or answered a push/pull request with an error.
 

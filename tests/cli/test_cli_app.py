@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 
 def _run(code: str) -> subprocess.CompletedProcess[str]:
@@ -55,3 +56,73 @@ def test_help_lists_every_command_family() -> None:
     assert result.returncode == 0
     for command in ("run", "plan", "primitives", "init", "cat", "gc", "export", "import", "serve", "push"):
         assert f"  {command} " in result.stdout
+
+
+def _vox(
+    *args: str, cwd: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    import os
+
+    full = {k: v for k, v in os.environ.items() if k != "VOX_STORE"} | (env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "voxcas.cli.app", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+        env=full,
+    )
+
+
+def test_version_prints_the_package_version() -> None:
+    from importlib.metadata import version
+
+    result = _vox("--version")
+    assert (result.returncode, result.stdout) == (0, f"vox (voxcas) {version('voxcas')}\n")
+
+
+def test_dash_h_is_help_for_vox_and_for_every_command() -> None:
+    assert _vox("-h").stdout == _vox("--help").stdout
+    run_help = _vox("run", "-h")
+    assert run_help.returncode == 0 and "run [OPTIONS] PROGRAM" in run_help.stdout.splitlines()[0]
+
+
+def test_a_mistyped_command_gets_one_suggestion_and_exit_2() -> None:
+    result = _vox("rn")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == "Error: No such command 'rn'. Did you mean 'run'?"
+
+
+def test_shell_completion_can_be_shown_for_bash() -> None:
+    vox = Path(sys.executable).parent / "vox"  # the console script: completion is for its name
+    result = subprocess.run(
+        [str(vox), "--show-completion", "bash"], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[-1] == "complete -o default -F _vox_completion vox"
+
+
+def test_dash_c_runs_as_if_started_in_that_directory(tmp_path: Path) -> None:
+    (tmp_path / "prog.imgql").write_text('print "x" 6 * 7\n')
+    result = _vox("-C", str(tmp_path), "run", "prog.imgql", "--quiet")
+    assert (result.returncode, result.stdout) == (0, "x=42\n")
+    assert (tmp_path / ".vox" / "store.db").is_file()
+    missing = _vox("-C", str(tmp_path / "nope"), "log")
+    assert (missing.returncode, missing.stderr) == (
+        2,
+        f"error: -C {tmp_path / 'nope'}: No such file or directory\n",
+    )
+
+
+def test_a_global_store_option_reaches_every_command(tmp_path: Path) -> None:
+    (tmp_path / "prog.imgql").write_text('print "x" 1\n')
+    store = tmp_path / "elsewhere"
+    assert (
+        _vox(
+            "--store", str(store), "run", str(tmp_path / "prog.imgql"), "--quiet", cwd=str(tmp_path)
+        ).returncode
+        == 0
+    )
+    assert (store / "store.db").is_file() and not (tmp_path / ".vox").exists()
+    listed = _vox("--store", str(store), "log", "--json", cwd=str(tmp_path))
+    assert listed.returncode == 0 and '"status": "ok"' in listed.stdout

@@ -76,9 +76,11 @@ def test_vox_plan_rejects_an_unknown_format(program: Path, capsys: pytest.Captur
     assert err == "error: unknown format 'xml' for --format (use one of text, json, dot)\n"
 
 
-def test_vox_plan_of_a_missing_file_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_vox_plan_of_a_missing_file_says_so_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, err = run(["plan", str(tmp_path / "nope.imgql")], capsys)
-    assert code == 1
+    assert code == 2  # a wrong program
     assert err == f"error: no such program file '{tmp_path / 'nope.imgql'}'\n"
 
 

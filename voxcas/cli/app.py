@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from typing import NoReturn
+from pathlib import Path
+from typing import Annotated, NoReturn
 
 import typer
 
-from voxcas.errors import SourceError, VoxcasError
+from voxcas.errors import SourceError, UsageError, VoxcasError
 
 WORKER_PREFIX = "voxcas-task"  # the executor's pool threads (voxcas.execute.schedulers)
 
@@ -21,10 +22,55 @@ app = typer.Typer(
     name="vox",
     help="Run VoxLogicA programs on a persistent, content-addressed store.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    suggest_commands=False,  # Click suggests the closest command itself: once, not twice
+    context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        print(f"vox (voxcas) {version('voxcas')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+    directory: Annotated[
+        Path | None,
+        typer.Option(
+            "-C",
+            metavar="DIR",
+            help="Run as if vox was started in DIR (as git -C); applied before every other path.",
+            show_default=False,
+        ),
+    ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            metavar="DIR",
+            help="The store for every command (as VOX_STORE); a command's own --store wins.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Run VoxLogicA programs on a persistent, content-addressed store."""
+    if directory is not None:
+        try:
+            os.chdir(directory)
+        except OSError as exc:
+            raise UsageError(f"-C {directory}: {exc.strerror or exc}") from None
+    if store is not None:
+        os.environ["VOX_STORE"] = os.path.abspath(store)
 
 # command-family modules, each exposing register(app); listed here so the order of --help is stable
 COMMAND_MODULES = (

@@ -39,7 +39,7 @@ class FileCtx:
 
 
 def read_source(path: str) -> str:
-    from voxcas.errors import InputFileError
+    from voxcas.errors import ProgramFileError
     from voxcas.plan.observe import observe
 
     observe(path)
@@ -47,11 +47,11 @@ def read_source(path: str) -> str:
         with open(path, encoding="utf-8-sig") as handle:  # a leading BOM is not program text
             return handle.read()
     except FileNotFoundError:
-        raise InputFileError(f"no such program file '{path}'") from None
+        raise ProgramFileError(f"no such program file '{path}'") from None
     except UnicodeDecodeError:
-        raise InputFileError(f"program file '{path}' is not UTF-8 text") from None
+        raise ProgramFileError(f"program file '{path}' is not UTF-8 text") from None
     except OSError as exc:
-        raise InputFileError(f"cannot read program file '{path}': {exc.strerror}") from None
+        raise ProgramFileError(f"cannot read program file '{path}': {exc.strerror}") from None
 
 
 def parse_cached(path: str, display: str | None = None) -> A.Program:
