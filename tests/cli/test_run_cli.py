@@ -29,6 +29,16 @@ def vox(*args: str, cwd: Path, slow: bool = False, check: int | None = 0) -> sub
     return done
 
 
+@pytest.fixture(autouse=True)
+def existing_store(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """These tests run inside an existing store, as after `vox init` (the first run in a fresh
+    directory also says where it created one: tested on its own, with the `fresh_directory` mark)."""
+    if request.node.get_closest_marker("fresh_directory") is None:
+        from voxcas.store.sqlite import SqliteStore
+
+        SqliteStore(tmp_path / ".vox", create=True).close()
+
+
 def run_json(tmp_path: Path, *args: str) -> dict[str, Any]:
     done = vox("run", *args, "--json", cwd=tmp_path)
     return json.loads(done.stdout)  # type: ignore[no-any-return]
@@ -375,3 +385,22 @@ def test_reducer_warnings_go_to_stderr_before_the_run(tmp_path: Path) -> None:
         "name 'step' resolved in namespace 'slowtest'; add `import \"slowtest\"`"
     )
     assert "1 computed" in done.stderr.splitlines()[1]
+
+
+@pytest.mark.fresh_directory
+def test_a_run_outside_any_store_says_where_it_created_one(tmp_path: Path) -> None:
+    (tmp_path / "prog.imgql").write_text('print "x" 1\n')
+    first = vox("run", "prog.imgql", cwd=tmp_path)
+    assert first.stderr.splitlines()[0] == (
+        f"vox: created a new store in {tmp_path / '.vox'} "
+        "(choose another with --store DIR, or create one with 'vox init')"
+    )
+    second = vox("run", "prog.imgql", cwd=tmp_path)
+    assert "created a new store" not in second.stderr
+
+
+@pytest.mark.fresh_directory
+def test_a_run_of_a_missing_program_exits_2_and_creates_no_store(tmp_path: Path) -> None:
+    done = vox("run", "missing.imgql", cwd=tmp_path, check=2)
+    assert done.stderr == "error: no such program file 'missing.imgql'\n"
+    assert not (tmp_path / ".vox").exists()

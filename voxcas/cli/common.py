@@ -24,11 +24,24 @@ StoreOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 
 
-def open_store(path: Path | None, *, create: bool = False) -> Store:
-    """Open the store named by --store/VOX_STORE, or found by walking up (git-style)."""
-    from voxcas.store.locate import open_located_store
+def open_store(path: Path | None, *, create: bool = False, announce: bool = False) -> Store:
+    """Open the store named by --store/VOX_STORE, or found by walking up (git-style).
 
-    return open_located_store(path, create=create)
+    With `create`, a missing store is created; with `announce` too, a note on stderr says where
+    (a run outside any store must not leave a `.vox/` behind silently)."""
+    from voxcas.store.locate import STORE_DIR, find_store_dir, open_located_store
+    from voxcas.store.sqlite import DB_NAME
+
+    target = Path(path) if path is not None else (find_store_dir() or Path.cwd() / STORE_DIR)
+    new = create and not (target / DB_NAME).is_file()
+    store = open_located_store(path, create=create)
+    if new and announce:
+        print(
+            f"vox: created a new store in {target.absolute()} "
+            "(choose another with --store DIR, or create one with 'vox init')",
+            file=sys.stderr,
+        )
+    return store
 
 
 def echo_json(data: Any) -> None:

@@ -100,7 +100,11 @@ def register(app: typer.Typer) -> None:
             program=str(program),
             on_warning=lambda text: print(text, file=sys.stderr, flush=True),
         )
-        opened = open_store(store, create=True)
+        from voxcas.lang.files import read_source
+
+        # a missing or unreadable program is a wrong program (exit 2), found before any store is made
+        options.program_text = read_source(str(program))
+        opened = open_store(store, create=True, announce=not (quiet or json_out))
         try:
             summary = run_file(program, opened, options, _progress(json_out, quiet, progress))
         finally:
