@@ -39,6 +39,9 @@ def dataset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for i, name in enumerate(CASES):
         make_case(tmp_path, name, 4.0 + 2 * i)
     (tmp_path / "prog.imgql").write_text(PROGRAM)
+    from voxcas.store.sqlite import SqliteStore
+
+    SqliteStore(tmp_path / ".vox", create=True).close()  # inside a store, as after `vox init`
     return tmp_path
 
 
