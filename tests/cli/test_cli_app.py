@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -94,12 +95,13 @@ def test_a_mistyped_command_gets_one_suggestion_and_exit_2() -> None:
 
 
 def test_shell_completion_can_be_shown_for_bash() -> None:
+    # --show-completion detects the calling shell (sh under make, which it does not support), so
+    # ask for bash's script the way the installed completion does, whatever shell runs the test.
     vox = Path(sys.executable).parent / "vox"  # the console script: completion is for its name
-    result = subprocess.run(
-        [str(vox), "--show-completion", "bash"], capture_output=True, text=True, timeout=120
-    )
+    env = {**os.environ, "_VOX_COMPLETE": "source_bash"}
+    result = subprocess.run([str(vox)], capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0
-    assert result.stdout.splitlines()[-1] == "complete -o default -F _vox_completion vox"
+    assert "complete -o default -F _vox_completion vox" in result.stdout.splitlines()
 
 
 def test_dash_c_runs_as_if_started_in_that_directory(tmp_path: Path) -> None:
