@@ -13,6 +13,7 @@ because putting an existing object is a no-op.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 import tempfile
@@ -191,9 +192,81 @@ def _bench_scalars(report: Report, work: Path) -> None:
     report.row("put_result, one transaction each", single * 1e3, "ms/result")
 
 
+LOOP_ITEMS = 200_000
+
+
+def _bench_wal(report: Report, work: Path) -> None:
+    """The WAL's peak size while `vox run` stores a 200,000-item loop, beside the documented bound.
+
+    The peak is polled from another thread (`os.stat` every millisecond); the frames written in all
+    are counted in the WAL hook: without checkpoints the WAL would hold them all.
+    """
+    import os
+    import threading
+
+    from voxcas.execute import RunOptions, run_file
+    from voxcas.store import sqlite_conn
+    from voxcas.store.sqlite import SqliteStore
+
+    report.section(f"store: WAL size during a {LOOP_ITEMS:,}-item loop")
+    program = work / "loop.imgql"
+    program.write_text(
+        f'b = length(range(0, 1))\nprint "n" length(for i in range(0, {LOOP_ITEMS}) do i + b)\n'
+    )
+    frames = [0, 0]  # total written, last count
+    hook = sqlite_conn.Checkpointer.hook
+
+    def counting(self: Any, conn: Any, dbname: str, pages: int) -> int:
+        frames[0] += pages - frames[1] if pages >= frames[1] else pages
+        frames[1] = pages
+        return hook(self, conn, dbname, pages)
+
+    wal = work / "loop" / "store.db-wal"
+    peak = [0]
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.is_set():
+            with contextlib.suppress(FileNotFoundError):
+                peak[0] = max(peak[0], os.stat(wal).st_size)
+            done.wait(0.001)
+
+    watcher = threading.Thread(target=poll, daemon=True)
+    sqlite_conn.Checkpointer.hook = counting  # type: ignore[method-assign]
+    store = SqliteStore(work / "loop", create=True)
+    watcher.start()
+    try:
+        t0 = time.perf_counter()
+        summary = run_file(program, store, RunOptions(program=str(program)))
+        seconds = time.perf_counter() - t0
+    finally:
+        done.set()
+        watcher.join()
+        store.close()
+        sqlite_conn.Checkpointer.hook = hook  # type: ignore[method-assign]
+    bound = sqlite_conn.WAL_LIMIT + sqlite_conn.WAL_TRANSACTION_ALLOWANCE
+    mib = 1 << 20
+    report.row(
+        "WAL peak",
+        peak[0] / mib,
+        "MiB",
+        baseline=bound / mib,
+        baseline_name="documented bound",
+        target=f"<= {bound / mib:.0f} MiB",
+        ok=peak[0] <= bound,
+    )
+    report.row(
+        "WAL frames written in all (the WAL without checkpoints)",
+        frames[0] * sqlite_conn.PAGE_SIZE / mib,
+        "MiB",
+    )
+    report.note(f"{summary.computed:,} nodes computed in {seconds:.1f} s; status {summary.status}")
+
+
 def run(report: Report) -> None:
     work = Path(tempfile.mkdtemp(prefix="vox-bench-store-"))  # local disk, removed afterwards
     try:
+        _bench_wal(report, work)
         for name, array in _volumes():
             _bench_array(report, name, array, work)
         _bench_scalars(report, work)

@@ -21,6 +21,8 @@ Design
   more than the write itself for large objects. So instead of SQLite's automatic checkpoint in the
   committing thread, a WAL hook wakes a background `Checkpointer` thread (own connection) once the
   WAL holds `CHECKPOINT_BYTES`; it runs a PASSIVE checkpoint (never blocks writers or readers).
+  A commit leaving `WAL_LIMIT` or more in the WAL waits for a complete checkpoint (back-pressure),
+  so the WAL file stays below `WAL_LIMIT` plus one transaction (docs/store.md states the bound).
   `journal_size_limit` truncates the WAL file after it is reset, and `checkpoint()` runs a TRUNCATE
   checkpoint (gc calls it; closing the last connection checkpoints too). A kill at any point is
   safe: the WAL is the source of truth until a checkpoint completes.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
-from contextlib import suppress
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,12 @@ PAGE_SIZE = 32768
 JOURNAL_SIZE_LIMIT = 64 << 20
 LARGE = 1 << 20  # objects from this size on go through incremental blob I/O
 
-CHECKPOINT_BYTES = 32 << 20
+CHECKPOINT_BYTES = 32 << 20  # the WAL size that wakes the checkpoint thread
+WAL_LIMIT = 128 << 20  # the WAL size at which a committing writer waits for the checkpoint
+# what one transaction may add past WAL_LIMIT: the executor's writer commits at most 1000 results
+# at once, under 16 MiB of WAL frames for small values (docs/store.md states the bound this makes)
+WAL_TRANSACTION_ALLOWANCE = 16 << 20
+WAL_WAIT_SECONDS = 10.0  # how long it waits at most (a reader may hold the WAL's end)
 
 
 def connect(db_path: Path, *, create: bool) -> Any:
@@ -98,40 +103,102 @@ class ProcessLock:
 
 
 class Checkpointer:
-    """A daemon thread that runs PASSIVE checkpoints on its own connection when woken."""
+    """Keeps the WAL bounded: a daemon thread runs PASSIVE checkpoints on its own connection.
+
+    `hook` is the store connection's WAL hook, called after every commit with the number of
+    frames (pages) in the WAL. From `CHECKPOINT_BYTES` on it wakes the thread; from `WAL_LIMIT`
+    on the committing thread also waits (at most `WAL_WAIT_SECONDS`) until a checkpoint started
+    after that commit has copied the whole WAL into the database (back-pressure: a writer faster
+    than the checkpoint is slowed down instead of growing the WAL without end). The next write
+    transaction then restarts the WAL from its beginning and `journal_size_limit` truncates the
+    file, so the WAL file stays below `WAL_LIMIT` plus one transaction.
+
+    The thread's connection runs one query as soon as it is opened: a connection that has not read
+    the database yet does not know it is in WAL mode, and `wal_checkpoint` on it does nothing and
+    answers (-1, -1).
+    """
 
     def __init__(self, db_path: Path) -> None:
         self._db_path = db_path
-        self._wake = threading.Event()
+        self.wake_pages = max(1, CHECKPOINT_BYTES // PAGE_SIZE)  # read now: tests lower them
+        self.limit_pages = max(self.wake_pages, WAL_LIMIT // PAGE_SIZE)
+        self.wait_seconds = WAL_WAIT_SECONDS
+        self._cond = threading.Condition(threading.Lock())
+        self._requested = 0  # tickets handed out by the hook
+        self._served = 0  # every ticket up to this one had a complete checkpoint after it
+        self._waiting = 0
         self._stop = False
+        self.completed = 0  # complete checkpoints run (tests, bench)
         self._thread = threading.Thread(target=self._loop, name="voxcas-checkpoint", daemon=True)
         self._thread.start()
 
     def hook(self, conn: Any, dbname: str, pages: int) -> int:
-        if pages * PAGE_SIZE >= CHECKPOINT_BYTES:
-            self._wake.set()
-        return 0  # SQLITE_OK
+        if pages < self.wake_pages:
+            return 0  # SQLITE_OK
+        with self._cond:
+            self._requested += 1
+            ticket = self._requested
+            self._cond.notify_all()
+            if pages >= self.limit_pages and not self._stop:
+                self._waiting += 1
+                try:
+                    self._cond.wait_for(lambda: self._served >= ticket or self._stop, self.wait_seconds)
+                finally:
+                    self._waiting -= 1
+        return 0
 
-    def _loop(self) -> None:
+    def _open(self) -> Any:
         import apsw
 
+        conn = apsw.Connection(str(self._db_path), flags=apsw.SQLITE_OPEN_READWRITE)
+        conn.setbusytimeout(BUSY_TIMEOUT_MS)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchall()  # opens the WAL (see above)
+        return conn
+
+    def _checkpoint(self, conn: Any) -> bool:
+        """One PASSIVE checkpoint; True when the whole WAL is now in the database."""
+        import apsw
+
+        try:
+            frames, copied = conn.wal_checkpoint(mode=apsw.SQLITE_CHECKPOINT_PASSIVE)
+        except apsw.Error:  # busy or closing: the next wake-up tries again
+            return False
+        return bool(copied >= frames)
+
+    def _loop(self) -> None:
         conn = None
         try:
             while True:
-                self._wake.wait()
-                self._wake.clear()
-                if self._stop:
-                    return
+                with self._cond:
+                    self._cond.wait_for(lambda: self._requested > self._served or self._stop)
+                    if self._stop:
+                        return
+                    ticket = self._requested
                 if conn is None:
-                    conn = apsw.Connection(str(self._db_path), flags=apsw.SQLITE_OPEN_READWRITE)
-                    conn.setbusytimeout(BUSY_TIMEOUT_MS)
-                with suppress(apsw.Error):  # busy or closing: the next wake-up tries again
-                    conn.wal_checkpoint(mode=apsw.SQLITE_CHECKPOINT_PASSIVE)
+                    try:
+                        conn = self._open()
+                    except Exception:  # the store is being removed or closed: wait for the next call
+                        time.sleep(0.05)
+                        continue
+                complete = self._checkpoint(conn)
+                with self._cond:
+                    if complete:
+                        self.completed += 1
+                        self._served = ticket
+                        self._cond.notify_all()
+                        continue
+                    waiting = self._waiting
+                if waiting:
+                    time.sleep(0.01)  # a reader still needs the WAL's end: retry while a writer waits
+                else:  # nobody waits: the next commit's wake-up retries
+                    with self._cond:
+                        self._served = max(self._served, ticket)
         finally:
             if conn is not None:
                 conn.close()
 
     def stop(self) -> None:
-        self._stop = True
-        self._wake.set()
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
         self._thread.join(timeout=60)
