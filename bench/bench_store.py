@@ -213,11 +213,15 @@ def _bench_wal(report: Report, work: Path) -> None:
     program.write_text(
         f'b = length(range(0, 1))\nprint "n" length(for i in range(0, {LOOP_ITEMS}) do i + b)\n'
     )
-    frames = [0, 0]  # total written, last count
+    frames = [0, 0, 0]  # total written, last count, largest transaction
     hook = sqlite_conn.Checkpointer.hook
 
     def counting(self: Any, conn: Any, dbname: str, pages: int) -> int:
-        frames[0] += pages - frames[1] if pages >= frames[1] else pages
+        # a transaction's frames: the growth since the last commit, or all of them after a restart
+        # (a restart followed by a larger count is missed: this undercounts, the bound gets tighter)
+        added = pages - frames[1] if pages >= frames[1] else pages
+        frames[0] += added
+        frames[2] = max(frames[2], added)
         frames[1] = pages
         return hook(self, conn, dbname, pages)
 
@@ -244,14 +248,15 @@ def _bench_wal(report: Report, work: Path) -> None:
         watcher.join()
         store.close()
         sqlite_conn.Checkpointer.hook = hook  # type: ignore[method-assign]
-    bound = sqlite_conn.WAL_LIMIT + sqlite_conn.WAL_TRANSACTION_ALLOWANCE
+    largest = frames[2] * sqlite_conn.PAGE_SIZE
+    bound = sqlite_conn.WAL_LIMIT + largest
     mib = 1 << 20
     report.row(
         "WAL peak",
         peak[0] / mib,
         "MiB",
         baseline=bound / mib,
-        baseline_name="documented bound",
+        baseline_name="documented bound: WAL_LIMIT + largest transaction",
         target=f"<= {bound / mib:.0f} MiB",
         ok=peak[0] <= bound,
     )
@@ -260,6 +265,7 @@ def _bench_wal(report: Report, work: Path) -> None:
         frames[0] * sqlite_conn.PAGE_SIZE / mib,
         "MiB",
     )
+    report.row("largest single transaction (the loop's sequence and its item rows)", largest / mib, "MiB")
     report.note(f"{summary.computed:,} nodes computed in {seconds:.1f} s; status {summary.status}")
 
 

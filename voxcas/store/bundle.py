@@ -195,6 +195,48 @@ def closure_digests(store: SqliteStore, roots: list[str], *, closure: bool = Fal
     return set(_reach(store, _select(store, roots, closure).objects))
 
 
+def _check_target(path: Path) -> None:
+    """Refuse to export anywhere but a new or existing regular file in an existing directory."""
+    import stat
+
+    if "\0" in str(path):
+        raise BundleError(f"cannot write bundle {str(path)!r}: the path holds a NUL byte")
+    if not path.parent.is_dir():
+        raise BundleError(f"cannot write bundle {path}: {path.parent} is not a directory")
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise BundleError(f"cannot write bundle {path}: {exc.strerror or exc}") from None
+    if stat.S_ISREG(mode):
+        return  # an older bundle: replaced whole by the rename
+    what = (
+        "a directory"
+        if stat.S_ISDIR(mode)
+        else "a symbolic link"
+        if stat.S_ISLNK(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "not a regular file"
+    )
+    raise BundleError(f"cannot write bundle {path}: it is {what}; give the path of a new file")
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Delete temporary files an export to `path` left when its process was killed."""
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        pid = tmp.name[len(path.name) + 2 : -len(".tmp")]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:  # its process is gone
+            tmp.unlink(missing_ok=True)
+        except OSError:  # alive, or not ours to ask about: leave it
+            continue
+
+
 def export_bundle(
     store: SqliteStore,
     roots: list[str],
@@ -214,11 +256,12 @@ def export_bundle(
     runs, refs, nodes, results = sel.runs, sel.refs, sel.nodes, sel.results
     wanted = [d for d in _reach(store, sel.objects) if only is None or d in only]
     path = Path(path)
+    _check_target(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    if not path.parent.is_dir():
-        raise BundleError(f"cannot write bundle {path}: {path.parent} is not a directory")
+    _remove_stale_temporaries(path)
     try:
         tmp.unlink(missing_ok=True)
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644))
         out = apsw.Connection(str(tmp))
         out.execute("PRAGMA user_version")  # opens the file now: unwritable places fail here
     except (OSError, apsw.Error) as exc:

@@ -34,6 +34,10 @@ DEFAULT_GRACE = 3600.0  # seconds
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _SIZES = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+_FOREVER = 10_000 * 365.25 * 86400  # seconds: any longer duration is a mistake
+_FOREVER_TEXT = "10,000 years"
+_MAX_SIZE = float(1 << 63)  # SQLite integers are 64-bit
+_MAX_KEEP_RUNS = (1 << 63) - 1  # keeping more runs than SQLite can count keeps them all
 
 
 def parse_duration(text: str) -> float:
@@ -41,7 +45,10 @@ def parse_duration(text: str) -> float:
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", text.lower())
     if not match:
         raise UsageError(f"invalid duration '{text}': use a number with s, m, h, d or w (e.g. 30d)")
-    return float(match.group(1)) * _UNITS[match.group(2) or "s"]
+    seconds = float(match.group(1)) * _UNITS[match.group(2) or "s"]
+    if seconds > _FOREVER:
+        raise UsageError(f"invalid duration '{text}': more than {_FOREVER_TEXT}")
+    return seconds
 
 
 def parse_size(text: str) -> int:
@@ -49,7 +56,10 @@ def parse_size(text: str) -> int:
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([bkmgt]?)(?:i?b)?\s*", text.lower())
     if not match:
         raise UsageError(f"invalid size '{text}': use a number with K, M, G or T (e.g. 5G)")
-    return int(float(match.group(1)) * _SIZES[match.group(2)])
+    size = float(match.group(1)) * _SIZES[match.group(2)]
+    if size > _MAX_SIZE:
+        raise UsageError(f"invalid size '{text}': more than 8 EiB")
+    return int(size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +127,7 @@ def gc(
     """Collect garbage as the module docstring says; return what was (or would be) freed."""
     if keep_runs < 0:
         raise UsageError(f"--keep-runs must be 0 or more, not {keep_runs}")
+    keep_runs = min(keep_runs, _MAX_KEEP_RUNS)
     now = time.time() if now is None else now
     grace_cut = now - grace
     with store.transaction() as conn:

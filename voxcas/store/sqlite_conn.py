@@ -19,9 +19,6 @@ LARGE = 1 << 20  # objects from this size on go through incremental blob I/O
 
 CHECKPOINT_BYTES = 32 << 20  # the WAL size that wakes the checkpoint thread
 WAL_LIMIT = 128 << 20  # the WAL size at which a committing writer waits for the checkpoint
-# what one transaction may add past WAL_LIMIT: the executor's writer commits at most 1000 results
-# at once, under 16 MiB of WAL frames for small values (docs/store.md states the bound this makes)
-WAL_TRANSACTION_ALLOWANCE = 16 << 20
 WAL_WAIT_SECONDS = 10.0  # how long it waits at most (a reader may hold the WAL's end)
 
 
