@@ -95,7 +95,9 @@ def test_replacing_one_image_of_a_listed_folder_recomputes_that_item_of_the_dir_
     for k in range(3):
         write_image(images / f"case_{k:03d}.nii.gz", case(k))
     (project / "p.imgql").write_text(
-        'import "vox1"\nxs = for p in dir("images", "*.nii.gz") do avg(intensity(load(p)), tt)\nprint "xs" xs\n'
+        'import "vox1"\n'
+        'xs = for p in dir("images", "*.nii.gz") do avg(intensity(load(p)), tt)\n'
+        'print "xs" xs\n'
     )
     before = vox("run", "p.imgql", cwd=project)
     shutil.copyfile(images / "case_002.nii.gz", images / "case_001.nii.gz")
