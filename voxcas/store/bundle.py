@@ -40,6 +40,15 @@ from voxcas.plan.identity import definition_from_json, node_id
 from voxcas.plan.nodes import Apply, Closure, ValueRef
 from voxcas.store import codec
 from voxcas.store.base import ResultInfo
+from voxcas.store.bundle_check import (
+    DEFAULT_MAX_OBJECT_BYTES,
+    check_node_row,
+    check_ref_row,
+    check_result_times,
+    check_run_row,
+    check_shape,
+    verify_object,
+)
 from voxcas.store.schema import RUN_COLUMNS, SCHEMA_VERSION, migrate, read_version
 from voxcas.store.sqlite import SqliteStore, digest_of_file
 
@@ -329,6 +338,8 @@ def export_bundle(
     )
 
 
+RUN_NODE_STATUSES = frozenset({"computed", "reused", "failed", "skipped"})
+
 # -- import ---------------------------------------------------------------------------------------
 
 
@@ -351,6 +362,11 @@ def _open_bundle(path: Path) -> Any:
     if problems != ["ok"]:
         conn.close()
         raise BundleError(f"{path} is damaged: {problems[0]}")
+    try:
+        check_shape(conn, str(path))  # before anything is read from its tables
+    except BaseException:
+        conn.close()
+        raise
     try:
         meta = dict(conn.execute("SELECT key, value FROM meta"))
     except apsw.Error:
@@ -378,13 +394,12 @@ def _open_bundle(path: Path) -> Any:
     return conn
 
 
-def _import_objects(src: Any, conn: Any, path: Path, report: ImportReport) -> None:
+def _import_objects(src: Any, conn: Any, path: Path, report: ImportReport, cap: int) -> None:
     for digest, kind, size, how, stored_size, data in src.execute(
         "SELECT digest, kind, size, codec, stored_size, data FROM objects"
     ):
+        encoding = verify_object(str(path), digest, how, data, size, stored_size, cap)
         try:
-            encoding = codec.decompress(how, data, size, digest)
-            codec.verify(encoding, digest)
             found, children = codec.children_of(encoding, digest)
         except CorruptObjectError:
             raise BundleError(
@@ -422,26 +437,35 @@ def _import_objects(src: Any, conn: Any, path: Path, report: ImportReport) -> No
         )
 
 
-def import_bundle(store: SqliteStore, path: Path) -> ImportReport:
-    """Verify a bundle completely and add it to the store in one transaction, or change nothing."""
+def import_bundle(
+    store: SqliteStore, path: Path, *, max_object_bytes: int = DEFAULT_MAX_OBJECT_BYTES
+) -> ImportReport:
+    """Verify a bundle completely and add it to the store in one transaction, or change nothing.
+
+    What is verified: `voxcas.store.bundle_check` and docs/bundle-format.md.
+    """
     path = Path(path)
+    where = str(path)
+    now = time.time()
     src = _open_bundle(path)
     provenance = f"import:{digest_of_file(path)}"
     report = ImportReport(str(path), provenance.removeprefix("import:"))
     try:
         with store.transaction() as conn:
-            _import_objects(src, conn, path, report)
+            _import_objects(src, conn, path, report, max_object_bytes)
             for ident, definition, op, span, label in src.execute(
                 "SELECT id, definition, op, span, label FROM nodes"
             ):
                 try:
-                    derived = node_id(definition_from_json(definition))
+                    parsed = definition_from_json(definition)
+                    derived = node_id(parsed)
                 except (ValueError, TypeError, KeyError, IndexError):
                     raise BundleError(f"{path}: node {ident} has an unreadable definition") from None
                 if derived != ident:
                     raise BundleError(
                         f"{path}: node {ident} does not match its definition (damaged or tampered with)"
                     )
+                check_node_row(where, ident, parsed, op, span, label)
                 conn.execute(
                     "INSERT OR IGNORE INTO nodes(id, definition, op, span, label) VALUES(?,?,?,?,?)",
                     (ident, definition, op, span, label),
@@ -450,6 +474,7 @@ def import_bundle(store: SqliteStore, path: Path) -> ImportReport:
             for node, digest, seconds, created, run in src.execute(
                 "SELECT node, digest, seconds, created, run FROM results"
             ):
+                check_result_times(where, node, seconds, created, now)
                 if not conn.execute("SELECT 1 FROM objects WHERE digest=?", (digest,)).fetchone():
                     raise BundleError(
                         f"{path}: the result of node {node} needs object {digest}, which is missing"
@@ -466,14 +491,19 @@ def import_bundle(store: SqliteStore, path: Path) -> ImportReport:
                 else:
                     report.results_present += 1
             cols = RUN_COLUMNS
+            bundled_runs: set[str] = set()
             for row in src.execute(f"SELECT {cols} FROM runs"):
+                check_run_row(where, row, now)
+                bundled_runs.add(row[0])
                 conn.execute(f"INSERT OR IGNORE INTO runs({cols}) VALUES(?,?,?,?,?,?,?,?,?,?,?)", row)
                 report.runs_added += conn.changes()
-            conn.executemany(
-                "INSERT OR IGNORE INTO run_nodes(run, node, status) VALUES(?,?,?)",
-                list(src.execute("SELECT run, node, status FROM run_nodes")),
-            )
+            run_nodes = list(src.execute("SELECT run, node, status FROM run_nodes"))
+            for run, node, status in run_nodes:
+                if run not in bundled_runs or status not in RUN_NODE_STATUSES:
+                    raise BundleError(f"{path}: an entry of run {run!r} for node {node!r} is invalid")
+            conn.executemany("INSERT OR IGNORE INTO run_nodes(run, node, status) VALUES(?,?,?)", run_nodes)
             for name, run in src.execute("SELECT name, run FROM refs ORDER BY name"):
+                check_ref_row(where, name, run, bundled_runs)
                 conn.execute("INSERT OR IGNORE INTO refs(name, run) VALUES(?,?)", (name, run))
                 if conn.changes():
                     report.refs_added += 1
