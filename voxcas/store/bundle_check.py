@@ -131,8 +131,10 @@ def _stream_zstd(where: str, digest: str, data: bytes, size: int, hasher: Any) -
                     )
                 hasher.update(chunk)
                 head += chunk
-    except zstandard.ZstdError as exc:
-        raise BundleError(f"{where}: object {digest} cannot be decompressed ({exc})") from None
+    except zstandard.ZstdError:
+        raise BundleError(
+            f"{where}: object {digest} does not match its digest (damaged or tampered with)"
+        ) from None
     return produced, bytes(head)
 
 
