@@ -303,7 +303,7 @@ def value_of(store: Store, text: str) -> tuple[Digest, Any]:
 
     kind, ident = resolve(store, text)
     if kind == "run":
-        raise UsageError(f"'{text}' is a run, not a value; use 'vox show {text}' or '{text}:NAME'")
+        raise UsageError(f"'{text}' is a run, not a value; use 'vox show {text}'")
     if kind == "node":
         digest = store.lookup(NodeId(ident))
         if digest is None:
@@ -313,8 +313,8 @@ def value_of(store: Store, text: str) -> tuple[Digest, Any]:
 
 
 def _unstored(store: Store, text: str, node: NodeId, *, named: bool) -> tuple[Digest, Any]:
-    """A node without a stored result: a constant's value (with the digest it would have in the
-    store: the memory store encodes alike), or an error saying why there is nothing."""
+    """A node without a stored result: for a run's name bound to a constant, the constant (with the
+    digest it would have in the store: the memory store encodes alike); else an error saying why."""
     from voxcas.errors import AddressError
     from voxcas.store.memory import MemoryStore
 
@@ -322,7 +322,7 @@ def _unstored(store: Store, text: str, node: NodeId, *, named: bool) -> tuple[Di
         record = store.node(node)
     except ObjectNotFoundError:
         record = None
-    if record is not None and record.op == "const":
+    if named and record is not None and record.op == "const":  # `t = 0.5`: never stored as a result
         value = _constant(record.definition)
         return MemoryStore().put(value), value
     if named:
