@@ -115,7 +115,7 @@ class _Engine:
         ctx, state = self.ctx, self.state
         reused_before = state.reused
         remaining = ctx.lookup.missing(nodes, roots)
-        provenance.record_reads(ctx.store, nodes, remaining)
+        provenance.record_arguments(ctx.store, nodes, remaining)
         work = sum(1 for n in remaining if not isinstance(nodes[n].definition, Closure))
         ctx.progress.grow(work, state.reused - reused_before)
         while remaining:

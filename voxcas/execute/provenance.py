@@ -4,9 +4,10 @@
   as objects, shared between runs), so `vox show RUN --program` prints the exact code that ran.
 - `named_constants`: the node records of top-level names bound to constants (constants are never
   stored as results, so `RUN:NAME` of `t = 0.9` needs the record to answer `0.9`).
-- `record_reads`: before file-reading nodes are computed, the node records of their constant
-  arguments (the paths), so `vox show NODE` can print the path a node read beside the fingerprint
-  its id covers.
+- `record_arguments`: before applications are computed, the node records of the constants and
+  closures they take as arguments (never stored as results): `vox show NODE` of a file reader
+  prints the path it read beside the fingerprint its id covers, and `vox status` can say which
+  constant changed ("constant 0.9 is now 0.92") from the earlier definition.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from voxcas.ids import NodeId
-from voxcas.plan.nodes import Apply, Const, PlanNode, Workplan
+from voxcas.plan.nodes import Apply, Closure, Const, PlanNode, Workplan
 from voxcas.store.base import Store
 
 
@@ -34,21 +35,21 @@ def named_constants(plan: Workplan) -> list[PlanNode]:
     return list(found.values())
 
 
-def read_arguments(nodes: Mapping[NodeId, PlanNode], ids: Iterable[NodeId]) -> list[PlanNode]:
-    """The constant arguments of the file-reading applications among `ids` (their paths)."""
+def definition_arguments(nodes: Mapping[NodeId, PlanNode], ids: Iterable[NodeId]) -> list[PlanNode]:
+    """The constant and closure arguments of the applications among `ids` (paths among them)."""
     found: dict[NodeId, PlanNode] = {}
     for nid in ids:
         d = nodes[nid].definition
-        if isinstance(d, Apply) and d.fingerprint is not None:
+        if isinstance(d, Apply):
             for arg in d.args:
                 node = nodes[arg]
-                if isinstance(node.definition, Const):
+                if isinstance(node.definition, Const | Closure):
                     found[arg] = node
     return list(found.values())
 
 
-def record_reads(store: Store, nodes: Mapping[NodeId, PlanNode], ids: Iterable[NodeId]) -> None:
-    """Record the path arguments of the file readers among `ids` (idempotent, one transaction)."""
-    arguments = read_arguments(nodes, ids)
+def record_arguments(store: Store, nodes: Mapping[NodeId, PlanNode], ids: Iterable[NodeId]) -> None:
+    """Record the constant and closure arguments of the applications among `ids` (idempotent)."""
+    arguments = definition_arguments(nodes, ids)
     if arguments:
         store.put_nodes(arguments)

@@ -14,9 +14,10 @@ Mark and sweep, in ONE write transaction (writers wait for it; readers never blo
    than the grace period, the program and imported texts of every run (`run_sources`: history),
    and, transitively, every item of a kept sequence or mapping.
 5. **Sweep** (unless `dry_run`): delete the other results, objects and their item rows, and node
-   records that no result, run, run name or failure mentions (nor the path arguments of a kept
-   file-reading node, which `vox show` prints). Then an incremental vacuum returns free pages
-   to the file system and a TRUNCATE checkpoint empties the WAL.
+   records that no result, run, run name or failure mentions (nor the constant and closure
+   arguments of a kept application: a reader's path, which `vox show` prints). Then an
+   incremental vacuum returns free pages to the file system and a TRUNCATE checkpoint empties
+   the WAL.
 
 Run records, failures and refs are history and are never deleted by gc.
 """
@@ -102,11 +103,11 @@ SELECT d FROM reach WHERE d IS NOT NULL;
 """
 
 
-# the arguments (paths) of kept file-reading nodes: their records say what the reader read
-_READ_ARGUMENTS = (
+# the arguments of kept applications: the records of constants and closures (a reader's path) say
+# what the application was given (vox show, vox status)
+_ARGUMENTS = (
     "SELECT a.value FROM nodes AS k, json_each(k.definition, '$[4]') AS a "
-    "WHERE k.id IN (SELECT node FROM gc_keep) AND json_extract(k.definition, '$[1]') = 'apply' "
-    "AND json_extract(k.definition, '$[5]') IS NOT NULL"
+    "WHERE k.id IN (SELECT node FROM gc_keep) AND json_extract(k.definition, '$[1]') = 'apply'"
 )
 
 
@@ -181,7 +182,7 @@ def gc(
             "SELECT id FROM nodes WHERE id NOT IN (SELECT node FROM gc_keep) "
             "AND id NOT IN (SELECT node FROM run_nodes) AND id NOT IN (SELECT node FROM failures) "
             "AND id NOT IN (SELECT node FROM run_names) "
-            f"AND id NOT IN ({_READ_ARGUMENTS})"
+            f"AND id NOT IN ({_ARGUMENTS})"
         )
         dead_nodes = _one(conn, f"SELECT count(*) FROM ({orphan_nodes})")
         kept_runs = _one(conn, "SELECT count(*) FROM gc_runs")
