@@ -21,6 +21,7 @@ from voxcas.cli.app import main
 from voxcas.errors import BundleError
 from voxcas.ids import DIGEST_PREFIX
 from voxcas.store.bundle import _manifest, export_bundle, import_bundle
+from voxcas.store.schema import SCHEMA_VERSION
 from voxcas.store.sqlite import SqliteStore
 
 
@@ -104,14 +105,15 @@ def test_a_trigger_is_refused(bundle: Path, other: SqliteStore) -> None:
 def test_a_table_with_other_columns_is_refused(bundle: Path, other: SqliteStore) -> None:
     forge(bundle, "ALTER TABLE results ADD COLUMN extra TEXT")
     assert (
-        refused(other, bundle) == f"{bundle}: table 'results' does not have the columns of schema version 3"
+        refused(other, bundle)
+        == f"{bundle}: table 'results' does not have the columns of schema version {SCHEMA_VERSION}"
     )
 
 
 def test_an_unexpected_table_is_refused(bundle: Path, other: SqliteStore) -> None:
     forge(bundle, "CREATE TABLE surprise(x)")
     assert refused(other, bundle) == (
-        f"{bundle} does not have the tables of schema version 3: unexpected table 'surprise'"
+        f"{bundle} does not have the tables of schema version {SCHEMA_VERSION}: unexpected table 'surprise'"
     )
 
 
