@@ -72,6 +72,7 @@ def _global_options(
     if store is not None:
         os.environ["VOX_STORE"] = os.path.abspath(store)
 
+
 # command-family modules, each exposing register(app); listed here so the order of --help is stable
 COMMAND_MODULES = (
     "voxcas.cli.run_cmd",
@@ -81,6 +82,7 @@ COMMAND_MODULES = (
     "voxcas.cli.transfer_cmds",
     "voxcas.cli.serve_cmd",
     "voxcas.cli.remote_cmds",
+    "voxcas.cli.key_cmds",
 )
 
 

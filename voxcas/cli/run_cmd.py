@@ -79,6 +79,13 @@ def register(app: typer.Typer) -> None:
                 "compute (as vox status; exit 1 if something is stale).",
             ),
         ] = False,
+        trust_imported: Annotated[
+            bool,
+            typer.Option(
+                "--trust-imported",
+                help="Reuse every imported result, not only those signed by a key of 'vox key trust'.",
+            ),
+        ] = False,
         json_out: JsonOption = False,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the goals' output.")] = False,
         progress: Annotated[
@@ -110,6 +117,7 @@ def register(app: typer.Typer) -> None:
             show=tuple(show or ()),
             no_cache=no_cache,
             rehash=rehash,
+            trust_imported=trust_imported,
             program=str(program),
             on_warning=lambda text: print(text, file=sys.stderr, flush=True),
         )

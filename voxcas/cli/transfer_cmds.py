@@ -63,5 +63,9 @@ def register(app: typer.Typer) -> None:
             f"({report.objects_present} already here), {report.nodes_added} nodes, {report.runs_added} runs, "
             f"{report.refs_added} refs"
         )
+        if report.signer:
+            typer.echo(f"signed by {report.signer}")
+        else:
+            typer.echo("unsigned: vox run reuses its results only with --trust-imported")
         if report.refs_skipped:
             typer.echo(f"kept the local refs {', '.join(report.refs_skipped)} (the bundle's were skipped)")

@@ -6,7 +6,9 @@ walk descends only through missing nodes; the stored nodes where it stops are th
 frontier (marked reused in the run state). Constants are never looked up (they are their
 value), `ValueRef` nodes are known by their digest, and only pure applications are asked for:
 impure primitives, `--no-cache` runs and volatile nodes (reads at paths computed at run time)
-always run.
+always run. A stored result counts only when the run trusts where it came from: local work,
+a bundle signed by a trusted signer, or any import with `trust_imported` (`voxcas.store.trust`);
+an untrusted imported result is computed again (and the local result replaces it).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from voxcas.ids import Digest, NodeId
 from voxcas.plan.nodes import LOOP_OPS, Apply, Const, PlanNode, ValueRef, dependencies_first
 from voxcas.primitives.registry import Registry
 from voxcas.store.base import Store
+from voxcas.store.trust import trust_of
 
 Nodes = Mapping[NodeId, PlanNode]
 
@@ -32,6 +35,7 @@ class Lookup:
         self.options = options
         self.state = state
         self._pure: dict[str, bool] = {}  # op -> may its results be reused
+        self.trust = trust_of(store, imported=options.trust_imported)
 
     def lookupable(self, node: PlanNode) -> bool:
         """Whether the store may already hold this node's result (pure applications only)."""
@@ -62,14 +66,14 @@ class Lookup:
         """The nodes that must run to make `roots` available, dependencies first."""
         todo = [r for r in dict.fromkeys(roots) if not self._available(r) and not self._settled(nodes, r)]
         ask = [r for r in todo if self.lookupable(nodes[r])]
-        found = self.store.lookup_many(ask) if ask else {}
+        found = self.store.lookup_trusted(ask, self.trust) if ask else {}
         self.state.mark_reused(found)
         missing_roots = [r for r in todo if r not in found]
         if not missing_roots:
             return []
         order = dependencies_first(nodes, missing_roots)
         ask = [n for n in order if self.state.digest_of(n) is None and self.lookupable(nodes[n])]
-        below = self.store.lookup_many(ask) if ask else {}
+        below = self.store.lookup_trusted(ask, self.trust) if ask else {}
         marked = set(missing_roots)
         frontier: dict[NodeId, Digest] = {}
         stack = list(missing_roots)

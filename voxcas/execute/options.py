@@ -48,6 +48,8 @@ class RunOptions:
     - `program` / `program_text`: what the run record names; `program_text` is hashed for it.
     - `loop_batch`: how many loop items are in flight at once (memory stays bounded by it).
     - `cancel`: set this event to stop the run (the HTTP API's cancel; Ctrl-C does the same).
+    - `trust_imported`: reuse every imported result, not only those of trusted signers
+      (`vox run --trust-imported`; `voxcas.store.trust`).
     - `on_warning`: called with each reducer warning before anything runs (they are also in
       `RunSummary.warnings`); `vox run` prints them on stderr.
     """
@@ -64,6 +66,7 @@ class RunOptions:
     loop_batch: int = 1000
     cancel: threading.Event = field(default_factory=threading.Event)
     on_warning: Callable[[str], None] | None = None
+    trust_imported: bool = False
 
     def __post_init__(self) -> None:
         check_scheduler(self.scheduler)
@@ -81,6 +84,7 @@ class RunOptions:
             "show": list(self.show),
             "no_cache": self.no_cache,
             "rehash": self.rehash,
+            "trust_imported": self.trust_imported,
         }
 
 

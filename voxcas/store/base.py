@@ -32,6 +32,7 @@ from typing import Any, Literal
 from voxcas.errors import ObjectNotFoundError
 from voxcas.ids import Digest, NodeId, RunId
 from voxcas.plan.nodes import PlanNode
+from voxcas.store.trust import Trust
 
 Provenance = str  # "local" or "import:<bundle digest>"
 
@@ -216,6 +217,13 @@ class Store(ABC):
     @abstractmethod
     def lookup_many(self, nodes: Iterable[NodeId]) -> dict[NodeId, Digest]:
         """`lookup` for many ids in few queries; absent ids are left out."""
+
+    def lookup_trusted(self, nodes: Iterable[NodeId], trust: Trust) -> dict[NodeId, Digest]:
+        """`lookup_many` keeping only the results whose provenance `trust` allows."""
+        found = self.lookup_many(nodes)
+        return {
+            n: d for n, d in found.items() if (r := self.result(n)) is not None and trust.allows(r.provenance)
+        }
 
     @abstractmethod
     def result(self, node: NodeId) -> ResultInfo | None: ...

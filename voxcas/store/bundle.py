@@ -53,6 +53,7 @@ from voxcas.store.bundle_check import (
 )
 from voxcas.store.schema import RUN_COLUMNS, SCHEMA_VERSION, migrate, read_version
 from voxcas.store.sqlite import SqliteStore, digest_of_file
+from voxcas.store.trust import SIGNED, check_signature, content_digest, sign
 
 BUNDLE_FORMAT = "voxcas-bundle"
 BUNDLE_VERSION = 1
@@ -87,6 +88,7 @@ class ImportReport:
     runs_added: int = 0
     refs_added: int = 0
     refs_skipped: list[str] = field(default_factory=list)
+    signer: str | None = None  # the public key that signed the bundle (checked), if signed
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -337,6 +339,9 @@ def export_bundle(
                 )
             out.executemany("INSERT INTO refs(name, run) VALUES(?,?)", sorted(refs.items()))
             out.execute("INSERT INTO meta(key, value) VALUES('manifest', ?)", (_manifest(out),))
+            signed = sign(store.directory, content_digest(out))
+            if signed is not None:
+                out.execute("INSERT INTO meta(key, value) VALUES('signer', ?), ('signature', ?)", signed)
         out.close()
         with tmp.open("rb") as f:
             os.fsync(f.fileno())
@@ -359,6 +364,19 @@ def export_bundle(
 
 
 RUN_NODE_STATUSES = frozenset({"computed", "reused", "failed", "skipped"})
+
+
+def _signer(src: Any, where: str) -> str | None:
+    """The key that signed the bundle (its signature checked), or None for an unsigned bundle."""
+    meta = dict(src.execute("SELECT key, value FROM meta WHERE key IN ('signer', 'signature')"))
+    if not meta:
+        return None
+    signer, signature = meta.get("signer"), meta.get("signature")
+    if not isinstance(signer, str) or not isinstance(signature, str):
+        raise BundleError(f"{where}: its signature is malformed")
+    check_signature(where, signer, signature, content_digest(src))
+    return signer
+
 
 # -- import ---------------------------------------------------------------------------------------
 
@@ -483,8 +501,16 @@ def import_bundle(
     where = str(path)
     now = time.time()
     src = _open_bundle(path)
-    provenance = f"import:{digest_of_file(path)}"
-    report = ImportReport(str(path), provenance.removeprefix("import:"))
+    bundle_digest = digest_of_file(path)
+    provenance = f"import:{bundle_digest}"
+    try:
+        signer = _signer(src, where)
+    except BaseException:
+        src.close()
+        raise
+    if signer is not None:
+        provenance += SIGNED + signer
+    report = ImportReport(str(path), bundle_digest, signer=signer)
     try:
         with store.transaction() as conn:
             _import_objects(src, conn, path, report, max_object_bytes)
