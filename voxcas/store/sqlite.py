@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -75,6 +76,7 @@ from voxcas.store.sqlite_conn import (
     connect_reader,
     read_hashing,
 )
+from voxcas.store.trust import Trust
 
 # (encoded object, codec, stored bytes); items of containers come before their parent
 Prepared = tuple[codec.Encoded, str, Any]
@@ -102,6 +104,7 @@ class SqliteStore(Store):
         self._writing_thread: int | None = None  # the thread inside `transaction()`, if any
         self._read_lock = ProcessLock()
         self._reader: Any = None  # a second connection for queries (opened on first use)
+        self._wal_identity: tuple[int, int] | None = None  # the WAL file of our last commit
         try:
             self._conn = connect(self.db_path, create=create)
         except apsw.NotADBError:
@@ -133,19 +136,75 @@ class SqliteStore(Store):
                 finally:
                     self._depth -= 1
                 return
-            self._conn.execute("BEGIN IMMEDIATE")
+            self._check_wal()
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except Exception as exc:
+                raise self._write_failure(exc) from None
             self._depth = 1
             self._writing_thread = threading.get_ident()
             try:
                 yield self._conn
-            except BaseException:
+            except BaseException as exc:
                 self._depth = 0
                 self._writing_thread = None
-                self._conn.execute("ROLLBACK")
-                raise
+                if not self._conn.getautocommit():  # SQLite may have rolled back already (disk full)
+                    self._conn.execute("ROLLBACK")
+                raise self._write_failure(exc) from None
             self._depth = 0
             self._writing_thread = None
-            self._conn.execute("COMMIT")
+            try:
+                self._conn.execute("COMMIT")
+            except Exception as exc:
+                if not self._conn.getautocommit():
+                    self._conn.execute("ROLLBACK")
+                raise self._write_failure(exc) from None
+            self._wal_identity = self._wal_stat()
+
+    def _wal_stat(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.db_path.with_name(DB_NAME + "-wal"))
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def _check_wal(self) -> None:
+        """Refuse to write once the WAL this connection uses was deleted or replaced under it.
+
+        Another process would no longer see what this one commits (it would open a new, empty
+        WAL), so a later run would silently lose it. What the old WAL holds is first copied into
+        store.db (this connection still has the deleted file open), so nothing committed is lost.
+        """
+        if self._wal_identity is None or self._wal_stat() == self._wal_identity:
+            return
+        import apsw
+
+        with suppress(apsw.Error):
+            self._conn.wal_checkpoint(mode=apsw.SQLITE_CHECKPOINT_FULL)
+        raise StoreError(
+            f"the write-ahead log of the store {self.directory} ({DB_NAME}-wal) was deleted or replaced "
+            "while this process had the store open; what was committed is saved in store.db, but this "
+            "process writes nothing more: open the store again"
+        )
+
+    def _write_failure(self, exc: BaseException) -> BaseException:
+        """The one-line error for a write SQLite refused (disk full, read-only, I/O), else `exc`."""
+        import apsw
+
+        why = (
+            "the disk is full"
+            if isinstance(exc, apsw.FullError)
+            else "it is read-only"
+            if isinstance(exc, apsw.ReadOnlyError)
+            else "an input/output error"
+            if isinstance(exc, apsw.IOError)
+            else None
+        )
+        if why is None:
+            return exc
+        return StoreError(
+            f"cannot write to the store {self.directory}: {why}; nothing of this write was committed"
+        )
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of a read-only query.
@@ -421,6 +480,21 @@ class SqliteStore(Store):
                 chunk,
             ):
                 found[NodeId(n)] = Digest(d)
+        return found
+
+    def lookup_trusted(self, nodes: Iterable[NodeId], trust: Trust) -> dict[NodeId, Digest]:
+        wanted = list(dict.fromkeys(nodes))
+        found: dict[NodeId, Digest] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for n, d, p in self.query(
+                f"SELECT r.node, r.digest, r.provenance FROM results r JOIN objects o ON o.digest = r.digest "
+                f"WHERE r.node IN ({marks})",
+                chunk,
+            ):
+                if trust.allows(p):
+                    found[NodeId(n)] = Digest(d)
         return found
 
     @staticmethod
