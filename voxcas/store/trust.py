@@ -45,6 +45,11 @@ _CONTENT = (
     "SELECT run, node, status FROM run_nodes ORDER BY run, node",
     "SELECT name, run FROM refs ORDER BY name",
 )
+# schema 4 tables (a run's code and names): covered when the bundle has them
+_CONTENT_V4 = {
+    "run_sources": "SELECT run, idx, path, digest FROM run_sources ORDER BY run, idx",
+    "run_names": "SELECT run, name, node FROM run_names ORDER BY run, name",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +75,8 @@ def signer_of(provenance: str) -> str | None:
 def content_digest(conn: Any) -> bytes:
     """The SHA-256 of every row of a bundle outside `meta` (what a signature covers)."""
     h = hashlib.sha256()
-    for sql in _CONTENT:
+    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    for sql in (*_CONTENT, *(sql for table, sql in _CONTENT_V4.items() if table in tables)):
         h.update(sql.encode())
         for row in conn.execute(sql):
             h.update(json.dumps(list(row), ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
