@@ -335,7 +335,7 @@ def _open_bundle(path: Path) -> Any:
     return conn
 
 
-def _import_objects(src: Any, conn: Any, path: Path, report: ImportReport) -> None:
+def _import_objects(store: SqliteStore, src: Any, conn: Any, path: Path, report: ImportReport) -> None:
     for digest, kind, size, how, stored_size, data in src.execute(
         "SELECT digest, kind, size, codec, stored_size, data FROM objects"
     ):
@@ -356,18 +356,9 @@ def _import_objects(src: Any, conn: Any, path: Path, report: ImportReport) -> No
         )
         if items != children:
             raise BundleError(f"{path}: object {digest}: its item rows do not match its encoding")
-        if conn.execute("SELECT 1 FROM objects WHERE digest=?", (digest,)).fetchone():
+        if not store.add_stored(codec.Encoded(kind, encoding, digest, children), how, data):
             report.objects_present += 1
             continue
-        conn.execute(
-            "INSERT INTO objects(digest, kind, size, stored_size, codec, created, data) "
-            "VALUES(?,?,?,?,?,?,?)",
-            (digest, kind, size, stored_size, how, time.time(), data),
-        )
-        conn.executemany(
-            "INSERT OR IGNORE INTO object_items(parent, idx, child) VALUES(?,?,?)",
-            [(digest, i, c) for i, c in enumerate(children)],
-        )
         report.objects_added += 1
     missing = conn.execute(
         "SELECT parent, child FROM object_items WHERE child NOT IN (SELECT digest FROM objects) LIMIT 1"
@@ -387,7 +378,7 @@ def import_bundle(store: SqliteStore, path: Path) -> ImportReport:
     report = ImportReport(str(path), provenance.removeprefix("import:"))
     try:
         with store.transaction() as conn:
-            _import_objects(src, conn, path, report)
+            _import_objects(store, src, conn, path, report)
             for ident, definition, op, span, label in src.execute(
                 "SELECT id, definition, op, span, label FROM nodes"
             ):
