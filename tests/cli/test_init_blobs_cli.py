@@ -59,7 +59,8 @@ def test_a_store_whose_blob_directory_is_gone_is_one_line_naming_it(tmp_path: Pa
     result = run_vox("ls", cwd=tmp_path)
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and str(tmp_path / "blobs") in lines[0] and "is its file system mounted" in lines[0]
+    assert len(lines) == 1 and str(tmp_path / "blobs") in lines[0]
+    assert "is its file system mounted" in lines[0]
 
 
 def test_another_blob_directory_for_an_existing_store_is_refused_with_exit_2(tmp_path: Path) -> None:
