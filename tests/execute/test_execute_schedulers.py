@@ -142,3 +142,39 @@ def test_cancelling_a_run_on_the_cluster_returns_without_waiting_for_running_tas
     summary = run_workplan(plan, MemoryStore(), options, CancelSoonAfterTheFirstResult())
     # had the run waited for the long steps, they would have been recorded as computed too
     assert (summary.status, summary.computed) == ("cancelled", 1), summary.failures
+
+
+@pytest.mark.slow
+def test_a_store_with_a_blob_directory_gets_the_same_results_on_the_cluster(
+    tmp_path: Path, cluster_address: str
+) -> None:
+    import numpy as np
+
+    from voxcas.output import write_value
+    from voxcas.store.fsck import fsck
+    from voxcas.store.sqlite import SqliteStore
+    from voxcas.values import Image
+
+    noise = np.random.default_rng(3).standard_normal((40, 80, 90)).astype(np.float32)  # 1.15 MB raw
+    write_value(Image.from_array(noise), tmp_path / "noise.nii.gz")
+    program = tmp_path / "big.imgql"
+    program.write_text(
+        'import "vox1"\nimg = load(concat($dir, "/noise.nii.gz"))\n'
+        'print "sum" volume(img >. 0)\nprint "img" img\n'
+    )
+    found = {}
+    for name, scheduler in (("threads", "threads"), ("cluster", cluster_address)):
+        cwd = os.getcwd()
+        os.chdir(tmp_path)
+        try:
+            with SqliteStore(tmp_path / name, create=True, blobs=tmp_path / f"blobs-{name}") as store:
+                summary = run_file(program, store, RunOptions(scheduler=scheduler, workers=2))
+                results = {r.node: r.digest for r in store.results()}
+                files = {d for d, _ in store.blobs.stored()}
+                assert fsck(store).ok
+        finally:
+            os.chdir(cwd)
+        assert summary.status == "ok", [f.message for f in summary.failures]
+        found[name] = (summary.outputs, results, files)
+    assert found["cluster"] == found["threads"]
+    assert found["threads"][2]  # the image's bytes are files of the blob directory

@@ -185,8 +185,7 @@ def _reach(store: SqliteStore, roots: list[Digest]) -> list[Digest]:
         if digest in seen:
             continue
         seen[digest] = None
-        items = store.query("SELECT child FROM object_items WHERE parent=? ORDER BY idx", (digest,))
-        todo += [Digest(c) for (c,) in reversed(items)]
+        todo += reversed(store.items_of(digest))
     return list(seen)
 
 
@@ -234,16 +233,16 @@ def export_bundle(
             )
             for digest in wanted:
                 okind, size, how, stored = store.read_stored(digest)
-                created = store.query("SELECT created FROM objects WHERE digest=?", (digest,))[0][0]
+                info = store.object_info(digest)
+                created = info.created if info is not None else time.time()
                 out.execute(
                     "INSERT INTO objects(digest, kind, size, stored_size, codec, created, data) "
                     "VALUES(?,?,?,?,?,?,?)",
                     (digest, okind, size, memoryview(stored).nbytes, how, created, stored),
                 )
-                items = store.query("SELECT idx, child FROM object_items WHERE parent=?", (digest,))
                 out.executemany(
                     "INSERT INTO object_items(parent, idx, child) VALUES(?,?,?)",
-                    [(digest, i, c) for i, c in items],
+                    [(digest, i, c) for i, c in enumerate(store.items_of(digest))],
                 )
             node_rows = []
             for n in sorted(nodes):
@@ -360,10 +359,9 @@ def _import_objects(store: SqliteStore, src: Any, conn: Any, path: Path, report:
             report.objects_present += 1
             continue
         report.objects_added += 1
-    missing = conn.execute(
-        "SELECT parent, child FROM object_items WHERE child NOT IN (SELECT digest FROM objects) LIMIT 1"
-    ).fetchone()
-    if missing:
+    dangling = store.dangling_items(limit=1)
+    if dangling:
+        missing = dangling[0]
         raise BundleError(
             f"{path}: object {missing[0]} lists item {missing[1]}, "
             "which is neither in the bundle nor in the store"

@@ -315,6 +315,43 @@ class SqliteStore(Store):
         """Whether the object's row exists (seen from inside this thread's transaction)."""
         return bool(self.query("SELECT 1 FROM objects WHERE digest=?", (digest,)))
 
+    # -- what fsck, stats, bundles and gc read about objects (the only SQL on them is here) ------
+    def object_kinds(self) -> list[tuple[Digest, str]]:
+        """(digest, recorded kind) of every object, oldest first (fsck walks them)."""
+        return [(Digest(d), str(k)) for d, k in self.query("SELECT digest, kind FROM objects ORDER BY rowid")]
+
+    def items_of(self, digest: Digest) -> tuple[Digest, ...]:
+        """The item digests an object's item rows list, in order (empty for a scalar or array)."""
+        rows = self.query("SELECT child FROM object_items WHERE parent=? ORDER BY idx", (digest,))
+        return tuple(Digest(c) for (c,) in rows)
+
+    def item_count(self) -> int:
+        return int(self.query("SELECT count(*) FROM object_items")[0][0])
+
+    def dangling_items(self, limit: int = -1) -> list[tuple[Digest, Digest]]:
+        """(container, item) pairs whose item object is missing."""
+        rows = self.query(
+            "SELECT parent, child FROM object_items WHERE child NOT IN (SELECT digest FROM objects) LIMIT ?",
+            (limit,),
+        )
+        return [(Digest(p), Digest(c)) for p, c in rows]
+
+    def result_links(self) -> list[tuple[NodeId, Digest, bool, bool]]:
+        """(node, digest, whether its object exists, whether its node record exists) of every result."""
+        rows = self.query(
+            "SELECT r.node, r.digest, o.digest IS NOT NULL, n.id IS NOT NULL FROM results r "
+            "LEFT JOIN objects o ON o.digest = r.digest LEFT JOIN nodes n ON n.id = r.node"
+        )
+        return [(NodeId(n), Digest(d), bool(o), bool(r)) for n, d, o, r in rows]
+
+    def kind_usage(self) -> list[tuple[str, int, int, int]]:
+        """(kind, objects, uncompressed bytes, stored bytes) per kind, largest stored first."""
+        rows = self.query(
+            "SELECT kind, count(*), sum(size), sum(stored_size) FROM objects "
+            "GROUP BY kind ORDER BY sum(stored_size) DESC"
+        )
+        return [(str(k), int(c), int(s or 0), int(ss or 0)) for k, c, s, ss in rows]
+
     def sweep_blobs(self, before: float) -> int:
         """Delete the blob tier's files that no object row names and nobody touched since `before`
         (gc: a blob written but never indexed, or whose object gc removed); return how many."""
