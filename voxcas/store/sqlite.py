@@ -65,6 +65,7 @@ from voxcas.store.base import (
 from voxcas.store.blobs import LARGE, BlobStore
 from voxcas.store.blobs_dir import DirectoryBlobs
 from voxcas.store.common import check_ref_name, op_of, resolve_text
+from voxcas.store.preencoded import InTier, PreEncoded
 from voxcas.store.schema import RUN_COLUMNS, migrate
 from voxcas.store.sqlite_blobs import SqliteBlobs
 from voxcas.store.sqlite_conn import (
@@ -259,6 +260,14 @@ class SqliteStore(Store):
         small: list[tuple[Any, ...]] = []
         items: list[tuple[str, int, str]] = []
         for enc, how, stored in prepared:
+            if isinstance(stored, InTier):  # a worker wrote the bytes to the blob tier already
+                if small:
+                    conn.executemany(self._INSERT_OBJECT, small)
+                    small = []
+                self._index_in_tier(enc, how, stored, now)
+                if enc.children:
+                    items.extend((enc.digest, i, c) for i, c in enumerate(enc.children))
+                continue
             stored_size = memoryview(stored).nbytes
             if stored_size < LARGE:
                 small.append((enc.digest, enc.kind, enc.size, stored_size, how, now, stored))
@@ -284,13 +293,34 @@ class SqliteStore(Store):
         if items:
             conn.executemany("INSERT OR IGNORE INTO object_items(parent, idx, child) VALUES(?,?,?)", items)
 
+    def _index_in_tier(self, enc: codec.Encoded, how: str, stored: InTier, now: float) -> None:
+        """The row of an object whose bytes a worker put in the blob tier (which must hold them)."""
+        if self.blobs.inline or not self.blobs.has(enc.digest):
+            raise CorruptObjectError(
+                f"object {enc.digest} was computed elsewhere but its bytes are not in the blob tier "
+                f"{self.blobs.location or self.db_path}"
+            )
+        self._conn.execute(
+            self._INSERT_OBJECT, (enc.digest, enc.kind, stored.size, stored.stored_size, how, now, b"")
+        )
+
+    def _prepare_pre_encoded(self, rows: list[Prepared]) -> list[Prepared]:
+        """Rows of pre-encoded values (`voxcas.store.preencoded`) the store lacks, each once."""
+        absent = self.missing(enc.digest for enc, _, _ in rows)
+        prepared: list[Prepared] = []
+        for row in rows:
+            if row[0].digest in absent:
+                absent.discard(row[0].digest)
+                prepared.append(row)
+        return prepared
+
     def _put_blobs(self, prepared: list[Prepared]) -> None:
         """Write large objects to a separate blob tier before the transaction that indexes them
         (durable before visible; the write lock is not held while the bytes are written)."""
         if self.blobs.inline:
             return
         for enc, _, stored in prepared:
-            if memoryview(stored).nbytes >= LARGE:
+            if not isinstance(stored, InTier) and memoryview(stored).nbytes >= LARGE:
                 self.blobs.put(enc.digest, stored)
 
     def put(self, value: Any) -> Digest:
@@ -481,8 +511,15 @@ class SqliteStore(Store):
 
     def put_results(self, pending: Sequence[PendingResult]) -> list[Digest]:
         encoded: list[codec.Encoded] = []
-        digests = [self._encode(p.value, encoded) for p in pending]
-        prepared = self._prepare(encoded)
+        pre: list[Prepared] = []
+        digests: list[Digest] = []
+        for p in pending:
+            if isinstance(p.value, PreEncoded):  # encoded and partly stored by a cluster worker
+                digests.append(p.value.digest)
+                pre.extend(p.value.rows)
+            else:
+                digests.append(self._encode(p.value, encoded))
+        prepared = self._prepare(encoded) + (self._prepare_pre_encoded(pre) if pre else [])
         self._put_blobs(prepared)
         nodes = [self._node_row(p.node) for p in pending]
         now = time.time()
