@@ -60,6 +60,7 @@ from voxcas.store.base import (
     ResultInfo,
     RunInfo,
     Store,
+    StoredObject,
     StoredSequence,
 )
 from voxcas.store.blobs import LARGE, BlobStore
@@ -207,6 +208,8 @@ class SqliteStore(Store):
     # -- objects ----------------------------------------------------------------------------
     def _encode(self, value: Any, out: list[codec.Encoded]) -> Digest:
         """Encode a value and (first) its items into `out`; return its digest. No store access."""
+        if type(value) is StoredObject:  # stored already (the writer's large values)
+            return value.digest
         if isinstance(value, StoredSequence) and value.store is not self:
             for digest in value.digests:
                 self._encode_copy(value.store, digest, out)
