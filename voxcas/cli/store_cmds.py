@@ -129,6 +129,8 @@ def _render_run(d: dict[str, Any]) -> None:
     typer.echo(f"started   {when(d['started'])}")
     typer.echo(f"finished  {when(d['finished'])}")
     typer.echo(f"nodes     {d['computed']} computed, {d['reused']} reused, {d['failed']} failed")
+    for name, value in (d["options"].get("params") or {}).items():
+        typer.echo(f"param     {name} = {value!r}")
     for g in d["goals"]:
         typer.echo(f"goal      {g.get('kind')} {g.get('target')!r} -> {short(g.get('node'))}")
     for n in d["nodes"]:
