@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from voxcas.errors import UsageError
+from voxcas.errors import SourceError
 from voxcas.execute import RunOptions, run_file
 from voxcas.primitives.registry import Registry
 from voxcas.store.memory import MemoryStore
@@ -96,15 +96,17 @@ def test_raising_a_plugins_version_changes_its_node_ids(installed: Path, tmp_pat
     assert first.goals[0].node != second.goals[0].node
 
 
-def test_a_plugin_that_does_not_load_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_plugin_that_does_not_load_is_one_error_at_the_import(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from voxcas.lang import reduce_source
     from voxcas.primitives import plugins
 
     monkeypatch.setattr(plugins, "plugin_namespaces", lambda: {"broken": "no_such_module_here"})
-    with pytest.raises(UsageError) as info:
-        Registry().namespace("broken")
-    assert str(info.value) == (
-        "plugin namespace 'broken' (no_such_module_here) cannot be loaded: "
-        "No module named 'no_such_module_here'"
+    with pytest.raises(SourceError) as info:
+        reduce_source('import "broken"\nprint "x" 1\n', "prog.imgql", registry=Registry())
+    assert str(info.value).splitlines()[0] == (
+        "prog.imgql:1:1: error: namespace 'broken' cannot be loaded: No module named 'no_such_module_here'"
     )
 
 

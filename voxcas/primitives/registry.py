@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from voxcas.errors import PrimitiveError, UsageError
+from voxcas.errors import PrimitiveError
 
 # namespace name -> module defining it (imported on first use)
 NAMESPACE_MODULES: dict[str, str] = {
@@ -322,7 +322,7 @@ class Registry:
             target = self._modules.get(name)
             if not target:
                 raise KeyError(name)
-            self._loaded[name] = _load_namespace(name, target, builtin=NAMESPACE_MODULES.get(name) == target)
+            self._loaded[name] = _load_namespace(name, target)
         return self._loaded[name]
 
     def lookup(self, namespace: str, name: str) -> Primitive | None:
@@ -347,21 +347,15 @@ class Registry:
             yield from self.namespace(ns).primitives.values()
 
 
-def _load_namespace(name: str, target: str, builtin: bool) -> Namespace:
-    """Import the namespace `target` names: `module` (its `NAMESPACE`) or `module:ATTRIBUTE`."""
+def _load_namespace(name: str, target: str) -> Namespace:
+    """Import the namespace `target` names: `module` (its `NAMESPACE`) or `module:ATTRIBUTE`.
+
+    ImportError if it cannot be imported or holds no namespace of that name: the reducer reports
+    it at the program's `import`, and skips it when it searches every namespace for a name."""
     module_name, _, attribute = target.partition(":")
-    try:
-        ns = getattr(importlib.import_module(module_name), attribute or "NAMESPACE")
-    except Exception as exc:
-        if builtin:
-            raise
-        raise UsageError(f"plugin namespace {name!r} ({target}) cannot be loaded: {exc}") from exc
+    ns = getattr(importlib.import_module(module_name), attribute or "NAMESPACE", None)
     if not isinstance(ns, Namespace) or ns.name != name:
-        if builtin:
-            raise TypeError(f"{target}.NAMESPACE is not the namespace {name!r}")
-        raise UsageError(
-            f"plugin namespace {name!r} ({target}) cannot be loaded: it holds no Namespace named {name!r}"
-        )
+        raise ImportError(f"{target} holds no namespace named {name!r}")
     return ns
 
 
