@@ -58,6 +58,16 @@ def register(app: typer.Typer) -> None:
                 "--show", metavar="NAME", help="Also compute and print this top-level name (repeatable)."
             ),
         ] = None,
+        param: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--param",
+                "-p",
+                metavar="NAME=VALUE",
+                help="Set a top-level value of the program, e.g. -p threshold=0.9 (repeatable; "
+                'numbers, true/false, else a string; -p \'name="0.9"\' for digits as a string).',
+            ),
+        ] = None,
         no_cache: Annotated[
             bool,
             typer.Option(
@@ -102,12 +112,14 @@ def register(app: typer.Typer) -> None:
             return
         from voxcas.errors import ExecutionError, RunCancelled
         from voxcas.execute import RunOptions, run_file
+        from voxcas.lang.params import parse_assignments
 
         options = RunOptions(
             scheduler=scheduler,
             workers=workers,
             out_dir=out,
             show=tuple(show or ()),
+            params=parse_assignments(param or []),
             no_cache=no_cache,
             rehash=rehash,
             program=str(program),
