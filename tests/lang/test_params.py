@@ -105,3 +105,18 @@ def test_vox_show_lists_the_parameters_a_run_used(tmp_path: Path) -> None:
     shown = subprocess.run([vox, "show", run_id], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert "param     threshold = 0.9" in shown.stdout.splitlines()
     assert "param     name = 'brain'" in shown.stdout.splitlines()
+
+
+def test_vox_status_and_dry_run_take_the_parameters_a_run_would(tmp_path: Path) -> None:
+    (tmp_path / "prog.imgql").write_text('threshold = 0.5\nprint "t" length(range(3)) * threshold\n')
+    vox = str(Path(sys.executable).parent / "vox")
+
+    def vox_(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([vox, *args], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+    assert vox_("run", "-q", "prog.imgql", "-p", "threshold=2").stdout == "t=6\n"
+    assert vox_("status", "prog.imgql", "-p", "threshold=2").returncode == 0
+    assert vox_("run", "--dry-run", "prog.imgql", "-p", "threshold=2").returncode == 0
+    stale = vox_("status", "prog.imgql")
+    assert stale.returncode == 1
+    assert "    prog.imgql:1:13: constant 2 is now 0.5" in stale.stdout.splitlines()

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from voxcas.cli.common import JsonOption, StoreOption, echo_json, open_store
+from voxcas.cli.common import JsonOption, ParamOption, StoreOption, echo_json, open_store
 
 if TYPE_CHECKING:
     from voxcas.execute.progress import Progress
@@ -58,16 +58,7 @@ def register(app: typer.Typer) -> None:
                 "--show", metavar="NAME", help="Also compute and print this top-level name (repeatable)."
             ),
         ] = None,
-        param: Annotated[
-            list[str] | None,
-            typer.Option(
-                "--param",
-                "-p",
-                metavar="NAME=VALUE",
-                help="Set a top-level value of the program, e.g. -p threshold=0.9 (repeatable; "
-                'numbers, true/false, else a string; -p \'name="0.9"\' for digits as a string).',
-            ),
-        ] = None,
+        param: ParamOption = None,
         no_cache: Annotated[
             bool,
             typer.Option(
@@ -108,7 +99,7 @@ def register(app: typer.Typer) -> None:
         if dry_run:
             from voxcas.cli.status_cmd import finish, status_of
 
-            finish(status_of(program, store, rehash), json_out)
+            finish(status_of(program, store, rehash, param), json_out)
             return
         from voxcas.errors import ExecutionError, RunCancelled
         from voxcas.execute import RunOptions, run_file
