@@ -6,7 +6,7 @@
 - creates the current schema in an empty database;
 - upgrades an older database step by step (`MIGRATIONS[v]` turns version v-1 into v) inside ONE
   `BEGIN IMMEDIATE` transaction: every step only adds tables, columns or indexes and copies data,
-  never drops any; a failing step rolls everything back and the store stays at its old version;
+  never drops any data (v4 drops an index, which holds none); a failing step rolls everything back and the store stays at its old version;
 - refuses a newer database with `SchemaVersionError` naming both versions.
 
 History:
@@ -15,6 +15,9 @@ History:
 - v3: `fingerprints.stamp`: the cache is keyed by the whole stat state (size, mtime, ctime,
   inode, device: `voxcas.plan.filestate`); rows from v2 have an empty stamp and never match, so
   their files are hashed once more.
+- v4: the index `object_items_child` is dropped: no query looks items up by child (gc walks
+  parent → child on the primary key; fsck's dangling-item check scans the table either way),
+  and it was a sixth of a store of 10,000 loop results (bench/bench_perf.py).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any
 
 from voxcas.errors import SchemaVersionError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # The first released layout, kept verbatim: migrations start from it and the migration test
 # builds a v1 database from it.
@@ -107,7 +110,11 @@ MIGRATION_V3 = """
 ALTER TABLE fingerprints ADD COLUMN stamp TEXT NOT NULL DEFAULT '';
 """
 
-MIGRATIONS: dict[int, str] = {1: SCHEMA_V1, 2: MIGRATION_V2, 3: MIGRATION_V3}
+MIGRATION_V4 = """
+DROP INDEX IF EXISTS object_items_child;
+"""
+
+MIGRATIONS: dict[int, str] = {1: SCHEMA_V1, 2: MIGRATION_V2, 3: MIGRATION_V3, 4: MIGRATION_V4}
 
 RUN_COLUMNS = (
     "id, program, program_digest, started, finished, status, computed, reused, failed, goals, options"
