@@ -6,7 +6,8 @@
 - creates the current schema in an empty database;
 - upgrades an older database step by step (`MIGRATIONS[v]` turns version v-1 into v) inside ONE
   `BEGIN IMMEDIATE` transaction: every step only adds tables, columns or indexes and copies data,
-  never drops any data (v4 drops an index, which holds none); a failing step rolls everything back and the store stays at its old version;
+  never drops any data (v4 drops an index, which holds none); a failing step rolls everything
+  back and the store stays at its old version;
 - refuses a newer database with `SchemaVersionError` naming both versions.
 
 History:
