@@ -6,7 +6,7 @@
 - creates the current schema in an empty database;
 - upgrades an older database step by step (`MIGRATIONS[v]` turns version v-1 into v) inside ONE
   `BEGIN IMMEDIATE` transaction: every step only adds tables, columns or indexes and copies data,
-  never drops any data (v4 drops an index, which holds none); a failing step rolls everything
+  never drops any data (v5 drops an index, which holds none); a failing step rolls everything
   back and the store stays at its old version;
 - refuses a newer database with `SchemaVersionError` naming both versions.
 
@@ -16,7 +16,11 @@ History:
 - v3: `fingerprints.stamp`: the cache is keyed by the whole stat state (size, mtime, ctime,
   inode, device: `voxcas.plan.filestate`); rows from v2 have an empty stamp and never match, so
   their files are hashed once more.
-- v4: the index `object_items_child` is dropped: no query looks items up by child (gc walks
+- v4: provenance. `run_sources` (a run's program text and every file it imported, as objects:
+  content-addressed, shared between runs) and `run_names` (its top-level names -> node ids),
+  so `vox show RUN --program` prints the code that ran and `RUN:NAME` addresses a value. Runs
+  recorded before v4 simply have no rows there.
+- v5: the index `object_items_child` is dropped: no query looks items up by child (gc walks
   parent → child on the primary key; fsck's dangling-item check scans the table either way),
   and it was a sixth of a store of 10,000 loop results (bench/bench_perf.py).
 """
@@ -27,7 +31,7 @@ from typing import Any
 
 from voxcas.errors import SchemaVersionError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # The first released layout, kept verbatim: migrations start from it and the migration test
 # builds a v1 database from it.
@@ -112,10 +116,34 @@ ALTER TABLE fingerprints ADD COLUMN stamp TEXT NOT NULL DEFAULT '';
 """
 
 MIGRATION_V4 = """
+CREATE TABLE run_sources(
+    run TEXT NOT NULL,
+    idx INTEGER NOT NULL,  -- 0: the program itself; then imported files in the order first read
+    path TEXT NOT NULL,  -- as shown (the program as given; imports relative to their importer)
+    digest TEXT NOT NULL,  -- the object holding the text
+    PRIMARY KEY(run, idx)
+) WITHOUT ROWID;
+CREATE INDEX run_sources_digest ON run_sources(digest);
+CREATE TABLE run_names(
+    run TEXT NOT NULL,
+    name TEXT NOT NULL,
+    node TEXT NOT NULL,
+    PRIMARY KEY(run, name)
+) WITHOUT ROWID;
+CREATE INDEX run_names_node ON run_names(node);
+"""
+
+MIGRATION_V5 = """
 DROP INDEX IF EXISTS object_items_child;
 """
 
-MIGRATIONS: dict[int, str] = {1: SCHEMA_V1, 2: MIGRATION_V2, 3: MIGRATION_V3, 4: MIGRATION_V4}
+MIGRATIONS: dict[int, str] = {
+    1: SCHEMA_V1,
+    2: MIGRATION_V2,
+    3: MIGRATION_V3,
+    4: MIGRATION_V4,
+    5: MIGRATION_V5,
+}
 
 RUN_COLUMNS = (
     "id, program, program_digest, started, finished, status, computed, reused, failed, goals, options"
@@ -132,6 +160,8 @@ TABLES = (
     "run_nodes",
     "refs",
     "fingerprints",
+    "run_sources",
+    "run_names",
 )
 
 
