@@ -123,11 +123,7 @@ def test_a_newer_schema_store_is_refused_naming_both_versions(tmp_path: Path) ->
     line = one_line_error(run_vox("ls", cwd=tmp_path))
     assert line == (
         f"error: store at {tmp_path / '.vox'} was written by schema version 7; "
-<<<<<<< HEAD
-        "this voxcas reads up to version 5 — upgrade voxcas"
-=======
         f"this voxcas reads up to version {SCHEMA_VERSION} — upgrade voxcas"
->>>>>>> main
     )
 
 
