@@ -18,6 +18,8 @@ Special flags:
 - `reads_files`: the node id includes `fingerprint(args)` (default: content digest of the
   paths given in the parameters listed in `path_params`), computed when the arguments are
   constants (at reduction, or when a loop item is instantiated).
+- `writes_files`: the primitive writes a file (`simpleitk.WriteImage`); programs submitted over
+  HTTP may not use it (they write only through save goals, inside the run's output directory).
 - `foldable`: cheap, pure and scalar-valued (string building, arithmetic on numbers): the
   reducer may evaluate it on constant arguments and use the result as a constant node.
 - `base_image`: the reducer passes the base image (primitives.md: the first image the program
@@ -70,6 +72,7 @@ class Primitive:
     pure: bool = True
     reads_files: bool = False
     path_params: tuple[int, ...] = ()
+    writes_files: bool = False
     fingerprint: Callable[[list[Any]], str] | None = None
     foldable: bool = False
     base_image: bool = False
@@ -193,6 +196,7 @@ class Namespace:
         pure: bool = True,
         reads_files: bool = False,
         path_params: tuple[int, ...] = (),
+        writes_files: bool = False,
         fingerprint: Callable[[list[Any]], str] | None = None,
         foldable: bool = False,
         base_image: bool = False,
@@ -220,6 +224,7 @@ class Namespace:
                         pure=pure,
                         reads_files=reads_files,
                         path_params=path_params,
+                        writes_files=writes_files,
                         fingerprint=fingerprint,
                         foldable=foldable,
                         base_image=base_image,

@@ -19,7 +19,10 @@ a listing the reducer folds into a constant (`print "x" dir("/etc")`), or a file
 through a symlink at run time, is refused too.
 
 Save goals write under the run's output directory; their targets must be relative and stay
-inside it. Every refusal is an `AccessDeniedError` (HTTP 403) naming the path or the expression
+inside it, and a file-name template may hold only numbered fields and format specs
+(`voxcas.fieldformat`). Primitives that write files (`Primitive.writes_files`, e.g.
+`simpleitk.WriteImage`) are refused, in the plan and again when called.
+Every refusal is an `AccessDeniedError` (HTTP 403) naming the path or the expression
 and its source position. Known limit: files that appear inside a listed directory after the check
 through a symlink are read where the symlink points.
 """
@@ -74,6 +77,24 @@ def check_save_target(target: str, span: Span | None = None) -> None:
         )
 
 
+def check_save_template(target: str, span: Span | None = None) -> None:
+    """A save file-name template may hold only numbered fields and format specs (no attributes)."""
+    from voxcas.fieldformat import check_template
+
+    try:
+        check_template(target)
+    except ValueError as exc:
+        raise AccessDeniedError(f"{_where(span)}save path {target!r}: {exc}") from None
+
+
+def refuse_write(op: str, span: Span | None = None) -> None:
+    """Programs submitted over HTTP write files only through save goals (in the output directory)."""
+    raise AccessDeniedError(
+        f"{_where(span)}{op} writes a file: programs submitted over HTTP may write only with save "
+        "goals, inside the run's output directory"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class _Scope:
     """How to resolve the refs of one template: its nodes, its captures, the sequences it loops over."""
@@ -116,6 +137,8 @@ class _Checker:
         for goal in self.plan.goals:
             if goal.kind == "save" and not goal.pairs:  # computed paths: checked as they are written
                 check_save_target(goal.target, goal.span)
+            if goal.kind == "save" and "{" in goal.target:
+                check_save_template(goal.target, goal.span)
 
     def _loops_by_closure(self) -> dict[str, list[_Source]]:
         out: dict[str, list[_Source]] = {}
@@ -164,6 +187,8 @@ class _Checker:
     # -- applications ------------------------------------------------------------------------------
     def _check_apply(self, op: str, args: list[_Source], span: Span | None) -> None:
         prim = self._primitive(op)
+        if prim is not None and prim.writes_files:
+            refuse_write(op, span)
         if prim is None or not prim.reads_files:
             return
         offset = 1 if prim.base_image else 0
@@ -308,7 +333,14 @@ def guard_primitive(prim: Primitive, policy: PathPolicy, cache: Any = None) -> P
     """`prim` checking its paths against `policy` before reading (unchanged if it reads no files).
 
     Name, version and fingerprints are unchanged, so node ids are the same as without the guard;
-    `cache` is the fingerprint cache the unguarded fingerprint would have used (the store)."""
+    `cache` is the fingerprint cache the unguarded fingerprint would have used (the store).
+    A primitive that writes files (`writes_files`) refuses every call."""
+    if prim.writes_files:
+
+        def refuse(*args: Any) -> Any:
+            refuse_write(prim.qualified)
+
+        return dataclasses.replace(prim, fn=refuse)
     if not prim.reads_files:
         return prim
     offset = 1 if prim.base_image else 0

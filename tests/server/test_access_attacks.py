@@ -1,0 +1,95 @@
+"""Programs submitted over HTTP by a token holder cannot write outside the run's output directory.
+
+Each attack program is generated here and sent through `POST /runs`; a refusal is a 403 naming
+the problem before anything runs, and nothing is written outside the output root."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from fastapi.testclient import TestClient
+
+from voxcas.primitives.imageio import write_image
+from voxcas.values import Image
+
+MakeClient = Callable[..., TestClient]
+WAIT = 60.0  # bound on waiting for a run to end, never a timing assertion
+
+
+def _finished(client: TestClient, run_id: str) -> dict[str, Any]:
+    assert client.app.state.vox.runs.get(run_id).finished_event.wait(WAIT)  # type: ignore[attr-defined]
+    body: dict[str, Any] = client.get(f"/runs/{run_id}").json()
+    return body
+
+
+def _setup(tmp_path: Path, make_client: MakeClient) -> tuple[TestClient, Path, Path]:
+    data = tmp_path / "data"
+    data.mkdir()
+    write_image(Image.from_array(np.ones((3, 4, 5), np.float32)), data / "img.nii.gz")
+    out = tmp_path / "out"
+    return make_client(data_roots=(data,), out_root=out), data, out
+
+
+def test_simpleitk_write_image_to_any_path_is_refused_and_writes_nothing(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    client, data, _ = _setup(tmp_path, make_client)
+    victim = tmp_path / "victim.nii.gz"
+    program = (
+        'import "simpleitk"\n'
+        f'img = simpleitk.ReadImage("{data / "img.nii.gz"}")\n'
+        f'print "w" simpleitk.WriteImage(img, "{victim}")\n'
+    )
+    response = client.post("/runs", json={"program": program})
+    assert response.status_code == 403, response.text
+    assert "simpleitk.WriteImage writes a file" in response.json()["error"]
+    assert not victim.exists()
+
+
+def test_write_image_inside_a_loop_body_is_refused_too(make_client: MakeClient, tmp_path: Path) -> None:
+    client, data, _ = _setup(tmp_path, make_client)
+    victim = tmp_path / "loop.nii.gz"
+    program = (
+        'import "simpleitk"\n'
+        f'fs = dir("{data}", "*.nii.gz")\n'
+        f'print "w" for f in fs do simpleitk.WriteImage(simpleitk.ReadImage(f), "{victim}")\n'
+    )
+    response = client.post("/runs", json={"program": program})
+    assert response.status_code == 403, response.text
+    assert "WriteImage" in response.json()["error"]
+    assert not victim.exists()
+
+
+def test_a_save_name_template_with_attribute_access_is_refused_before_running(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    client, _, _ = _setup(tmp_path, make_client)
+    slash = "{0.__truediv__.__doc__[11]}"  # formats to "/" with plain str.format
+    template = f"..{slash}..{slash}escaped_{{}}.json"
+    program = f'save "{template}" for i in range(0, 2) do i\n'
+    response = client.post("/runs", json={"program": program})
+    if response.status_code == 202:  # a computed name: refused when the name is filled in
+        run = _finished(client, response.json()["id"])
+        assert run["status"] == "failed", run
+        assert "not allowed" in str(run["error"]), run
+    else:
+        assert response.status_code == 403, response.text
+        assert "not allowed" in response.json()["error"]
+    assert not list(tmp_path.rglob("escaped_*"))
+
+
+def test_format_string_with_attribute_access_is_a_400_naming_the_template(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    client, _, _ = _setup(tmp_path, make_client)
+    program = 'print "x" format_string("{0.__class__.__mro__}", 1)\n'
+    response = client.post("/runs", json={"program": program})
+    if response.status_code == 202:
+        run = _finished(client, response.json()["id"])
+        assert run["status"] == "failed" and "not allowed" in str(run["error"]), run
+    else:
+        assert response.status_code == 400, response.text
+        assert "not allowed" in response.json()["error"]
