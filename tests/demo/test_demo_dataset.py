@@ -66,3 +66,9 @@ def test_the_demo_runs_twice_through_the_cli_finds_the_lesions_and_reuses_everyt
     assert overlay.components == 3 and overlay.size == (256, 256)  # 64 × 64 voxels, scaled ×4
     red = (overlay.array[..., 0] == 255) & (overlay.array[..., 1] == 0) & (overlay.array[..., 2] == 0)
     assert red.any()  # the segmentation's outline
+    refs = subprocess.run(
+        [sys.executable, "-m", "voxcas.cli.app", "--store", str(tmp_path / ".vox"), "log", "--json"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    newest = json.loads(refs)[0]
+    assert newest["refs"] == ["demo"] and newest["computed"] == 0  # the ref names the second run

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 PROGRAM = "brain_tumour.imgql"
+DEMO_REF = "demo"  # the ref the demo points at its last run
 
 
 def find_program() -> Path:
@@ -80,7 +81,18 @@ def main(argv: list[str] | None = None) -> None:
             f"   {summary['computed']} nodes computed, {summary['reused']} reused, "
             f"{wall:.2f} s wall for the whole process\n"
         )
+    tag_demo_run(out / ".vox", summary["run"])
     print(f"overlays: {out / 'results' / 'overlays'}")
+    print(f"ref:      {DEMO_REF} -> run {summary['run'][:12]} (vox -C {args.out} show {DEMO_REF})")
+
+
+def tag_demo_run(store_dir: Path, run: str) -> None:
+    """Point the ref `demo` at the last run: its results survive gc and `vox show demo` finds it."""
+    from voxcas.ids import RunId
+    from voxcas.store.locate import open_located_store
+
+    with open_located_store(store_dir) as store:
+        store.tag(DEMO_REF, RunId(run))
 
 
 if __name__ == "__main__":

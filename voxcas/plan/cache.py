@@ -3,7 +3,8 @@
 Reducing a 10,000-line program takes a good part of a second, far more than answering it from a
 warm store. So after each reduction `vox run` saves a small *plan entry* beside the store
 (`<store>/plans/<key>.json`): the goal nodes (definitions, spans), the declared names' ids, the
-reducer's warnings, and the file-system observations the reduction made (`voxcas.plan.observe`).
+reducer's warnings, the imported files' texts (each run records the code it ran), and the
+file-system observations the reduction made (`voxcas.plan.observe`).
 
 - **Key.** SHA-256 of: the entry format, the voxcas version, a stamp of the front-end's and the
   primitives' source files (path, size, mtime of every `.py`/`.imgql` under `voxcas/lang`,
@@ -43,13 +44,15 @@ from voxcas.ids import NodeId
 from voxcas.plan.identity import definition_from_json, definition_to_json
 from voxcas.plan.nodes import Goal, PlanNode, Workplan
 from voxcas.plan.observe import Observation, unchanged
+from voxcas.primitives.libraries import BUILTIN_LIBRARIES, built_with
 from voxcas.span import Span
 
 if TYPE_CHECKING:
     from voxcas.primitives.registry import Registry
 
-# 2: goals carry `pairs`; 3: observations are (path, state stamp, proof); 4: primitives' versions
-FORMAT = "voxcas-plan-cache/4"
+# 2: goals carry `pairs`; 3: observations are (path, state stamp, proof); 4: primitives' versions;
+# 5: the imported files' texts (a run records the code it ran)
+FORMAT = "voxcas-plan-cache/5"
 PLANS_DIR = "plans"
 _CODE_PACKAGES = ("lang", "plan", "primitives")
 _code_stamp: str | None = None
@@ -72,7 +75,8 @@ def code_stamp() -> str:
 
 def plan_key(program: Path, text: str) -> str:
     h = hashlib.sha256()
-    for part in (FORMAT, voxcas.__version__, code_stamp(), str(program.resolve()), os.getcwd()):
+    libraries = built_with(BUILTIN_LIBRARIES)  # an upgrade changes the versions nodes carry
+    for part in (FORMAT, voxcas.__version__, code_stamp(), libraries, str(program.resolve()), os.getcwd()):
         h.update(part.encode("utf-8") + b"\0")
     h.update(text.encode("utf-8"))
     return h.hexdigest()
@@ -124,6 +128,7 @@ def save(directory: Path, key: str, plan: Workplan, observations: list[Observati
         ],
         "names": plan.names,
         "warnings": plan.warnings,
+        "imports": plan.imports,
     }
     target = _entry_path(directory, key)
     tmp = target.with_name(f".{key}.{os.getpid()}.tmp")
@@ -145,7 +150,7 @@ def versions_unchanged(primitives: dict[str, str], registry: Registry) -> bool:
             prim = registry.find(qualified)
         except Exception:  # a plugin that no longer imports
             return False
-        if prim is None or prim.version != version:
+        if prim is None or prim.identity_version != version:
             return False
     return True
 
@@ -185,9 +190,10 @@ def load(
         ]
         names = {str(k): NodeId(v) for k, v in entry["names"].items()}
         warnings = [str(w) for w in entry["warnings"]]
+        imports = [(str(path), str(text)) for path, text in entry["imports"]]
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None
-    return Workplan(LazyNodes(nodes, complete), goals, names, warnings)
+    return Workplan(LazyNodes(nodes, complete), goals, names, warnings, imports)
 
 
 def clear(directory: Path) -> int:

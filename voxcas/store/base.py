@@ -25,7 +25,7 @@ Contract (checked by the shared suite `tests/store/contract.py` for every implem
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -89,6 +89,15 @@ class RunInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class RunSource:
+    """One file of the code a run ran: the program (first) or a file it imported, with the digest
+    of the object that holds its text (`store.get(digest)` is the text)."""
+
+    path: str
+    digest: Digest
+
+
+@dataclass(frozen=True, slots=True)
 class PendingResult:
     """One result to commit: the node, its value, and how long it took."""
 
@@ -96,6 +105,14 @@ class PendingResult:
     value: Any
     seconds: float = 0.0
     run: RunId | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    """A value already stored in the store it is given to, named by its digest: `put_results`
+    binds a result to it without encoding anything (the writer stores large values ahead)."""
+
+    digest: Digest
 
 
 ITER_BATCH = 256  # items a StoredSequence loads per store round trip while iterated
@@ -229,7 +246,20 @@ class Store(ABC):
         program_digest: Digest | None,
         goals: list[dict[str, Any]],
         options: dict[str, Any] | None = None,
-    ) -> RunId: ...
+        *,
+        sources: Sequence[tuple[str, str]] = (),
+        names: Mapping[str, NodeId] | None = None,
+    ) -> RunId:
+        """Record a new run. `sources`: (path, text) of the program and of every file it imported,
+        stored as objects (shared by every run of the same text); `names`: its top-level names."""
+
+    @abstractmethod
+    def run_sources(self, run: RunId) -> list[RunSource]:
+        """The program and imported files a run recorded, program first ([] for older runs)."""
+
+    @abstractmethod
+    def run_names(self, run: RunId) -> dict[str, NodeId]:
+        """The top-level names a run recorded, with their node ids ({} for older runs)."""
 
     @abstractmethod
     def finish_run(
