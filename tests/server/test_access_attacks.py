@@ -93,3 +93,44 @@ def test_format_string_with_attribute_access_is_a_400_naming_the_template(
     else:
         assert response.status_code == 400, response.text
         assert "not allowed" in response.json()["error"]
+
+
+def test_an_imported_files_own_import_outside_the_roots_is_refused_without_quoting_it(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    client, data, _ = _setup(tmp_path, make_client)
+    secret = tmp_path / "secret.imgql"
+    secret.write_text("root:x:0:0:SECRET-LINE ((\n")  # a syntax error that would quote this line
+    (data / "lib.imgql").write_text('import "../secret.imgql"\nk = 1\n')
+    program = f'import "{data / "lib.imgql"}"\nprint "k" k\n'
+    response = client.post("/runs", json={"program": program})
+    assert response.status_code == 403, response.text
+    error = response.json()["error"]
+    assert "outside the data roots" in error and "secret.imgql" in error
+    assert "SECRET-LINE" not in response.text
+
+
+def test_an_import_of_an_import_through_a_symlink_out_of_the_roots_is_refused(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    client, data, _ = _setup(tmp_path, make_client)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "deep.imgql").write_text("d = 2\n")
+    (data / "link").symlink_to(outside)
+    (data / "lib.imgql").write_text('import "link/deep.imgql"\nk = d\n')
+    response = client.post("/runs", json={"program": f'import "{data / "lib.imgql"}"\nprint "k" k\n'})
+    assert response.status_code == 403, response.text
+    assert "outside the data roots" in response.json()["error"]
+
+
+def test_imports_of_imports_inside_the_roots_still_work(make_client: MakeClient, tmp_path: Path) -> None:
+    client, data, _ = _setup(tmp_path, make_client)
+    (data / "sub").mkdir()
+    (data / "sub" / "deep.imgql").write_text("d = 2\n")
+    (data / "lib.imgql").write_text('import "sub/deep.imgql"\nk = d + 1\n')
+    response = client.post("/runs", json={"program": f'import "{data / "lib.imgql"}"\nprint "k" k\n'})
+    assert response.status_code == 202, response.text
+    run = _finished(client, response.json()["id"])
+    assert run["status"] == "ok", run
+    assert client.get(f"/runs/{run['id']}/goals").json()["outputs"] == ["k=3"]

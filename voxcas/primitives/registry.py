@@ -305,6 +305,11 @@ class Registry:
     def has_namespace(self, name: str) -> bool:
         return name in self._modules
 
+    def check_import(self, path: str, where: Any = None) -> None:
+        """Called by the reducer before it reads an imported program file (`where`: the import's
+        span). Every file is allowed here; a guarded view (`voxcas.server.guard`) refuses files
+        outside its data roots, so an imported file's own imports are checked like the first."""
+
     def namespace(self, name: str) -> Namespace:
         if name not in self._loaded:
             module_name = self._modules.get(name)

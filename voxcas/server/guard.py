@@ -14,9 +14,11 @@ loop bodies, and proves that each path it will read lies inside one of the data 
 
 The same rule is enforced while the program is reduced and while it runs, by
 `guarded_registry`: a view of the registry whose file-reading primitives check their paths before
-they touch the disk (their function, and the fingerprint the reducer and the executor compute). So
-a listing the reducer folds into a constant (`print "x" dir("/etc")`), or a file a loop reaches
-through a symlink at run time, is refused too.
+they touch the disk (their function, and the fingerprint the reducer and the executor compute). The
+reducer asks the same view before it reads an imported program file (`check_import`), so the
+imports of an imported file are held to the roots, and a file outside them is never read (nor
+quoted in a syntax error). So a listing the reducer folds into a constant
+(`print "x" dir("/etc")`), or a file a loop reaches through a symlink at run time, is refused too.
 
 Save goals write under the run's output directory; their targets must be relative and stay
 inside it, and a file-name template may hold only numbered fields and format specs
@@ -376,6 +378,10 @@ class GuardedRegistry(Registry):
 
     def has_namespace(self, name: str) -> bool:
         return self._inner.has_namespace(name)
+
+    def check_import(self, path: str, where: Any = None) -> None:
+        """An imported program file (at any depth of imports) must lie inside the data roots."""
+        self._policy.check_path("import", path, where if isinstance(where, Span) else None)
 
     def namespace(self, name: str) -> Namespace:
         if name not in self._loaded:
