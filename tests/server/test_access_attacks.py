@@ -134,3 +134,56 @@ def test_imports_of_imports_inside_the_roots_still_work(make_client: MakeClient,
     run = _finished(client, response.json()["id"])
     assert run["status"] == "ok", run
     assert client.get(f"/runs/{run['id']}/goals").json()["outputs"] == ["k=3"]
+
+
+def _mhd(header: Path, data_file: str) -> None:
+    header.write_text(
+        "ObjectType = Image\nNDims = 3\nDimSize = 2 2 2\nElementType = MET_UCHAR\n"
+        f"ElementDataFile = {data_file}\n"
+    )
+
+
+def test_a_metaimage_header_inside_a_root_naming_data_outside_is_refused(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    client, data, _ = _setup(tmp_path, make_client)
+    (tmp_path / "secret.raw").write_bytes(bytes(range(8)))
+    _mhd(data / "evil.mhd", "../secret.raw")
+    response = client.post("/runs", json={"program": f'print "v" load("{data / "evil.mhd"}")\n'})
+    assert response.status_code == 403, response.text
+    assert "secret.raw" in response.json()["error"] and "outside the data roots" in response.json()["error"]
+
+
+def test_a_metaimage_header_with_its_data_beside_it_is_read(make_client: MakeClient, tmp_path: Path) -> None:
+    client, data, _ = _setup(tmp_path, make_client)
+    (data / "ok.raw").write_bytes(bytes(range(8)))
+    _mhd(data / "ok.mhd", "ok.raw")
+    response = client.post("/runs", json={"program": f'print "v" load("{data / "ok.mhd"}")\n'})
+    assert response.status_code == 202, response.text
+    assert _finished(client, response.json()["id"])["status"] == "ok"
+
+
+def test_a_detached_nrrd_header_naming_data_outside_is_refused(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    client, data, _ = _setup(tmp_path, make_client)
+    (tmp_path / "secret.raw").write_bytes(bytes(8))
+    (data / "evil.nhdr").write_text(
+        "NRRD0004\ntype: uchar\ndimension: 3\nsizes: 2 2 2\nencoding: raw\ndata file: ../secret.raw\n"
+    )
+    response = client.post("/runs", json={"program": f'print "v" load("{data / "evil.nhdr"}")\n'})
+    assert response.status_code == 403, response.text
+    assert "secret.raw" in response.json()["error"]
+
+
+def test_a_dicom_folder_holding_a_symlink_out_of_the_roots_is_refused(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    client, data, _ = _setup(tmp_path, make_client)
+    series = data / "series"
+    series.mkdir()
+    (tmp_path / "outside.dcm").write_bytes(b"\0" * 132 + b"DICM")
+    (series / "slice1.dcm").symlink_to(tmp_path / "outside.dcm")
+    response = client.post("/runs", json={"program": f'print "v" load("{series}")\n'})
+    assert response.status_code == 403, response.text
+    assert "slice1.dcm" in response.json()["error"] and "outside the data roots" in response.json()["error"]

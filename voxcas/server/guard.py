@@ -24,6 +24,8 @@ Save goals write under the run's output directory; their targets must be relativ
 inside it, and a file-name template may hold only numbered fields and format specs
 (`voxcas.fieldformat`). Primitives that write files (`Primitive.writes_files`, e.g.
 `simpleitk.WriteImage`) are refused, in the plan and again when called.
+The files a reader opens besides the path it is given (a header's data file, the members of a
+DICOM folder: `voxcas.server.datafiles`) are held to the roots the same way.
 Every refusal is an `AccessDeniedError` (HTTP 403) naming the path or the expression
 and its source position. Known limit: files that appear inside a listed directory after the check
 through a symlink are read where the symlink points.
@@ -306,6 +308,22 @@ class PathPolicy:
                 f"{_where(span)}{op}: path {path!r} is outside the data roots "
                 f"({', '.join(str(r) for r in self.roots)})"
             )
+        if op in LISTING_OPS:
+            return  # a listing opens no file; its items are checked when they are read
+        from voxcas.server.datafiles import UncheckableHeader, opened_with
+
+        real = os.path.realpath(os.path.join(self.cwd, path))
+        try:
+            also = opened_with(real)
+        except UncheckableHeader as exc:
+            raise AccessDeniedError(
+                f"{_where(span)}{op}: {exc}: cannot check it against the data roots"
+            ) from None
+        for other in also:
+            if not inside(other, self.roots, self.cwd):
+                raise AccessDeniedError(
+                    f"{_where(span)}{op}: {path!r} makes the reader open {other!r}, outside the data roots"
+                )
 
     def check_pattern(self, op: str, pattern: str, span: Span | None = None) -> None:
         pure = PurePath(pattern)
