@@ -48,3 +48,33 @@ def register(app: typer.Typer) -> None:
             return
         for line in render(explanation):
             typer.echo(line)
+
+    @app.command("diff")
+    def diff(
+        run_a: Annotated[
+            str, typer.Argument(metavar="RUN_A", help="The earlier run: a run id prefix or a ref.")
+        ],
+        run_b: Annotated[
+            str, typer.Argument(metavar="RUN_B", help="The later run: a run id prefix or a ref.")
+        ],
+        exit_code: Annotated[
+            bool,
+            typer.Option("--exit-code", help="Exit 1 when the runs differ, 0 when they agree (as git diff)."),
+        ] = False,
+        store: StoreOption = None,
+        json_out: JsonOption = False,
+    ) -> None:
+        """Compare two runs: goal values side by side (numbers with their difference, sequences
+        item by item, images by digest, size and voxel count), the input files whose content
+        differs, and what differs in the definitions of goals that changed."""
+        from voxcas.explain.rundiff import diff_runs, render
+
+        with open_store(store) as s:
+            result = diff_runs(s, run_a, run_b)
+        if json_out:
+            echo_json(result)
+        else:
+            for line in render(result):
+                typer.echo(line)
+        if exit_code and not result["equal"]:
+            raise typer.Exit(1)

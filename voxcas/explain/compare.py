@@ -333,6 +333,7 @@ def similarity(store: Store, new: list[Any], old: list[Any], depth: int = 3) -> 
     item); ranks the candidates for a node's closest earlier definition."""
     if new[1] != old[1]:
         return 0
+
     def same(i: int) -> int:
         return int(bool(new[i] == old[i]))
 
