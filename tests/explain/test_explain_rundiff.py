@@ -123,6 +123,8 @@ def test_goals_only_one_run_has_are_listed(project: Path) -> None:
 def test_an_unknown_run_is_a_usage_error(project: Path) -> None:
     (project / "prog.imgql").write_text('print "a" 1\n')
     a = run(project)
-    with open_store(project) as store:
-        with pytest.raises(UsageError, match="no object, node, run or ref matches 'abcdef12'"):
-            diff_runs(store, a.run, "abcdef12")
+    with (
+        open_store(project) as store,
+        pytest.raises(UsageError, match="no object, node, run or ref matches 'abcdef12'"),
+    ):
+        diff_runs(store, a.run, "abcdef12")

@@ -24,7 +24,7 @@ from typing import Any
 from voxcas.errors import CorruptObjectError, ObjectNotFoundError
 from voxcas.explain.compare import differences, load_definition, record_or_none
 from voxcas.explain.targets import resolve_run
-from voxcas.ids import Digest, NodeId, RunId, short
+from voxcas.ids import Digest, NodeId, short
 from voxcas.plan.nodes import LOOP_OPS, RUNTIME_READ
 from voxcas.store.base import RunInfo, Store, StoredSequence
 from voxcas.values import Image, format_value, kind_of
@@ -309,7 +309,8 @@ def _change_text(change: dict[str, Any]) -> list[str]:
         return [text]
     if kind == "sequence":
         n = change["differing"]
-        head = f"sequence of {change['a_length']} → {change['b_length']} items, {n} differ{'s' if n == 1 else ''}"
+        sizes = f"{change['a_length']} → {change['b_length']}"
+        head = f"sequence of {sizes} items, {n} differ{'s' if n == 1 else ''}"
         lines = [head]
         for item in change["items"]:
             if "only" in item:
@@ -339,7 +340,8 @@ def render(diff: dict[str, Any]) -> list[str]:
     for side in ("a", "b"):
         run = diff[side]
         lines.append(
-            f"{side.upper()}: run {short(run['id'])}  {when(run['started'])}  {run['status']}  {run['program']}"
+            f"{side.upper()}: run {short(run['id'])}  {when(run['started'])}  "
+            f"{run['status']}  {run['program']}"
         )
     if not diff["same_program"]:
         lines.append("the programs differ")
