@@ -288,6 +288,10 @@ def _signed(x: Any) -> str:
     return text if text.startswith("-") else "+" + text
 
 
+def _size(side: dict[str, Any]) -> str:
+    return "x".join(str(n) for n in side["size"])
+
+
 def _change_text(change: dict[str, Any]) -> list[str]:
     """The first line (and item lines) describing one change."""
     kind = change.get("kind")
@@ -297,12 +301,11 @@ def _change_text(change: dict[str, Any]) -> list[str]:
         return [f"{_number(change['a'])} → {_number(change['b'])} ({_signed(change['difference'])})"]
     if kind == "image":
         sa, sb = change["a"], change["b"]
-        size = lambda s: "x".join(str(n) for n in s["size"])  # noqa: E731
         text = f"image {short(sa['digest'] or '-')} → {short(sb['digest'] or '-')}"
         if sa["size"] != sb["size"]:
-            text += f", size {size(sa)} → {size(sb)}"
+            text += f", size {_size(sa)} → {_size(sb)}"
         else:
-            text += f" ({size(sa)} {sb['pixel_type']})"
+            text += f" ({_size(sa)} {sb['pixel_type']})"
         text += f", non-zero voxels {sa['voxels']} → {sb['voxels']} ({_signed(change['voxel_change'])})"
         if "differing_voxels" in change:
             text += f", {change['differing_voxels']} voxels differ"
