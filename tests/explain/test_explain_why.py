@@ -157,3 +157,24 @@ def test_unknown_ids_constants_and_runs_that_did_not_compute_a_node_are_usage_er
         path = next(r.id for r in store.nodes_where(span=f"{project / 'prog.imgql'}:2:13"))
         with pytest.raises(UsageError, match=re.escape('is the constant "nums.json"')):
             explain_node(store, path)  # ...and asking about one says what it is
+
+
+def test_a_loop_whose_items_read_other_files_names_the_changed_and_the_new_items(project: Path) -> None:
+    (project / "d").mkdir()
+    (project / "d" / "a.json").write_bytes(b"[1]")
+    (project / "d" / "b.json").write_bytes(b"[2]")
+    (project / "prog.imgql").write_text('xs = for p in dir("d", "*.json") do sum(load(p))\nprint "xs" xs\n')
+    run(project)
+    (project / "d" / "b.json").write_bytes(b"[5]")
+    (project / "d" / "c.json").write_bytes(b"[9]")
+    second = run(project)
+    assert second.outputs == ["xs=[1, 5, 9]"]
+    with open_store(project) as store:
+        e = explain_node(store, _goal(project, second.run, "xs"))
+    items = [d for d in e.differences if d.path and d.path[0].role == "item"]
+    assert sorted((d.what, d.old, d.new) for d in items) == sorted(
+        [("fingerprint", _sha(b"[2]"), _sha(b"[5]")), ("new item", None, _sha(b"[9]"))]
+    )
+    new = next(d for d in items if d.what == "new item")
+    assert "new item: reads d/c.json" in new.message
+    assert any("the loop's items read changed" in d.message for d in e.differences if not d.path)

@@ -110,7 +110,7 @@ def _at(span: str | None, message: str) -> str:
     return f"{span}: {message}" if span else message
 
 
-def _path_const(store: Store, args: list[Any]) -> str | None:
+def path_constant(store: Store, args: list[Any]) -> str | None:
     """The first string constant among an application's arguments (a reader's path), if stored."""
     for arg in args:
         record = record_or_none(store, NodeId(str(arg)))
@@ -199,7 +199,7 @@ class _Comparer:
                 _at(span, f"{op} is now version {version} (was {old_version})"),
             )
         if fingerprint != old_fingerprint:
-            where = _path_const(self.store, args)
+            where = path_constant(self.store, args)
             if where:
                 what = f"input {where}"
             elif op in LOOP_OPS:

@@ -23,6 +23,8 @@ from typing import Any
 from voxcas.errors import ObjectNotFoundError, UsageError
 from voxcas.explain.compare import (
     Difference,
+    Step,
+    path_constant,
     constant_text,
     differences,
     load_definition,
@@ -31,7 +33,7 @@ from voxcas.explain.compare import (
 )
 from voxcas.explain.targets import resolve_node, resolve_run
 from voxcas.ids import NodeId, RunId, short
-from voxcas.plan.nodes import RUNTIME_READ
+from voxcas.plan.nodes import LOOP_OPS, RUNTIME_READ
 from voxcas.store.base import NodeRecord, ResultInfo, RunInfo, Store
 
 
@@ -183,6 +185,54 @@ def _recomputed_reason(store: Store, record: NodeRecord, run: RunInfo) -> str | 
     return None
 
 
+MAX_ITEM_READS = 50  # file-reading item nodes examined under a loop whose reads changed
+
+
+def _position(span: str | None) -> tuple[str, int, int] | None:
+    parts = (span or "").rsplit(":", 2)
+    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+        return None
+    return parts[0], int(parts[1]), int(parts[2])
+
+
+def item_reads(store: Store, loop: NodeRecord, run: RunInfo) -> list[Difference]:
+    """Under a loop whose items' reads changed: the file-reading nodes this run computed after the
+    loop's position in the same file (its items' reads), each with the input that changed or
+    marked new (at most `MAX_ITEM_READS` examined)."""
+    start = _position(loop.span)
+    if start is None:
+        return []
+    out: list[Difference] = []
+    examined = 0
+    for nid, status in store.run_nodes(run.id):
+        if status not in ("computed", "failed") or examined >= MAX_ITEM_READS:
+            continue
+        record = record_or_none(store, nid)
+        where = None if record is None else _position(record.span)
+        if record is None or where is None or where[0] != start[0] or where[1:] <= start[1:]:
+            continue
+        d = load_definition(record)
+        if d[1] != "apply" or d[5] is None or d[5] == RUNTIME_READ or d[2] in LOOP_OPS:
+            continue
+        examined += 1
+        predecessor = find_predecessor(store, record, run.started)
+        path = path_constant(store, d[4])
+        if predecessor is not None and path is not None:
+            if path_constant(store, load_definition(predecessor.record)[4]) != path:
+                predecessor = None  # no earlier item read this path: a new item
+        step = Step(
+            "item", nid, predecessor.record.id if predecessor else nid, record.op, record.span, record.label
+        )
+        if predecessor is None:
+            message = f"{record.span}: new item: reads {path or 'a file'} (fingerprint {short(str(d[5]))})"
+            out.append(Difference((step,), "new item", None, d[5], message))
+            continue
+        for leaf in differences(store, nid, predecessor.record.id):
+            if leaf.what == "fingerprint":
+                out.append(Difference((step, *leaf.path), leaf.what, leaf.old, leaf.new, leaf.message))
+    return out
+
+
 def explain_node(store: Store, text: str, *, run_text: str | None = None) -> Explanation:
     """Why the run (`run_text`, the run of a `RUN:NAME` address, or the newest run that touched
     the node) computed or reused the node `text` names."""
@@ -238,6 +288,8 @@ def explain_node(store: Store, text: str, *, run_text: str | None = None) -> Exp
         return explanation
     explanation.predecessor = predecessor
     explanation.differences = differences(store, node, predecessor.record.id)
+    if record.op in LOOP_OPS and any(d.what == "fingerprint" and not d.path for d in explanation.differences):
+        explanation.differences += item_reads(store, record, run)
     stored = _stored_by(predecessor.result) if predecessor.result else "run before, never stored"
     explanation.verdict = (
         f"run {short(run_id)} {did} it: no stored result had its id; the closest earlier definition, "
@@ -260,10 +312,16 @@ def render(explanation: Explanation) -> list[str]:
         lines.append(
             "what differs:" if e.differences else "what differs: nothing the stored definitions show"
         )
+    previous: tuple[str, ...] | None = None
     for d in e.differences:
         indent = "  "
         if d.path:
-            lines.append(indent + " → ".join(step.describe() for step in d.path) + ":")
+            header = tuple(step.describe() for step in d.path)
+            if header != previous:
+                lines.append(indent + " → ".join(header) + ":")
+            previous = header
             indent = "    "
+        else:
+            previous = None
         lines.append(indent + d.message)
     return lines
