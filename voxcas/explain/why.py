@@ -24,10 +24,10 @@ from voxcas.errors import ObjectNotFoundError, UsageError
 from voxcas.explain.compare import (
     Difference,
     Step,
-    path_constant,
     constant_text,
     differences,
     load_definition,
+    path_constant,
     record_or_none,
     similarity,
 )
@@ -217,9 +217,11 @@ def item_reads(store: Store, loop: NodeRecord, run: RunInfo) -> list[Difference]
         examined += 1
         predecessor = find_predecessor(store, record, run.started)
         path = path_constant(store, d[4])
-        if predecessor is not None and path is not None:
-            if path_constant(store, load_definition(predecessor.record)[4]) != path:
-                predecessor = None  # no earlier item read this path: a new item
+        earlier_path = (
+            None if predecessor is None else path_constant(store, load_definition(predecessor.record)[4])
+        )
+        if path is not None and earlier_path != path:
+            predecessor = None  # no earlier item read this path: a new item
         step = Step(
             "item", nid, predecessor.record.id if predecessor else nid, record.op, record.span, record.label
         )
