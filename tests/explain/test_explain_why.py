@@ -178,3 +178,20 @@ def test_a_loop_whose_items_read_other_files_names_the_changed_and_the_new_items
     new = next(d for d in items if d.what == "new item")
     assert "new item: reads d/c.json" in new.message
     assert any("the loop's items read changed" in d.message for d in e.differences if not d.path)
+
+
+def test_a_failed_node_is_explained_with_its_error(project: Path) -> None:
+    from voxcas.execute.engine import run_file
+    from voxcas.execute.options import RunOptions
+    from voxcas.store.sqlite import SqliteStore
+
+    (project / "prog.imgql").write_text('x = index(load("n.json"), 5)\nprint "x" x\n')
+    (project / "n.json").write_bytes(b"[1, 2]")
+    with SqliteStore(project / ".vox", create=True) as store:
+        summary = run_file(project / "prog.imgql", store, RunOptions(scheduler="sync"))
+        assert summary.status == "failed"
+        failed = summary.failures[0].node
+        e = explain_node(store, failed)
+    assert e.status == "failed" and e.run == summary.run
+    assert e.verdict.startswith(f"run {short(summary.run)} tried to compute it")
+    assert f"; it failed: {summary.failures[0].message}" in e.verdict

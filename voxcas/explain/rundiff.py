@@ -176,7 +176,8 @@ def _goals(store: Store, a: RunInfo, b: RunInfo) -> list[dict[str, Any]]:
             entry["equal"], entry["change"] = False, {"kind": "only", "only": "b" if ga is None else "a"}
         elif not (fa and fb):
             same = sa is not None and sb is not None and sa["node"] == sb["node"]
-            entry["equal"], entry["change"] = same, {"kind": "missing", "stored": {"a": fa, "b": fb}}
+            entry["equal"] = same
+            entry["change"] = {"kind": "missing", "stored": {"a": fa, "b": fb}, "same_node": same}
         else:
             change = compare_values(store, va, vb, da, db)
             entry["equal"], entry["change"] = change["equal"], change
@@ -325,6 +326,8 @@ def _change_text(change: dict[str, Any]) -> list[str]:
         return lines
     if kind == "only":
         return [f"only in run {change['only'].upper()}"]
+    if kind == "missing" and change.get("same_node"):
+        return ["the same node in both runs (its value is not stored)"]
     if kind == "missing":
         stored = change["stored"]
         which = " and ".join(side.upper() for side in ("a", "b") if not stored[side])

@@ -237,6 +237,19 @@ def item_reads(store: Store, loop: NodeRecord, run: RunInfo) -> list[Difference]
 
 def explain_node(store: Store, text: str, *, run_text: str | None = None) -> Explanation:
     """Why the run (`run_text`, the run of a `RUN:NAME` address, or the newest run that touched
+    the node) computed or reused the node `text` names; a failed node's error is appended."""
+    explanation = _explain(store, text, run_text)
+    if explanation.status == "failed":
+        message = next(
+            (f.message for f in store.failures(explanation.run) if f.node == explanation.node), None
+        )
+        if message:
+            explanation.verdict += f"; it failed: {message}"
+    return explanation
+
+
+def _explain(store: Store, text: str, run_text: str | None) -> Explanation:
+    """Why the run (`run_text`, the run of a `RUN:NAME` address, or the newest run that touched
     the node) computed or reused the node `text` names."""
     node, address_run = resolve_node(store, text)
     record = record_or_none(store, node)
@@ -272,8 +285,9 @@ def explain_node(store: Store, text: str, *, run_text: str | None = None) -> Exp
         explanation.verdict = f"reused by run {short(run_id)}{how}"
         return explanation
     if record is None:
+        because = " (an input of it failed)" if status == "skipped" else ""
         raise UsageError(
-            f"run {short(run_id)} {status} node {short(node)}, but the store has no record of it"
+            f"run {short(run_id)} {status} node {short(node)}{because}, but the store keeps no definition of it"
         )
     did = {"computed": "computed", "failed": "tried to compute", "skipped": "skipped"}.get(status, status)
     reason = _recomputed_reason(store, record, run)
