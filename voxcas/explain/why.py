@@ -287,7 +287,8 @@ def _explain(store: Store, text: str, run_text: str | None) -> Explanation:
     if record is None:
         because = " (an input of it failed)" if status == "skipped" else ""
         raise UsageError(
-            f"run {short(run_id)} {status} node {short(node)}{because}, but the store keeps no definition of it"
+            f"run {short(run_id)} {status} node {short(node)}{because}, "
+            "but the store keeps no definition of it"
         )
     did = {"computed": "computed", "failed": "tried to compute", "skipped": "skipped"}.get(status, status)
     reason = _recomputed_reason(store, record, run)
