@@ -16,21 +16,40 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "explain.md"
 runner = CliRunner()
 
 WHEN = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
-VARYING = re.compile(r"run [0-9a-f]{12}|" + WHEN.pattern)
+HEX = re.compile(r"\b[0-9a-f]{12}\b")
+VARYING = re.compile(HEX.pattern + "|" + WHEN.pattern)
 
 
-def _pattern(expected: str) -> str:
-    """A regex for a documented output line: run ids and times vary, everything else is literal."""
-    parts, at = [], 0
+def _pattern(expected: str) -> tuple[str, list[str]]:
+    """A regex for a documented output line, and the documented ids it captures: ids (of runs,
+    of nodes, whose ids cover library versions) and times vary, everything else is literal."""
+    parts, ids, at = [], [], 0
     for match in VARYING.finditer(expected):
         parts.append(re.escape(expected[at : match.start()]))
-        parts.append("run [0-9a-f]{12}" if match.group().startswith("run") else WHEN.pattern)
+        if HEX.fullmatch(match.group()):
+            parts.append("([0-9a-f]{12})")
+            ids.append(match.group())
+        else:
+            parts.append(WHEN.pattern)
         at = match.end()
-    return "".join([*parts, re.escape(expected[at:])])
+    return "".join([*parts, re.escape(expected[at:])]), ids
+
+
+def _node_labelled(project: Path, label: str) -> str:
+    """The node labelled `label` that the newest run computed (for a session's first `vox why`)."""
+    from voxcas.store.sqlite import SqliteStore
+
+    with SqliteStore(project / ".vox") as store:
+        run = store.runs()[0].id
+        computed = [n for n, status in store.run_nodes(run) if status == "computed"]
+        return next(n for n in computed if store.node(n).label == label)[:12]
 
 
 def _session(block: str, project: Path) -> None:
-    """Replay a documented shell session: `cat F` (its lines are F), `echo 'T' > F`, `vox ...`."""
+    """Replay a documented shell session: `cat F` (its lines are F), `echo 'T' > F`, `vox ...`.
+    Ids in commands are the documented ones: each maps to the real id met at the same place of
+    an earlier output (or, before any, to the node the first output line names by label)."""
+    real: dict[str, str] = {}
     chunks = re.split(r"^\$ ", block, flags=re.M)[1:]
     for chunk in chunks:
         command, _, output = chunk.partition("\n")
@@ -42,13 +61,24 @@ def _session(block: str, project: Path) -> None:
             (project / echo.group(2)).write_text(echo.group(1) + "\n")
             continue
         assert command.startswith("vox "), command
-        result = runner.invoke(app, command.split()[1:])
+        args = command.split()[1:]
+        for i, arg in enumerate(args):
+            if HEX.fullmatch(arg) and arg not in real:
+                label = re.match(r"node [0-9a-f]{12} .* '(\w+)'", output)
+                assert label is not None, output
+                real[arg] = _node_labelled(project, label.group(1))
+            args[i] = real.get(arg, arg)
+        result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
         lines = result.stdout.splitlines()
         expected = output.splitlines()
         assert len(lines) == len(expected), (lines, expected)
         for line, want in zip(lines, expected, strict=True):
-            assert re.fullmatch(_pattern(want), line), (want, line)
+            pattern, ids = _pattern(want)
+            match = re.fullmatch(pattern, line)
+            assert match, (want, line)
+            for documented, actual in zip(ids, match.groups(), strict=True):
+                assert real.setdefault(documented, actual) == actual, (documented, actual, line)
 
 
 def _blocks() -> list[str]:
@@ -72,8 +102,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_the_documented_why_session_is_what_vox_prints(project: Path) -> None:
-    blocks = [b for b in _blocks() if "$ vox why" in b]
+def test_the_documented_why_and_diff_session_is_what_vox_prints(project: Path) -> None:
+    blocks = [b for b in _blocks() if "$ vox why" in b and "$ vox diff" in b]
     assert blocks
     for block in blocks:
         _session(block, project)
@@ -125,9 +155,9 @@ def test_asking_why_about_a_run_is_exit_2_and_the_message_is_documented(
     run = json.loads(runner.invoke(app, ["ls", "runs", "--json"]).stdout)[0]["id"]
     code, _, err = vox_main(["why", run[:8]], capsys)
     assert code == 2
-    assert err.strip() == f"error: '{run[:8]}' is a run, not a node (give a node id or RUN:NAME)"
+    assert err.strip() == f"error: '{run[:8]}' is a run, not a node (give a node id)"
     doc = DOC.read_text(encoding="utf-8")
-    assert "is a run, not a node (give a node id or RUN:NAME)" in doc
+    assert "is a run, not a node (give a node id)" in doc
     assert "error: no object, node, run or ref matches 'ffff0000'" in doc
 
 

@@ -19,8 +19,8 @@ def register(app: typer.Typer) -> None:
         target: Annotated[
             str,
             typer.Argument(
-                metavar="NODE|RUN:NAME",
-                help="A node id (a unique prefix will do) or RUN:NAME, the value a run's top-level NAME had.",
+                metavar="NODE",
+                help="A node id (a unique prefix will do).",
             ),
         ],
         run: Annotated[
@@ -28,8 +28,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--run",
                 metavar="RUN",
-                help="Explain what this run did with the node (default: the run of RUN:NAME, "
-                "else the newest run that touched the node).",
+                help="Explain what this run did with the node (default: the newest run that touched it).",
                 show_default=False,
             ),
         ] = None,

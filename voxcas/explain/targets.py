@@ -1,4 +1,4 @@
-"""What `vox why` and `vox diff` are asked about: a run, or a node (by id prefix or `RUN:NAME`).
+"""What `vox why` and `vox diff` are asked about: a run, or a node (by id prefix).
 
 Every failure to name one is a `UsageError` (exit 2), one line: an unknown or ambiguous id, a
 ref or address that names no run, a name the run did not declare.
@@ -31,6 +31,6 @@ def resolve_node(store: Store, text: str) -> tuple[NodeId, RunId | None]:
     kind, ident = _resolve(store, text)
     if kind != "node":
         raise UsageError(
-            f"'{text}' is a{'n' if kind == 'object' else ''} {kind}, not a node (give a node id or RUN:NAME)"
+            f"'{text}' is a{'n' if kind == 'object' else ''} {kind}, not a node (give a node id)"
         )
     return NodeId(ident), None
