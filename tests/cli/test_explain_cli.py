@@ -35,20 +35,9 @@ def _pattern(expected: str) -> tuple[str, list[str]]:
     return "".join([*parts, re.escape(expected[at:])]), ids
 
 
-def _node_labelled(project: Path, label: str) -> str:
-    """The node labelled `label` that the newest run computed (for a session's first `vox why`)."""
-    from voxcas.store.sqlite import SqliteStore
-
-    with SqliteStore(project / ".vox") as store:
-        run = store.runs()[0].id
-        computed = [n for n, status in store.run_nodes(run) if status == "computed"]
-        return next(n for n in computed if store.node(n).label == label)[:12]
-
-
 def _session(block: str, project: Path) -> None:
     """Replay a documented shell session: `cat F` (its lines are F), `echo 'T' > F`, `vox ...`.
-    Ids in commands are the documented ones: each maps to the real id met at the same place of
-    an earlier output (or, before any, to the node the first output line names by label)."""
+    Each documented id must stand for one real id wherever it appears."""
     real: dict[str, str] = {}
     chunks = re.split(r"^\$ ", block, flags=re.M)[1:]
     for chunk in chunks:
@@ -61,14 +50,7 @@ def _session(block: str, project: Path) -> None:
             (project / echo.group(2)).write_text(echo.group(1) + "\n")
             continue
         assert command.startswith("vox "), command
-        args = command.split()[1:]
-        for i, arg in enumerate(args):
-            if HEX.fullmatch(arg) and arg not in real:
-                label = re.match(r"node [0-9a-f]{12} .* '(\w+)'", output)
-                assert label is not None, output
-                real[arg] = _node_labelled(project, label.group(1))
-            args[i] = real.get(arg, arg)
-        result = runner.invoke(app, args)
+        result = runner.invoke(app, command.split()[1:])
         assert result.exit_code == 0, result.output
         lines = result.stdout.splitlines()
         expected = output.splitlines()
@@ -136,6 +118,11 @@ def test_vox_why_json_names_the_changed_input(project: Path) -> None:
     [
         (["why", "ffff0000"], "error: no object, node, run or ref matches 'ffff0000'"),
         (["why", "ff"], "error: id prefix 'ff' is too short"),
+        (["why", "latest:nosuch"], "error: run "),
+        (["why", "latest~7:y"], "error: 'latest~7': the store has only 2 runs"),
+        (["why", "zzzz:y"], "error: no run, ref or 'latest' matches 'zzzz'"),
+        (["diff", "latest", "abcdef12"], "error: no run, ref or 'latest' matches 'abcdef12'"),
+        (["diff", "latest~5", "latest"], "error: 'latest~5': the store has only 2 runs"),
     ],
 )
 def test_bad_input_to_vox_why_is_one_line_and_exit_2(
@@ -155,19 +142,46 @@ def test_asking_why_about_a_run_is_exit_2_and_the_message_is_documented(
     run = json.loads(runner.invoke(app, ["ls", "runs", "--json"]).stdout)[0]["id"]
     code, _, err = vox_main(["why", run[:8]], capsys)
     assert code == 2
-    assert err.strip() == f"error: '{run[:8]}' is a run, not a node (give a node id)"
+    assert err.strip() == f"error: '{run[:8]}' is a run, not a node (give a node id or RUN:NAME)"
     doc = DOC.read_text(encoding="utf-8")
-    assert "is a run, not a node (give a node id)" in doc
+    assert "is a run, not a node (give a node id or RUN:NAME)" in doc
     assert "error: no object, node, run or ref matches 'ffff0000'" in doc
 
 
-def test_every_option_of_vox_why_is_documented() -> None:
+def test_every_option_of_vox_why_and_vox_diff_is_documented() -> None:
     from typer.main import get_command
 
-    command = get_command(app).commands["why"]  # type: ignore[attr-defined]
-    options = [o for p in command.params for o in getattr(p, "opts", []) if o.startswith("--")]
     text = DOC.read_text(encoding="utf-8")
-    for option in options:
-        assert option in text, option
+    for name in ("why", "diff"):
+        command = get_command(app).commands[name]  # type: ignore[attr-defined]
+        options = [o for p in command.params for o in getattr(p, "opts", []) if o.startswith("--")]
+        for option in options:
+            assert option in text, (name, option)
     index = (DOC.parent / "index.md").read_text(encoding="utf-8")
     assert "explain.md" in index
+
+
+def test_vox_why_of_run_name_explains_that_runs_node(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _two_runs(project)
+    code, out, _ = vox_main(["why", "latest:y"], capsys)
+    assert code == 0
+    assert "input n.json changed" in out
+    code, out, _ = vox_main(["why", "latest~1:y", "--json"], capsys)
+    data = json.loads(out)
+    assert code == 0 and data["status"] == "computed" and data["predecessor"] is None
+    code, _, err = vox_main(["why", "latest:x", "--run", "latest~1"], capsys)
+    assert code == 2 and "did not compute node" in err  # latest's x did not exist in the first run
+
+
+def test_vox_diff_exit_code_follows_git_diff(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _two_runs(project)
+    code, out, _ = vox_main(["diff", "latest~1", "latest", "--exit-code"], capsys)
+    assert code == 1 and out.splitlines()[-1] == "the runs differ"
+    code, out, _ = vox_main(["diff", "latest", "latest", "--exit-code"], capsys)
+    assert code == 0 and out.splitlines()[-1] == "the runs agree"
+    code, out, _ = vox_main(["diff", "latest~1", "latest", "--json"], capsys)
+    data = json.loads(out)
+    assert code == 0 and data["equal"] is False
+    assert [g["change"]["difference"] for g in data["goals"]] == [1]

@@ -125,6 +125,6 @@ def test_an_unknown_run_is_a_usage_error(project: Path) -> None:
     a = run(project)
     with (
         open_store(project) as store,
-        pytest.raises(UsageError, match="no object, node, run or ref matches 'abcdef12'"),
+        pytest.raises(UsageError, match="no run, ref or 'latest' matches 'abcdef12'"),
     ):
         diff_runs(store, a.run, "abcdef12")

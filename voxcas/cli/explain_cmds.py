@@ -19,8 +19,9 @@ def register(app: typer.Typer) -> None:
         target: Annotated[
             str,
             typer.Argument(
-                metavar="NODE",
-                help="A node id (a unique prefix will do).",
+                metavar="NODE|RUN:NAME",
+                help="A node id (a unique prefix will do), or RUN:NAME: the node of a run's "
+                "top-level NAME (latest:NAME, latest~1:NAME, REF:NAME).",
             ),
         ],
         run: Annotated[
@@ -28,7 +29,8 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--run",
                 metavar="RUN",
-                help="Explain what this run did with the node (default: the newest run that touched it).",
+                help="Explain what this run did with the node (default: the run of RUN:NAME, "
+                "else the newest run that touched the node).",
                 show_default=False,
             ),
         ] = None,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from voxcas.execute.definitions import beside_missing
 from voxcas.execute.options import RunOptions
 from voxcas.execute.state import RunState
 from voxcas.ids import Digest, NodeId
@@ -61,8 +60,6 @@ class Lookup:
 
     def missing(self, nodes: Nodes, roots: list[NodeId]) -> list[NodeId]:
         """The nodes that must run to make `roots` available, dependencies first."""
-        # constant roots (a folded goal) are never results: keep their definitions for `vox diff`
-        self.state.record_definitions([nodes[r] for r in roots if isinstance(nodes[r].definition, Const)])
         todo = [r for r in dict.fromkeys(roots) if not self._available(r) and not self._settled(nodes, r)]
         ask = [r for r in todo if self.lookupable(nodes[r])]
         found = self.store.lookup_many(ask) if ask else {}
@@ -88,6 +85,4 @@ class Lookup:
                 marked.add(arg)
                 stack.append(arg)
         self.state.mark_reused(frontier)
-        missing = [n for n in order if n in marked]
-        self.state.record_definitions(beside_missing(nodes, missing))
-        return missing
+        return [n for n in order if n in marked]

@@ -101,12 +101,6 @@ class RunState:
         for nid in fresh:
             self.writer.note(nid, "reused")
 
-    def record_definitions(self, nodes: list[PlanNode]) -> None:
-        """Record definitions that are never results (constants, closures: `voxcas.execute.
-        definitions`) through the writer, so what this run computes can be explained later."""
-        if nodes:
-            self.writer.call(lambda: self.store.put_nodes(nodes))
-
     def mark_failed(self, node: PlanNode, message: str, tb: str = "") -> None:
         prim = node.definition.op if isinstance(node.definition, Apply) else None
         self._bad[node.id] = "failed"
