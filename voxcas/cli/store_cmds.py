@@ -131,6 +131,8 @@ def _render_run(d: dict[str, Any]) -> None:
     typer.echo(f"started   {when(d['started'])}")
     typer.echo(f"finished  {when(d['finished'])}")
     typer.echo(f"nodes     {d['computed']} computed, {d['reused']} reused, {d['failed']} failed")
+    for name, value in (d["options"].get("params") or {}).items():
+        typer.echo(f"param     {name} = {value!r}")
     for i, src in enumerate(d["sources"]):
         typer.echo(f"{'code' if i == 0 else 'imports':<9} {src['path']}  {short(src['digest'], 19)}")
     for g in d["goals"]:
@@ -175,16 +177,28 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Argument(help="Directory to hold the store's .vox/ (default: here).")
         ] = None,
         store: StoreOption = None,
+        blobs: Annotated[
+            Path | None,
+            typer.Option(
+                "--blobs",
+                metavar="DIR",
+                help="Keep the bytes of large objects (1 MiB and more) as files in DIR, e.g. a "
+                "directory every cluster worker can reach; the default keeps them in store.db.",
+            ),
+        ] = None,
     ) -> None:
         """Create a store (DIRECTORY/.vox, or exactly --store); harmless if it exists."""
         from voxcas.store.locate import init_store
 
-        opened, created = init_store(store, directory)
+        opened, created = init_store(store, directory, blobs=blobs)
         with opened as s:
             where = getattr(s, "directory", "?")
             typer.echo(
                 f"{'initialised empty' if created else 'reinitialised existing'} voxcas store in {where}"
             )
+            tier = getattr(getattr(s, "blobs", None), "location", "")
+            if tier:
+                typer.echo(f"large objects are kept in {tier}")
 
     @app.command("ls")
     def ls(
