@@ -83,6 +83,7 @@ COMMAND_MODULES = (
     "voxcas.cli.serve_cmd",
     "voxcas.cli.remote_cmds",
     "voxcas.cli.key_cmds",
+    "voxcas.cli.explain_cmds",
 )
 
 
