@@ -3,8 +3,8 @@
 A fingerprint is `sha256:<hex>` of what a primitive reads: the content of a file (a symlink's
 target), or for a directory the sorted list of (relative path, content fingerprint) of every file
 below it; an image header whose voxels live in other files (`.mhd` + `.raw`, detached NRRD:
-`voxcas.plan.companions`) also covers those files' contents. It is part of the node id of the reading application, so editing an input recomputes
-exactly what depends on it.
+`voxcas.plan.companions`) also covers those files' contents. It is part of the node id of the
+reading application, so editing an input recomputes exactly what depends on it.
 
 Hashing a large image on every `vox run` would be slow, so fingerprints of files are cached by
 (absolute path, `FileState` stamp: size, mtime, ctime, inode, device) through a
