@@ -66,13 +66,14 @@ LINKS = {
 }
 OTHER_INPUTS = ("data.json", "table.csv", HEADER)
 CONSTANTS = ("k0", "k1")  # constants of the program
-LIB_CONSTANTS = {"lib.imgql": "kl", "lib2.imgql": "k2"}
+LIB_CONSTANTS = {"lib.imgql": "kl", "lib2.imgql": "k2", "oracle.imgql": "kp"}  # oracle's prelude
 
 
 def oracle_registry(version: int) -> Registry:
     """The built-in namespaces plus `oracle`, a namespace added at run time (as a plugin would
-    be) whose primitives answer differently in each version."""
-    ns = Namespace("oracle", doc="soundness-oracle test primitives")
+    be) whose primitives answer differently in each version, with a prelude in the project
+    (`oracle.imgql`, which the machine edits too)."""
+    ns = Namespace("oracle", doc="soundness-oracle test primitives", prelude=os.path.abspath("oracle.imgql"))
 
     @ns.primitive(params=(Param("x", "int"),), version=str(version))
     def bump(x: int) -> int:
@@ -153,6 +154,7 @@ STATEMENTS = (
     "for n in [1, 2] do g(n + {k})",
     "oracle.bump({k})",
     "oracle.fbump({k})",
+    "oracle.pr({k})",
     'for t in dir("texts", "*.txt") do oracle.bump(int(load(t)))',
     'for t in dir("texts", "*.txt") do '
     'for c in [{stems}] do int(load(t)) + max(load(concat("images/", c, ".nii")))',
@@ -231,7 +233,7 @@ class SoundnessOracle(RuleBasedStateMachine):
                 os.utime(written, ns=(self.clock, self.clock), follow_symlinks=False)
 
     def write_program(self) -> None:
-        head = ['import "vox1"', 'import "lib.imgql"']
+        head = ['import "vox1"', 'import "oracle"', 'import "lib.imgql"']
         head += [f"{name} = {value}" for name, value in self.constants.items()]
         lines = head + [
             text[1:].replace("@", f"g{i}_") if text.startswith("!") else f'print "s{i}" {text}'
@@ -240,17 +242,22 @@ class SoundnessOracle(RuleBasedStateMachine):
         Path("prog.imgql").write_text("\n".join(lines) + "\n")
         self.tick("prog.imgql")
 
-    def write_libs(self) -> None:
-        Path("lib.imgql").write_text(
-            'import "lib2.imgql"\n'
+    def write_libs(self, only: str | None = None) -> None:
+        """Write the imported files and the plugin's prelude (`only` one of them, if given)."""
+        texts = {
+            "lib.imgql": 'import "lib2.imgql"\n'
             f"kl = {self.lib['kl']} + k2\n"
             "g(x) = x * kl\n"
             "h(p) = max(load(p)) + kl\n"
             'kt = int(load("texts/t1.txt"))\n'
-            'print "lib" kl + kt\n'
-        )
-        Path("lib2.imgql").write_text(f"k2 = {self.lib['k2']}\nrd(t) = int(load(t)) * k2\n")
-        self.tick("lib.imgql", "lib2.imgql")
+            'print "lib" kl + kt\n',
+            "lib2.imgql": f"k2 = {self.lib['k2']}\nrd(t) = int(load(t)) * k2\n",
+            "oracle.imgql": f"kp = {self.lib['kp']}\npr(x) = bump(x) + kp\n",
+        }
+        for name, text in texts.items():
+            if only in (None, name):
+                Path(name).write_text(text)
+                self.tick(name)
 
     def run(self, store: Any, rehash: bool = False) -> Outcome:
         options = RunOptions(scheduler="sync", out_dir=self.root, rehash=rehash)
@@ -277,7 +284,7 @@ class SoundnessOracle(RuleBasedStateMachine):
         seeds=st.lists(st.integers(0, 10**6), min_size=8, max_size=8),
         pointers=st.lists(st.sampled_from(NAMED_IMAGES), min_size=1, max_size=3),
         constants=st.lists(st.integers(0, 90), min_size=2, max_size=2),
-        lib=st.lists(st.integers(0, 9), min_size=2, max_size=2),
+        lib=st.lists(st.integers(0, 9), min_size=3, max_size=3),
         body=st.lists(statements, min_size=2, max_size=6),
     )
     def project(
@@ -292,7 +299,6 @@ class SoundnessOracle(RuleBasedStateMachine):
         self.settled = settled
         if settled:
             filestate.RACY_NS = -(10**19)
-        registry_module._DEFAULT = oracle_registry(self.version)
         for path, seed in zip((*NAMED_IMAGES, *NAMED_TEXTS, *OTHER_INPUTS), seeds, strict=True):
             write_input(Path(path), seed)
             self.tick(path)
@@ -303,6 +309,7 @@ class SoundnessOracle(RuleBasedStateMachine):
         self.lib = dict(zip(LIB_CONSTANTS.values(), lib, strict=True))
         self.body = [statement_text(drawn) for drawn in body]
         self.write_libs()
+        registry_module._DEFAULT = oracle_registry(self.version)
         self.write_program()
         self.tick("images", "texts", ".")
         self.check()
@@ -411,7 +418,7 @@ class SoundnessOracle(RuleBasedStateMachine):
     @rule(file=st.sampled_from(sorted(LIB_CONSTANTS)), value=st.integers(0, 9))
     def edit_an_imported_file(self, file: str, value: int) -> None:
         self.lib[LIB_CONSTANTS[file]] = value
-        self.write_libs()
+        self.write_libs(only=file)
         self.check()
 
     @rule(name=st.sampled_from(CONSTANTS), value=st.integers(0, 90))
