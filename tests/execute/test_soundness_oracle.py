@@ -465,6 +465,6 @@ StressedSoundnessOracle.TestCase.settings = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-test_a_warm_run_prints_what_a_fresh_run_prints_after_long_edit_sequences = pytest.mark.stress(
-    StressedSoundnessOracle.TestCase
+test_a_warm_run_prints_what_a_fresh_run_prints_after_long_edit_sequences = pytest.mark.timeout(7200)(
+    pytest.mark.stress(StressedSoundnessOracle.TestCase)
 )
