@@ -177,16 +177,28 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Argument(help="Directory to hold the store's .vox/ (default: here).")
         ] = None,
         store: StoreOption = None,
+        blobs: Annotated[
+            Path | None,
+            typer.Option(
+                "--blobs",
+                metavar="DIR",
+                help="Keep the bytes of large objects (1 MiB and more) as files in DIR, e.g. a "
+                "directory every cluster worker can reach; the default keeps them in store.db.",
+            ),
+        ] = None,
     ) -> None:
         """Create a store (DIRECTORY/.vox, or exactly --store); harmless if it exists."""
         from voxcas.store.locate import init_store
 
-        opened, created = init_store(store, directory)
+        opened, created = init_store(store, directory, blobs=blobs)
         with opened as s:
             where = getattr(s, "directory", "?")
             typer.echo(
                 f"{'initialised empty' if created else 'reinitialised existing'} voxcas store in {where}"
             )
+            tier = getattr(getattr(s, "blobs", None), "location", "")
+            if tier:
+                typer.echo(f"large objects are kept in {tier}")
 
     @app.command("ls")
     def ls(
