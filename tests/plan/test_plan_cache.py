@@ -272,3 +272,25 @@ def test_voxcas_own_namespaces_are_covered_by_the_code_stamp_not_rechecked() -> 
     assert registry.is_builtin("vox1") and registry.is_builtin("default")
     assert cache.versions_unchanged({"vox1.near": "no such version"}, registry)
     assert not cache.versions_unchanged({"nosuch.thing": "1"}, registry)
+
+
+def test_a_plugin_prelude_parsed_earlier_in_the_process_is_still_rechecked(
+    project: Path, settled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a long-lived process (the server, a notebook) parses a prelude once; a later reduction that
+    # finds it parsed must still record it, or editing the prelude leaves a stale cached plan
+    from voxcas.primitives import registry as registry_module
+    from voxcas.primitives.registry import Namespace, Registry
+
+    prelude = project / "plug.imgql"
+    prelude.write_text("pk = 1\n")
+    registry = Registry()
+    registry.add_namespace(Namespace("plug", doc="a plugin with a prelude", prelude=str(prelude)))
+    monkeypatch.setattr(registry_module, "_DEFAULT", registry)
+    (project / "one.imgql").write_text('import "plug"\nprint "a" pk\n')
+    (project / "two.imgql").write_text('import "plug"\nprint "b" pk + 10\n')
+    assert _run(project, "one.imgql") == ["a=1"]  # parses the prelude
+    assert _run(project, "two.imgql") == ["b=11"]  # finds it parsed
+    _touch_later(prelude, "pk = 2\n")
+    assert _run(project, "two.imgql") == ["b=12"]
+    assert _run(project, "one.imgql") == ["a=2"]

@@ -62,12 +62,14 @@ def parse_cached(path: str, display: str | None = None) -> A.Program:
     file's shown path), so messages do not depend on where the project is checked out."""
     from voxcas.lang.parser import parse_program
     from voxcas.plan.filestate import state_of
+    from voxcas.plan.observe import observe
 
     full = os.path.abspath(path)
     shown = display or full
     state = state_of(full)
     hit = _PARSED.get(full)
     if hit is not None and not state.racy and hit[0] == state.stamp and hit[1].path == shown:
+        observe(full, state)  # a cached reduction must re-check it as if it had been read
         return hit[1]
     program = parse_program(read_source(full), shown)
     if not state.racy and state_of(full).same_as(state):

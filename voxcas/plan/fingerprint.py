@@ -2,8 +2,9 @@
 
 A fingerprint is `sha256:<hex>` of what a primitive reads: the content of a file (a symlink's
 target), or for a directory the sorted list of (relative path, content fingerprint) of every file
-below it. It is part of the node id of the reading application, so editing an input recomputes
-exactly what depends on it.
+below it; an image header whose voxels live in other files (`.mhd` + `.raw`, detached NRRD:
+`voxcas.plan.companions`) also covers those files' contents. It is part of the node id of the
+reading application, so editing an input recomputes exactly what depends on it.
 
 Hashing a large image on every `vox run` would be slow, so fingerprints of files are cached by
 (absolute path, `FileState` stamp: size, mtime, ctime, inode, device) through a
@@ -26,6 +27,7 @@ import os
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from voxcas.plan.companions import data_files
 from voxcas.plan.filestate import state_of
 from voxcas.plan.observe import content_digest, observe
 from voxcas.primitives.registry import Primitive
@@ -95,7 +97,10 @@ class InputChangedError(OSError):
 
 
 def file_fingerprint(path: str, cache: FingerprintCache | None = None) -> str:
-    """The fingerprint of a file or directory (FileNotFoundError if it does not exist)."""
+    """The fingerprint of a file or directory (FileNotFoundError if it does not exist).
+
+    An image header that keeps its voxels in other files (`voxcas.plan.companions`: `.mhd` with
+    its `.raw`, a detached NRRD) has a fingerprint covering those files' contents too."""
     cache = _PROCESS_CACHE if cache is None else cache
     full = os.path.abspath(path)
     if os.path.isdir(full):
@@ -109,6 +114,22 @@ def file_fingerprint(path: str, cache: FingerprintCache | None = None) -> str:
                 rel = os.path.relpath(member, full).replace(os.sep, "/")
                 h.update(f"{rel}\0{file_fingerprint(member, cache)}\n".encode())
         return "sha256:" + h.hexdigest()
+    own = content_fingerprint(full, path, cache)
+    companions = [c for c in data_files(full) if c != full]
+    if not companions:
+        return own
+    folder = os.path.dirname(full)
+    h = hashlib.sha256(f"voxcas-header/1\n{own}\n".encode())
+    for companion in companions:
+        rel = os.path.relpath(companion, folder).replace(os.sep, "/")
+        named = os.path.join(os.path.dirname(path), rel)  # as the caller would name it
+        h.update(f"{rel}\0{content_fingerprint(companion, named, cache)}\n".encode())
+    return "sha256:" + h.hexdigest()
+
+
+def content_fingerprint(full: str, path: str, cache: FingerprintCache) -> str:
+    """The digest of one file's bytes (`full` its absolute path, `path` as the caller named it),
+    from `cache` while its state is unchanged and not racy."""
     for _ in range(HASH_ATTEMPTS):
         before = state_of(full)
         if before.kind == "missing":
