@@ -77,6 +77,7 @@ COMMAND_MODULES = (
     "voxcas.cli.run_cmd",
     "voxcas.cli.plan_cmd",
     "voxcas.cli.store_cmds",
+    "voxcas.cli.space_cmds",
     "voxcas.cli.transfer_cmds",
     "voxcas.cli.serve_cmd",
     "voxcas.cli.remote_cmds",
