@@ -129,14 +129,15 @@ def test_pushing_a_ref_that_moved_needs_force_and_otherwise_exits_1_with_the_rea
 def test_pull_into_a_new_directory_creates_the_store_and_says_where(
     server: tuple[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url, remote_path = server
+    url, _ = server
     run = _run_with_results(tmp_path / "local", [7])
     assert vox("push", url, run, "--store", str(tmp_path / "local"), "--token", TOKEN) == 0
     capsys.readouterr()
     fresh = tmp_path / "fresh"
     assert vox("pull", url, run, "--store", str(fresh), "--token", TOKEN) == 0
     assert capsys.readouterr().err == (
-        f"vox: created a new store in {fresh} (choose another with --store DIR, or create one with 'vox init')\n"
+        f"vox: created a new store in {fresh} "
+        "(choose another with --store DIR, or create one with 'vox init')\n"
     )
     with SqliteStore(fresh) as store:
         assert [r.id for r in store.runs()] == [run]

@@ -91,7 +91,8 @@ def test_vox_serve_on_a_new_directory_creates_the_store_and_says_where(tmp_path:
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=STARTUP_BOUND)
     assert err.splitlines()[0] == (
-        f"vox: created a new store in {target} (choose another with --store DIR, or create one with 'vox init')"
+        f"vox: created a new store in {target} "
+        "(choose another with --store DIR, or create one with 'vox init')"
     )
     assert (target / "store.db").is_file()
 
