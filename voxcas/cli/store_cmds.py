@@ -213,13 +213,15 @@ def cat(
             from voxcas.output import write_value
 
             write_value(value, output)
+        # with the store open: a sequence's items are read lazily
+        summary = summarize(value) if json_out or output is None else ""
     if json_out:
         written = None if output is None else str(output)
-        echo_json({"digest": digest, "kind": kind_of(value), "summary": summarize(value), "output": written})
+        echo_json({"digest": digest, "kind": kind_of(value), "summary": summary, "output": written})
     elif output is not None:
         typer.echo(f"wrote {digest} to {output}", err=True)
     else:
-        typer.echo(summarize(value))
+        typer.echo(summary)
 
 
 def show(
