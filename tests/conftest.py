@@ -12,3 +12,16 @@ def settled(monkeypatch: pytest.MonkeyPatch) -> None:
     from voxcas.plan import filestate
 
     monkeypatch.setattr(filestate, "RACY_NS", -(10**19))
+
+
+@pytest.fixture(autouse=True)
+def pinned_libraries(monkeypatch: pytest.MonkeyPatch) -> object:
+    """Node ids carry the versions of the libraries primitives compute with
+    (`voxcas.primitives.libraries`): pin them in-process, so expected ids in the corpus and the docs
+    hold whatever numpy or SimpleITK this machine installed."""
+    from voxcas.primitives import libraries
+
+    monkeypatch.setattr(libraries, "library_version", lambda name: "pinned")
+    libraries.built_with.cache_clear()
+    yield None
+    libraries.built_with.cache_clear()

@@ -122,3 +122,52 @@ def test_put_waits_while_the_values_awaiting_a_commit_exceed_the_memory_bound() 
     assert queued == [0, 1, 2, 3, 4]
     writer.close()
     assert all(store.lookup(n.id) is not None for n in nodes)
+
+
+def test_a_large_array_is_stored_ahead_under_the_digest_of_its_encoding_and_not_held_after() -> None:
+    import gc
+    import weakref
+
+    import numpy as np
+
+    from voxcas.execute.writer import AHEAD_BYTES
+    from voxcas.store import codec
+
+    store = SlowStore()  # commits wait for the gate: only the ahead path can store the object
+    writer = Writer(store, store.start_run("p", None, []))
+    node = _nodes(1)[0]
+    array = np.arange(AHEAD_BYTES // 8 + 1, dtype=np.float64)
+    expected = codec.encode(array.copy(), lambda item: item).digest
+    watch = weakref.ref(array)
+    writer.put(node, array, 0.0)
+    del array
+    for _ in range(200):  # the encoder thread stores the object while the commit still waits
+        gc.collect()
+        if watch() is None and store.has(expected):
+            break
+        threading.Event().wait(0.05)
+    assert store.has(expected) and watch() is None  # stored, and the writer keeps no reference
+    assert store.lookup(node.id) is None  # no result yet: its commit waits for the gate
+    store.gate.set()
+    writer.flush()
+    assert store.lookup(node.id) == expected == writer.digests[node.id]
+    writer.close()
+
+
+def test_a_large_value_the_store_refuses_fails_only_its_own_node() -> None:
+    import numpy as np
+
+    from voxcas.execute.writer import AHEAD_BYTES
+
+    store = MemoryStore()
+    run = store.start_run("p", None, [])
+    writer = Writer(store, run)
+    good, bad = _nodes(2)
+    writer.put(bad, np.empty(AHEAD_BYTES // 8 + 1, dtype=object), 0.0)  # object arrays are refused
+    writer.put(good, np.ones(AHEAD_BYTES, dtype=np.uint8), 0.0)
+    writer.flush()
+    assert store.lookup(good.id) is not None and store.lookup(bad.id) is None
+    assert list(writer.refused) == [bad.id]
+    [failure] = store.failures(run)
+    assert failure.node == bad.id and "dtype 'object'" in failure.message
+    writer.close()

@@ -9,9 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from voxcas.lang import reduce_source
 from voxcas.plan.identity import canonical_bytes, definition_from_json, definition_to_json, node_id
 from voxcas.plan.nodes import Apply, Closure, Const, TApply, TConst, Template
+from voxcas.primitives import libraries
+
+INSTALLED_VERSION = libraries.library_version  # taken before the test suite pins it
 
 ONE = "22b38985d884158ac0cdf74870e7600d8e0658f4fd3c0e5c3afc8e64b45596b6"
 TWO = "9903894c9eea55ae393d64b388e37402643373453f1c592299428d7a8671b30b"
@@ -116,10 +121,14 @@ def _ids_in_subprocess(seed: str) -> dict[str, object]:
     return json.loads(out.stdout)  # type: ignore[no-any-return]
 
 
-def test_ids_of_a_program_are_the_same_across_processes_and_hash_seeds() -> None:
+def test_ids_of_a_program_are_the_same_across_processes_and_hash_seeds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     first = _ids_in_subprocess("0")
     second = _ids_in_subprocess("4242")
     assert first == second
+    monkeypatch.setattr(libraries, "library_version", INSTALLED_VERSION)  # as the subprocesses see them
+    libraries.built_with.cache_clear()
     here = reduce_source(PROGRAM)
     assert first["nodes"] == list(here.nodes)
     assert len(first["nodes"]) > 10  # type: ignore[arg-type]

@@ -70,3 +70,30 @@ def test_kernels_give_identical_bytes_whatever_runs_beside_them() -> None:
         futures = [pool.submit(job) for _ in range(4) for job in jobs]
         together = [f.result().tobytes() for f in futures]
     assert together == alone * 4
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.sampled_from([(7, 5, 6), (9, 4), (12, 3, 3), (2, 6, 5), (1, 8, 8)]),
+    st.integers(0, 1000),
+    st.lists(st.sampled_from([1, 2, 3, 5]), min_size=3, max_size=3),
+    st.sampled_from([1, 10, 40]),
+)
+def test_cross_correlation_in_slabs_gives_the_bytes_of_the_whole_volume_at_once(
+    shape: tuple[int, ...], seed: int, radii: list[int], slab_voxels: int
+) -> None:
+    import voxcas.primitives.spatial as spatial
+
+    rng = np.random.default_rng(seed)
+    a = rng.random(shape) * 12 - 1  # some values fall outside the histogram range [0, 10)
+    b = rng.random(shape) * 12 - 1
+    fb = rng.random(shape) < 0.6
+    r = tuple(radii[: len(shape)])
+    whole = cross_correlation(a, b, fb, r, 0.0, 10.0, 5)  # one slab: the whole volume fits
+    saved = spatial.SLAB_VOXELS
+    spatial.SLAB_VOXELS = slab_voxels  # slabs of one or a few planes, each with its halo
+    try:
+        slabbed = cross_correlation(a, b, fb, r, 0.0, 10.0, 5)
+    finally:
+        spatial.SLAB_VOXELS = saved
+    assert slabbed.dtype == np.float32 and slabbed.tobytes() == whole.tobytes()

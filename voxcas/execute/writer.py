@@ -14,9 +14,20 @@ Durability: a result is durable once the batch holding it commits; `flush()` wai
 everything queued so far. A process killed before a commit loses only that batch (the store's
 own transactions guarantee nothing half-written is ever visible).
 
-Memory: values wait in the queue only until their batch commits, and `put` blocks while the
-waiting values hold more than `max_pending_bytes` (512 MiB by default), so a slow disk slows the
-computation down instead of filling the memory.
+Large values go ahead: an array or image of `AHEAD_BYTES` or more is handed, the moment it is
+`put`, to one of `ENCODERS` encoder threads, which encode, hash, compress and insert its object
+(`store.put`, its own transaction) while the computation goes on; the writer thread then binds
+the result to the stored object's digest (`StoredObject`) in its next batch. So encoding and
+writing overlap the computation and one another, each large value is encoded alone (one
+encoding in memory per encoder, not one per value of a batch), and nothing waits for a commit
+unless it reads the result back (`flush`). Durable before visible still holds: the object is
+committed before the result row that names it; a kill in between leaves an object no result
+reaches, which `vox gc` reclaims.
+
+Memory: values wait in the queue only until their batch commits (large values until their
+object is stored), and `put` blocks while the waiting values hold more than
+`max_pending_bytes` (512 MiB by default), so a slow disk slows the computation down instead of
+filling the memory.
 
 Failure: if a batch is refused because one value cannot be encoded (`EncodingError`), the
 batch is retried one result at a time and the refused node is recorded as failed (`refused`).
@@ -29,14 +40,26 @@ import queue
 import threading
 import traceback
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from voxcas.errors import EncodingError
 from voxcas.ids import Digest, NodeId, RunId
 from voxcas.plan.nodes import PlanNode
-from voxcas.store.base import PendingResult, Store
+from voxcas.store.base import PendingResult, Store, StoredObject
+
+AHEAD_BYTES = 1 << 20  # arrays and images from this size on are stored ahead, by the encoders
+ENCODERS = 2  # encoder threads (hashing, zstd and SQLite's blob writes release the GIL)
+
+
+@dataclass(slots=True)
+class _Put:
+    """A queued result: the value, or the future digest of its object stored ahead."""
+
+    pending: PendingResult
+    size: int
+    ahead: Future[Any] | None = None
 
 
 @dataclass(slots=True)
@@ -77,6 +100,7 @@ class Writer:
         self.commits = 0
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._error: BaseException | None = None
+        self._encoders: ThreadPoolExecutor | None = None
         self._thread = threading.Thread(target=self._loop, name="voxcas-writer", daemon=True)
         self._thread.start()
 
@@ -91,7 +115,25 @@ class Writer:
                     break
                 self._room.wait(0.1)
             self._pending_bytes += size
-        self._queue.put(PendingResult(node, value, seconds, self.run))
+        pending = PendingResult(node, value, seconds, self.run)
+        if size >= AHEAD_BYTES and hasattr(getattr(value, "array", value), "nbytes"):
+            put = _Put(pending, size, self._encoder().submit(self.store.put, value))
+
+            def stored(_: Future[Any]) -> None:  # the queue keeps only the node: the value may go
+                put.pending = PendingResult(node, None, seconds, self.run)
+                self._free(size)
+
+            assert put.ahead is not None
+            put.ahead.add_done_callback(stored)
+            self._queue.put(put)
+        else:
+            self._queue.put(_Put(pending, size))
+
+    def _encoder(self) -> ThreadPoolExecutor:
+        with self._room:
+            if self._encoders is None:
+                self._encoders = ThreadPoolExecutor(ENCODERS, thread_name_prefix="voxcas-encode")
+            return self._encoders
 
     def fail(self, node: PlanNode, message: str, tb: str = "") -> None:
         self._queue.put(_Fail(node, message, tb))
@@ -122,6 +164,8 @@ class Writer:
         finally:
             self._queue.put(_STOP)
             self._thread.join(timeout=30)
+            if self._encoders is not None:
+                self._encoders.shutdown(wait=True)
 
     # -- the writer thread ----------------------------------------------------------------
     def _loop(self) -> None:
@@ -143,16 +187,16 @@ class Writer:
                 return
 
     def _write(self, items: list[Any]) -> bool:
-        results: list[PendingResult] = []
+        results: list[_Put] = []
         notes: list[tuple[NodeId, str]] = []
         stop = False
 
         def commit() -> None:
             if results:
                 try:
-                    committed = self._commit(results)
+                    committed = self._commit(self._resolve(results))
                 finally:
-                    self._freed(results)
+                    self._freed([r for r in results if r.ahead is None])
                 notes.extend((p.node.id, "computed") for p in committed)
                 results.clear()
             if notes:
@@ -160,7 +204,7 @@ class Writer:
                 notes.clear()
 
         for item in items:
-            if isinstance(item, PendingResult):
+            if isinstance(item, _Put):
                 results.append(item)
             elif isinstance(item, tuple):
                 notes.append(item)
@@ -182,6 +226,30 @@ class Writer:
         commit()
         return stop
 
+    def _resolve(self, results: list[_Put]) -> list[PendingResult]:
+        """The results to commit: values stored ahead become their `StoredObject`; a value the
+        store refused to encode is recorded as failed here (its node gets no result)."""
+        out: list[PendingResult] = []
+        for put in results:
+            pending = put.pending
+            if put.ahead is None:
+                out.append(pending)
+                continue
+            try:
+                digest = put.ahead.result()
+            except EncodingError as error:
+                self._refuse(pending, error)
+                continue
+            out.append(PendingResult(pending.node, StoredObject(digest), pending.seconds, pending.run))
+        return out
+
+    def _refuse(self, pending: PendingResult, error: EncodingError) -> None:
+        message = f"cannot store the value of this node: {error}"
+        self.refused[pending.node.id] = message
+        self.store.put_nodes([pending.node])
+        self.store.record_failure(pending.node.id, self.run, message, traceback.format_exc())
+        self.store.note_run_nodes(self.run, [(pending.node.id, "failed")])
+
     def _commit(self, results: list[PendingResult]) -> list[PendingResult]:
         """Commit `results` (all of them, or one by one around refused values); return the committed."""
         try:
@@ -194,20 +262,19 @@ class Writer:
                     digests.append(self.store.put_results([pending])[0])
                     kept.append(pending)
                 except EncodingError as error:
-                    message = f"cannot store the value of this node: {error}"
-                    self.refused[pending.node.id] = message
-                    self.store.put_nodes([pending.node])
-                    self.store.record_failure(pending.node.id, self.run, message, traceback.format_exc())
-                    self.store.note_run_nodes(self.run, [(pending.node.id, "failed")])
+                    self._refuse(pending, error)
             results = kept
         self.commits += 1
         for pending, digest in zip(results, digests, strict=True):
             self.digests[pending.node.id] = digest
         return results
 
-    def _freed(self, results: list[PendingResult]) -> None:
+    def _freed(self, results: list[_Put]) -> None:
+        self._free(sum(r.size for r in results))
+
+    def _free(self, size: int) -> None:
         with self._room:
-            self._pending_bytes -= sum(_size_of(p.value) for p in results)
+            self._pending_bytes -= size
             self._room.notify_all()
 
     def _release(self, items: list[Any]) -> None:

@@ -91,7 +91,7 @@ class Reducer:
         self.default = registry.namespace("default")
         # per primitive (by id, the primitive kept alive beside it): itself, min and max arity,
         # qualified name (properties that recompute on every access)
-        self.prim_info: dict[int, tuple[Primitive, int, int | None, str]] = {}
+        self.prim_info: dict[int, tuple[Primitive, int, int | None, str, str]] = {}
         # reduced integer literals by value: the same Val every time (the root builder adds the
         # constant's node once, with the span of its first use, either way)
         self.int_vals: dict[int, Val] = {}
@@ -256,16 +256,16 @@ class Reducer:
             b = b.parent
         raise self.fail(f"'{prim.name}' needs a base image: load an image before using it", span)
 
-    def info(self, prim: Primitive) -> tuple[Primitive, int, int | None, str]:
+    def info(self, prim: Primitive) -> tuple[Primitive, int, int | None, str, str]:
         info = self.prim_info.get(id(prim))
         if info is None or info[0] is not prim:
-            info = (prim, prim.min_arity, prim.max_arity, prim.qualified)
+            info = (prim, prim.min_arity, prim.max_arity, prim.qualified, prim.identity_version)
             self.prim_info[id(prim)] = info
-            observe_primitive(info[3], prim.version)  # a cached reduction re-checks it
+            observe_primitive(info[3], info[4])  # a cached reduction re-checks it
         return info
 
     def apply(self, prim: Primitive, vals: list[Val], span: Span) -> Val:
-        _, lo, hi, qualified = self.info(prim)
+        _, lo, hi, qualified, version = self.info(prim)
         n = len(vals)
         if n < lo or (hi is not None and n > hi):
             arity = prim.arity_text()  # "1", "1 to 2", "at least 1"
@@ -330,7 +330,7 @@ class Reducer:
         refs = tuple([lift(v) for v in vals])
         if qualified in LOOP_OPS and target is self.root:
             fingerprint = self.loop_contents(refs, span)  # type: ignore[arg-type]
-        val = Val(target, target.apply(qualified, prim.version, refs, fingerprint, span))
+        val = Val(target, target.apply(qualified, version, refs, fingerprint, span))
         if loads_image and self.current.base is None:
             self.current.base = val
         return val

@@ -43,6 +43,7 @@ from voxcas.ids import NodeId
 from voxcas.plan.identity import definition_from_json, definition_to_json
 from voxcas.plan.nodes import Goal, PlanNode, Workplan
 from voxcas.plan.observe import Observation, unchanged
+from voxcas.primitives.libraries import BUILTIN_LIBRARIES, built_with
 from voxcas.span import Span
 
 if TYPE_CHECKING:
@@ -72,7 +73,8 @@ def code_stamp() -> str:
 
 def plan_key(program: Path, text: str) -> str:
     h = hashlib.sha256()
-    for part in (FORMAT, voxcas.__version__, code_stamp(), str(program.resolve()), os.getcwd()):
+    libraries = built_with(BUILTIN_LIBRARIES)  # an upgrade changes the versions nodes carry
+    for part in (FORMAT, voxcas.__version__, code_stamp(), libraries, str(program.resolve()), os.getcwd()):
         h.update(part.encode("utf-8") + b"\0")
     h.update(text.encode("utf-8"))
     return h.hexdigest()
@@ -145,7 +147,7 @@ def versions_unchanged(primitives: dict[str, str], registry: Registry) -> bool:
             prim = registry.find(qualified)
         except Exception:  # a plugin that no longer imports
             return False
-        if prim is None or prim.version != version:
+        if prim is None or prim.identity_version != version:
             return False
     return True
 

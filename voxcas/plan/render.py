@@ -39,6 +39,12 @@ def _const_text(type_: str, value: Any) -> str:
     return f"{type_} {json.dumps(value, ensure_ascii=False)}"
 
 
+def _declared(version: str) -> str:
+    """A primitive's own version without the library versions its ids also carry (`1+numpy-2.4.6`
+    shows as `1`): the text views stay readable, the JSON view keeps the whole."""
+    return version.partition("+")[0]
+
+
 def _ref_text(ref: TemplateRef) -> str:
     kind, i = ref
     return {"param": "param", "capture": "cap", "node": "%"}[kind] + str(i)
@@ -50,7 +56,7 @@ def _template_lines(template: Template, indent: str) -> list[str]:
         if isinstance(node, TConst):
             body = "const " + _const_text(node.type, node.value)
         elif isinstance(node, TApply):
-            body = f"{node.op}@{node.version}(" + ", ".join(_ref_text(a) for a in node.args) + ")"
+            body = f"{node.op}@{_declared(node.version)}(" + ", ".join(_ref_text(a) for a in node.args) + ")"
         elif isinstance(node, TClosure):
             caps = ", ".join(_ref_text(c) for c in node.captures)
             body = f"closure/{node.params} captures({caps})"
@@ -69,7 +75,8 @@ def definition_text(definition: Definition) -> str:
     if isinstance(definition, Const):
         return "const " + _const_text(definition.type, definition.value)
     if isinstance(definition, Apply):
-        text = f"{definition.op}@{definition.version}(" + ", ".join(short(a) for a in definition.args) + ")"
+        args = ", ".join(short(a) for a in definition.args)
+        text = f"{definition.op}@{_declared(definition.version)}({args})"
         if definition.fingerprint:
             text += f" reads {short(definition.fingerprint)}"
         return text

@@ -20,7 +20,11 @@ from voxcas.errors import PrimitiveError
 from voxcas.primitives.registry import Namespace, Param
 from voxcas.values import Image, format_value, kind_of
 
-NAMESPACE = Namespace("default", doc="Always visible: operators, sequences, files, strings, conversions.")
+NAMESPACE = Namespace(
+    "default",
+    doc="Always visible: operators, sequences, files, strings, conversions.",
+    libraries=("python", "numpy"),
+)
 prim = NAMESPACE.primitive
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -17,7 +17,9 @@ from typing import Any
 from voxcas.errors import PrimitiveError
 from voxcas.primitives.registry import Namespace, Param
 
-READERS = Namespace("default", doc="the file readers of the default namespace")
+READERS = Namespace(
+    "default", doc="the file readers of the default namespace", libraries=("python", "numpy", "SimpleITK")
+)
 prim = READERS.primitive
 
 

@@ -19,7 +19,11 @@ from voxcas.errors import PrimitiveError, UsageError
 from voxcas.primitives.registry import Namespace, Param
 from voxcas.values import Image, kind_of
 
-PICTURES = Namespace("default", doc="the picture primitives of the default namespace")
+PICTURES = Namespace(
+    "default",
+    doc="the picture primitives of the default namespace",
+    libraries=("python", "numpy", "SimpleITK"),
+)
 prim = PICTURES.primitive
 
 

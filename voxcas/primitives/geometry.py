@@ -27,7 +27,11 @@ from voxcas.primitives.masks import mask_arg
 from voxcas.primitives.registry import Namespace, Param
 from voxcas.values import Image, kind_of
 
-GEOMETRY = Namespace("default", doc="the geometry primitives of the default namespace")
+GEOMETRY = Namespace(
+    "default",
+    doc="the geometry primitives of the default namespace",
+    libraries=("python", "numpy", "SimpleITK"),
+)
 prim = GEOMETRY.primitive
 MM3_PER_ML = 1000.0
 

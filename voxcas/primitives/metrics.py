@@ -56,6 +56,7 @@ NAMESPACE = Namespace(
     "metrics",
     doc="Segmentation quality: overlap (dice, jaccard, sensitivity, specificity, volume difference) "
     "and surface distances (hausdorff, hd95, assd, surface_dice).",
+    libraries=("python", "numpy", "scipy", "SimpleITK"),
 )
 ns = NAMESPACE.primitive
 

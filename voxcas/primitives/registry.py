@@ -73,10 +73,20 @@ class Primitive:
     fingerprint: Callable[[list[Any]], str] | None = None
     foldable: bool = False
     base_image: bool = False
+    libraries: tuple[str, ...] = ()  # what it computes with (voxcas.primitives.libraries)
 
     @property
     def qualified(self) -> str:
         return f"{self.namespace}.{self.name}"
+
+    @property
+    def identity_version(self) -> str:
+        """The version its nodes carry (and so their ids): its own, then its libraries' versions."""
+        if not self.libraries:
+            return self.version
+        from voxcas.primitives.libraries import built_with
+
+        return f"{self.version}+{built_with(self.libraries)}"
 
     @property
     def min_arity(self) -> int:
@@ -168,16 +178,25 @@ def _kind(value: Any) -> str:
 
 @dataclass
 class Namespace:
-    """A group of primitives, optionally with a prelude `.imgql` file (derived operators)."""
+    """A group of primitives, optionally with a prelude `.imgql` file (derived operators).
+
+    `libraries` names the distributions its primitives compute with (`"numpy"`, `"SimpleITK"`,
+    `"python"` for the interpreter): their installed versions are part of every node id of its
+    primitives, so an upgrade never reuses a result computed with the old library."""
 
     name: str
     doc: str = ""
     prelude: str | None = None  # file name beside the namespace module, e.g. "vox1.imgql"
     primitives: dict[str, Primitive] = field(default_factory=dict)
+    libraries: tuple[str, ...] = ()
 
     def add(self, prim: Primitive) -> Primitive:
         if prim.name in self.primitives:
             raise ValueError(f"primitive {prim.qualified} declared twice")
+        if self.libraries and not prim.libraries:
+            from dataclasses import replace
+
+            prim = replace(prim, libraries=self.libraries)
         self.primitives[prim.name] = prim
         return prim
 

@@ -41,7 +41,9 @@ from voxcas.values import Image, kind_of
 sitk: Any = _SimpleITK  # its SWIG wrappers carry no annotations
 
 NAMESPACE = Namespace(
-    "simpleitk", doc="Every procedural function of SimpleITK, with images crossing losslessly."
+    "simpleitk",
+    doc="Every procedural function of SimpleITK, with images crossing losslessly.",
+    libraries=("python", "numpy", "SimpleITK"),
 )
 
 _SIGNATURE = re.compile(r"^(\w+)\((.*)\)\s*->\s*(.+)$")

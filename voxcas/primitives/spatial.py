@@ -24,6 +24,7 @@ Definitions (shared with docs/images.md):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -233,6 +234,18 @@ def box_count(indicator: np.ndarray, radii: Sequence[int]) -> np.ndarray:
     return out
 
 
+SLAB_VOXELS = 1 << 20  # voxels per slab of the slab-wise kernels (their temporaries stay this small)
+
+
+def _slabs(shape: tuple[int, ...], halo: int) -> list[tuple[int, int, int, int]]:
+    """Slabs along axis 0: (start, stop) of the output planes and (lo, hi) of the input planes,
+    `halo` planes wider on each side (clipped at the edges), about `SLAB_VOXELS` output voxels each."""
+    n = shape[0] if shape else 0
+    plane = max(1, math.prod(shape[1:]))
+    step = max(1, SLAB_VOXELS // plane, 2 * halo)  # halos cost at most as much as the slab itself
+    return [(z0, min(n, z0 + step), max(0, z0 - halo), min(n, z0 + step + halo)) for z0 in range(0, n, step)]
+
+
 def cross_correlation(
     a: np.ndarray,
     b: np.ndarray,
@@ -254,23 +267,58 @@ def cross_correlation(
 
     A local histogram is constant when Q * bins == T^2 (tested in integers). Both constant gives
     1, exactly one constant gives 0. Result float32.
+
+    Memory: the volume is worked through in slabs along the first axis (`_slabs`), each read with
+    a halo of the box radius, so the int64 sums and the per-bin counts exist only slab by slab
+    (a few MiB) instead of as a dozen full-size temporaries; every voxel's box lies inside its
+    slab's halo, so each count, and hence each result, is exactly the whole-volume one.
     """
     import numpy as np
 
-    a_bins = histogram_bins(a, m1, m2, bins)
-    b_bins = histogram_bins(b[fb], m1, m2, bins)
-    target = np.bincount(b_bins[b_bins >= 0], minlength=bins).astype(np.int64)
+    target = np.zeros(bins, np.int64)
+    if a.ndim == 0 or fb.ndim == 0:
+        b_bins = histogram_bins(b[fb], m1, m2, bins)
+        target += np.bincount(b_bins[b_bins >= 0], minlength=bins)
+    else:
+        for z0, z1, _, _ in _slabs(b.shape, 0):
+            b_bins = histogram_bins(b[z0:z1][fb[z0:z1]], m1, m2, bins)
+            target += np.bincount(b_bins[b_bins >= 0], minlength=bins)
     target_sum = int(target.sum())
     target_var = float(((target - target_sum / bins) ** 2).sum())
+    if a.ndim == 0:
+        return _cross_correlation_block(a, radii, m1, m2, bins, target, target_sum, target_var)
+    out = np.empty(a.shape, np.float32)
+    for z0, z1, lo, hi in _slabs(a.shape, radii[0] if radii else 0):
+        block = _cross_correlation_block(a[lo:hi], radii, m1, m2, bins, target, target_sum, target_var)
+        out[z0:z1] = block[z0 - lo : z1 - lo]
+    return out
+
+
+def _cross_correlation_block(
+    a: np.ndarray,
+    radii: Sequence[int],
+    m1: float,
+    m2: float,
+    bins: int,
+    target: np.ndarray,
+    target_sum: int,
+    target_var: float,
+) -> np.ndarray:
+    """`cross_correlation` on one block of `a` (box counts truncated at the block's edges)."""
+    import numpy as np
+
+    a_bins = histogram_bins(a, m1, m2, bins)
     total = box_count(a_bins >= 0, radii).astype(np.int64)
     s = np.zeros(a.shape, np.int64)
     q = np.zeros(a.shape, np.int64)
+    wide = np.empty(a.shape, np.int64)
     for j in range(bins):
         local = box_count(a_bins == j, radii)
-        wide = local.astype(np.int64)
+        np.copyto(wide, local, casting="unsafe")
         if target[j]:
             s += wide * target[j]
-        q += wide * wide
+        np.multiply(wide, wide, out=wide)
+        q += wide
     constant = q * bins == total * total
     out = np.zeros(a.shape, np.float32)
     if target_var == 0.0:

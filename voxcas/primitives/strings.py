@@ -14,7 +14,7 @@ from voxcas.errors import PrimitiveError
 from voxcas.primitives.registry import Namespace, Param
 from voxcas.values import format_value, kind_of
 
-NAMESPACE = Namespace("strings", doc="String and file-name helpers.")
+NAMESPACE = Namespace("strings", doc="String and file-name helpers.", libraries=("python",))
 
 
 def _s(name: str) -> Param:

@@ -29,6 +29,7 @@ NAMESPACE = Namespace(
     "vox1",
     doc="VoxLogicA 1 spatial logic on images: near, interior, through, distances, percentiles, ...",
     prelude="vox1.imgql",
+    libraries=("python", "numpy", "scipy", "SimpleITK"),
 )
 ns = NAMESPACE.primitive
 

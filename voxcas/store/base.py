@@ -98,6 +98,14 @@ class PendingResult:
     run: RunId | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    """A value already stored in the store it is given to, named by its digest: `put_results`
+    binds a result to it without encoding anything (the writer stores large values ahead)."""
+
+    digest: Digest
+
+
 ITER_BATCH = 256  # items a StoredSequence loads per store round trip while iterated
 
 

@@ -27,6 +27,7 @@ from voxcas.store.base import (
     ResultInfo,
     RunInfo,
     Store,
+    StoredObject,
     StoredSequence,
 )
 from voxcas.store.common import check_ref_name, node_record, resolve_text
@@ -70,6 +71,8 @@ class MemoryStore(Store):
         self._add(kind, data, digest)
 
     def put(self, value: Any) -> Digest:
+        if type(value) is StoredObject:  # stored already (the writer's large values)
+            return value.digest
         with self._lock:
             if isinstance(value, StoredSequence) and value.store is not self:
                 for digest in value.digests:

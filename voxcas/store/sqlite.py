@@ -54,6 +54,7 @@ from voxcas.store.base import (
     ResultInfo,
     RunInfo,
     Store,
+    StoredObject,
     StoredSequence,
 )
 from voxcas.store.common import check_ref_name, op_of, resolve_text
@@ -171,6 +172,8 @@ class SqliteStore(Store):
     # -- objects ----------------------------------------------------------------------------
     def _encode(self, value: Any, out: list[codec.Encoded]) -> Digest:
         """Encode a value and (first) its items into `out`; return its digest. No store access."""
+        if type(value) is StoredObject:  # stored already (the writer's large values)
+            return value.digest
         if isinstance(value, StoredSequence) and value.store is not self:
             for digest in value.digests:
                 self._encode_copy(value.store, digest, out)
