@@ -161,6 +161,12 @@ class ObjectNotFoundError(StoreError, KeyError):
         return str(self.args[0]) if self.args else "not found"
 
 
+class AddressError(UsageError, LookupError):
+    """An address (`RUN:NAME`, `latest~N`) that is malformed or names no run or value (exit 2)."""
+
+    http_status = 404
+
+
 class AmbiguousPrefixError(StoreError, LookupError):
     """An abbreviated id matches more than one thing."""
 

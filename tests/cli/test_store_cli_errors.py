@@ -13,6 +13,7 @@ import pytest
 from voxcas.ids import RunId
 from voxcas.plan.identity import node_id
 from voxcas.plan.nodes import Const, PlanNode
+from voxcas.store.schema import SCHEMA_VERSION
 from voxcas.store.sqlite import SqliteStore
 
 REPO = Path(__file__).resolve().parents[2]
@@ -122,7 +123,7 @@ def test_a_newer_schema_store_is_refused_naming_both_versions(tmp_path: Path) ->
     line = one_line_error(run_vox("ls", cwd=tmp_path))
     assert line == (
         f"error: store at {tmp_path / '.vox'} was written by schema version 7; "
-        "this voxcas reads up to version 3 — upgrade voxcas"
+        f"this voxcas reads up to version {SCHEMA_VERSION} — upgrade voxcas"
     )
 
 

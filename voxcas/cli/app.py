@@ -75,6 +75,7 @@ def _global_options(
 # command-family modules, each exposing register(app); listed here so the order of --help is stable
 COMMAND_MODULES = (
     "voxcas.cli.run_cmd",
+    "voxcas.cli.status_cmd",
     "voxcas.cli.plan_cmd",
     "voxcas.cli.store_cmds",
     "voxcas.cli.space_cmds",

@@ -71,6 +71,14 @@ def register(app: typer.Typer) -> None:
                 help="Re-hash every input file instead of trusting unchanged size, times and inode.",
             ),
         ] = False,
+        dry_run: Annotated[
+            bool,
+            typer.Option(
+                "--dry-run",
+                help="Compute nothing: say which goals are stale and why, and what a run would "
+                "compute (as vox status; exit 1 if something is stale).",
+            ),
+        ] = False,
         json_out: JsonOption = False,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the goals' output.")] = False,
         progress: Annotated[
@@ -87,6 +95,11 @@ def register(app: typer.Typer) -> None:
         Exit status: 0 ok, 1 some node failed (the others are stored), 2 bad program or
         options, 130 interrupted (finished results are kept; run again to resume).
         """
+        if dry_run:
+            from voxcas.cli.status_cmd import finish, status_of
+
+            finish(status_of(program, store, rehash), json_out)
+            return
         from voxcas.errors import ExecutionError, RunCancelled
         from voxcas.execute import RunOptions, run_file
 

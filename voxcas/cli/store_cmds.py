@@ -89,6 +89,8 @@ def _render_node(d: dict[str, Any]) -> None:
     if d["label"]:
         typer.echo(f"label     {d['label']}")
     typer.echo(f"source    {d['span'] or '-'}")
+    for r in d.get("reads", []):
+        typer.echo(f"reads     {r['path'] if r['path'] is not None else '?'}  {r['fingerprint']}")
     for i, arg in enumerate(d["arguments"]):
         what = arg["label"] or arg["op"] or "?"
         typer.echo(f"arg {i:<5} {short(arg['node'])}  {what}  -> {short(arg['result'])}")
@@ -111,12 +113,33 @@ def _render_run(d: dict[str, Any]) -> None:
     typer.echo(f"started   {when(d['started'])}")
     typer.echo(f"finished  {when(d['finished'])}")
     typer.echo(f"nodes     {d['computed']} computed, {d['reused']} reused, {d['failed']} failed")
+    for i, src in enumerate(d["sources"]):
+        typer.echo(f"{'code' if i == 0 else 'imports':<9} {src['path']}  {short(src['digest'], 19)}")
     for g in d["goals"]:
         typer.echo(f"goal      {g.get('kind')} {g.get('target')!r} -> {short(g.get('node'))}")
+    if d["names"]:
+        typer.echo(f"names     {', '.join(sorted(d['names']))}")
     for n in d["nodes"]:
         what = n["label"] or n["op"] or "?"
         err = f"  error: {n['error']}" if n["error"] else ""
         typer.echo(f"  {n['status']:<9} {short(n['node'])}  {what}  {n['span'] or ''}{err}".rstrip())
+
+
+def _print_program(files: list[dict[str, Any]]) -> None:
+    """The program exactly as it ran; with imports, each file after a `==> path <==` header (as
+    `head` prints several files)."""
+    import sys
+
+    several = len(files) > 1
+    for i, f in enumerate(files):
+        if several:
+            what = "" if i == 0 else "imported "
+            gap = "\n" if i else ""
+            sys.stdout.write(f"{gap}==> {what}{f['path']} <==\n")
+        sys.stdout.write(f["text"])
+        if several and not f["text"].endswith("\n"):
+            sys.stdout.write("\n")
+    sys.stdout.flush()
 
 
 def _render_object(d: dict[str, Any]) -> None:
@@ -164,7 +187,12 @@ def ls(
 
 
 def cat(
-    ident: Annotated[str, typer.Argument(metavar="ID", help="A digest, node id (its result) or prefix.")],
+    ident: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID", help="A digest, node id (its result) or prefix, or RUN:NAME (latest:brain)."
+        ),
+    ],
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Write the value to a file (.nii.gz, .png, .json, ...)."),
@@ -192,6 +220,7 @@ def cat(
     With -o, write it to a file; pictures (.png) of a volume show its middle axial slice in
     radiological orientation unless --view says otherwise.
     Example: vox cat 4efd -o t1.png --view "axis=coronal window=0:600" --overlay 9c2e
+    Example: vox cat latest:brain -o brain.nii.gz (the value of `brain` in the newest run)
     """
     from voxcas.store.inspect import summarize, value_of
     from voxcas.values import kind_of
@@ -225,13 +254,40 @@ def cat(
 
 
 def show(
-    ident: Annotated[str, typer.Argument(metavar="ID", help="A node, run, digest (or prefix) or ref.")],
+    ident: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="A node, run, digest (or prefix), ref, latest, latest~N, or RUN:NAME.",
+        ),
+    ],
+    program: Annotated[
+        bool,
+        typer.Option(
+            "--program",
+            help="Print the code the run ran: its program and every imported file (with paths).",
+        ),
+    ] = False,
     store: StoreOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Explain a node (operator, arguments, source, result, timing, provenance) or a run."""
+    """Explain a node (operator, arguments, source, files read, result, timing, provenance) or
+    a run (program, imports, goals, names, nodes).
+
+    Examples: vox show latest --program; vox show latest~1:brain; vox show 3f2a
+    """
     from voxcas.store.inspect import show as describe
 
+    if program:
+        from voxcas.store.inspect import program_of
+
+        with open_store(store) as s:
+            files = program_of(s, ident)
+        if json_out:
+            echo_json(files)
+        else:
+            _print_program(files)
+        return
     with open_store(store) as s:
         data = describe(s, ident)
     if json_out:
@@ -268,7 +324,7 @@ def log(
 
 def tag(
     name: Annotated[str, typer.Argument(help="The ref name.")],
-    run: Annotated[str, typer.Argument(help="A run id (or unique prefix) or another ref.")],
+    run: Annotated[str, typer.Argument(help="A run id (or unique prefix), another ref, latest, latest~N.")],
     store: StoreOption = None,
     json_out: JsonOption = False,
 ) -> None:

@@ -15,7 +15,10 @@ def register(app: typer.Typer) -> None:
     def export(
         roots: Annotated[
             list[str],
-            typer.Argument(metavar="ROOT...", help="Runs, refs, node ids or digests (prefixes allowed)."),
+            typer.Argument(
+                metavar="ROOT...",
+                help="Runs, refs, latest~N, RUN:NAME, node ids or digests (prefixes allowed).",
+            ),
         ],
         output: Annotated[Path, typer.Option("--output", "-o", help="The bundle file to write.")],
         closure: Annotated[

@@ -110,11 +110,12 @@ class _Engine:
 
     def _satisfy_once(self, nodes: Nodes, roots: list[NodeId]) -> bool:
         """One walk; True if it stopped early because a stored input could not be read."""
-        from voxcas.execute import loops, stage
+        from voxcas.execute import loops, provenance, stage
 
         ctx, state = self.ctx, self.state
         reused_before = state.reused
         remaining = ctx.lookup.missing(nodes, roots)
+        provenance.record_arguments(ctx.store, nodes, remaining)
         work = sum(1 for n in remaining if not isinstance(nodes[n].definition, Closure))
         ctx.progress.grow(work, state.reused - reused_before)
         while remaining:
@@ -206,6 +207,7 @@ def _run_workplan(
     plan: Workplan, store: Store, options: RunOptions, progress: Progress | None
 ) -> RunSummary:
     from voxcas.execute import goals as goal_runner
+    from voxcas.execute import provenance
 
     started = time.perf_counter()
     progress = progress or NullProgress()
@@ -217,7 +219,17 @@ def _run_workplan(
         {"kind": g.kind, "target": g.target, "node": g.node, **({"pairs": True} if g.pairs else {})}
         for g in plan.goals
     ]
-    run = store.start_run(options.program, program_digest, goal_records, options.record())
+    run = store.start_run(
+        options.program,
+        program_digest,
+        goal_records,
+        options.record(),
+        sources=provenance.run_sources(options.program, text, plan),
+        names=plan.names,
+    )
+    constants = provenance.named_constants(plan)
+    if constants:
+        store.put_nodes(constants)
     summary = RunSummary(run=run, warnings=list(plan.warnings))
     if options.on_warning is not None:
         for warning in plan.warnings:

@@ -41,6 +41,7 @@ from voxcas.execute.fusion import Fusion
 from voxcas.execute.graph import task
 from voxcas.execute.inputs import held_scalar, known_outcome, stored_digest
 from voxcas.execute.keys import item_key
+from voxcas.execute.provenance import record_arguments
 from voxcas.execute.tasks import (
     GIVEN,
     LOCAL,
@@ -179,6 +180,7 @@ def _item_specs(
     cancel = placement.task_cancel
     loaded: dict[Digest, Outcome] = {}
     persist = placement.item_persist(nodes)
+    record_arguments(ctx.store, nodes, own)
 
     def given(arg: NodeId) -> Outcome:
         known = known_outcome(state, nodes, arg)

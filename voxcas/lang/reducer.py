@@ -228,7 +228,9 @@ class Reducer:
                 else:
                     raise self.fail(f"cannot import '{target}': no such file '{shown}'", cmd.span)
             else:
-                self.program(parse_cached(path, shown), FileCtx.of(path))
+                imported = parse_cached(path, shown)
+                self.workplan.imports.append((shown, imported.text))
+                self.program(imported, FileCtx.of(path))
                 return
         if not self.registry.has_namespace(target):
             names = difflib.get_close_matches(target, self.registry.names(), n=3, cutoff=0.6)

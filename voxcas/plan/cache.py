@@ -3,7 +3,8 @@
 Reducing a 10,000-line program takes a good part of a second, far more than answering it from a
 warm store. So after each reduction `vox run` saves a small *plan entry* beside the store
 (`<store>/plans/<key>.json`): the goal nodes (definitions, spans), the declared names' ids, the
-reducer's warnings, and the file-system observations the reduction made (`voxcas.plan.observe`).
+reducer's warnings, the imported files' texts (each run records the code it ran), and the
+file-system observations the reduction made (`voxcas.plan.observe`).
 
 - **Key.** SHA-256 of: the entry format, the voxcas version, a stamp of the front-end's and the
   primitives' source files (path, size, mtime of every `.py`/`.imgql` under `voxcas/lang`,
@@ -49,8 +50,9 @@ from voxcas.span import Span
 if TYPE_CHECKING:
     from voxcas.primitives.registry import Registry
 
-# 2: goals carry `pairs`; 3: observations are (path, state stamp, proof); 4: primitives' versions
-FORMAT = "voxcas-plan-cache/4"
+# 2: goals carry `pairs`; 3: observations are (path, state stamp, proof); 4: primitives' versions;
+# 5: the imported files' texts (a run records the code it ran)
+FORMAT = "voxcas-plan-cache/5"
 PLANS_DIR = "plans"
 _CODE_PACKAGES = ("lang", "plan", "primitives")
 _code_stamp: str | None = None
@@ -126,6 +128,7 @@ def save(directory: Path, key: str, plan: Workplan, observations: list[Observati
         ],
         "names": plan.names,
         "warnings": plan.warnings,
+        "imports": plan.imports,
     }
     target = _entry_path(directory, key)
     tmp = target.with_name(f".{key}.{os.getpid()}.tmp")
@@ -187,9 +190,10 @@ def load(
         ]
         names = {str(k): NodeId(v) for k, v in entry["names"].items()}
         warnings = [str(w) for w in entry["warnings"]]
+        imports = [(str(path), str(text)) for path, text in entry["imports"]]
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None
-    return Workplan(LazyNodes(nodes, complete), goals, names, warnings)
+    return Workplan(LazyNodes(nodes, complete), goals, names, warnings, imports)
 
 
 def clear(directory: Path) -> int:

@@ -140,12 +140,14 @@ class Goal:
 @dataclass(slots=True)
 class Workplan:
     """A reduced program: nodes in topological order (dependencies first), goals in program order,
-    and the node of every top-level declared value name (for `vox run --show NAME`)."""
+    the node of every top-level declared value name (for `vox run --show NAME`), and the files the
+    program imported, as (path shown, text) in the order first read (a run records them)."""
 
     nodes: dict[NodeId, PlanNode] = field(default_factory=dict)
     goals: list[Goal] = field(default_factory=list)
     names: dict[str, NodeId] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    imports: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, node: PlanNode) -> NodeId:
         """Add a node unless one with the same id exists (equal ids are equal computations)."""

@@ -25,7 +25,7 @@ Contract (checked by the shared suite `tests/store/contract.py` for every implem
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -86,6 +86,15 @@ class RunInfo:
     failed: int = 0
     goals: list[dict[str, Any]] = field(default_factory=list)  # [{"kind","target","node"}]
     options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RunSource:
+    """One file of the code a run ran: the program (first) or a file it imported, with the digest
+    of the object that holds its text (`store.get(digest)` is the text)."""
+
+    path: str
+    digest: Digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +246,20 @@ class Store(ABC):
         program_digest: Digest | None,
         goals: list[dict[str, Any]],
         options: dict[str, Any] | None = None,
-    ) -> RunId: ...
+        *,
+        sources: Sequence[tuple[str, str]] = (),
+        names: Mapping[str, NodeId] | None = None,
+    ) -> RunId:
+        """Record a new run. `sources`: (path, text) of the program and of every file it imported,
+        stored as objects (shared by every run of the same text); `names`: its top-level names."""
+
+    @abstractmethod
+    def run_sources(self, run: RunId) -> list[RunSource]:
+        """The program and imported files a run recorded, program first ([] for older runs)."""
+
+    @abstractmethod
+    def run_names(self, run: RunId) -> dict[str, NodeId]:
+        """The top-level names a run recorded, with their node ids ({} for older runs)."""
 
     @abstractmethod
     def finish_run(

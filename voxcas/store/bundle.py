@@ -39,6 +39,7 @@ from voxcas.ids import Digest, NodeId, RunId
 from voxcas.plan.identity import definition_from_json, node_id
 from voxcas.plan.nodes import Apply, Closure, ValueRef
 from voxcas.store import codec
+from voxcas.store.address import resolve
 from voxcas.store.base import ResultInfo
 from voxcas.store.schema import RUN_COLUMNS, SCHEMA_VERSION, migrate, read_version
 from voxcas.store.sqlite import SqliteStore, digest_of_file
@@ -148,7 +149,7 @@ def _select(store: SqliteStore, roots: list[str], closure: bool) -> _Selection:
     objects: list[Digest] = []
     all_refs = store.refs()
     for text in roots:
-        kind, ident = store.resolve(text)
+        kind, ident = resolve(store, text)  # RUN:NAME and latest~N too
         if kind == "run":
             runs.add(RunId(ident))
             if text in all_refs:

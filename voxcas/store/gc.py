@@ -11,10 +11,13 @@ Mark and sweep, in ONE write transaction (writers wait for it; readers never blo
    bytes, the oldest kept results are dropped (never those of ref'd runs nor those inside the grace
    period), then the mark is recomputed.
 4. **Kept objects**: the digests of kept results, values named by kept `value` nodes, objects younger
-   than the grace period, and, transitively, every item of a kept sequence or mapping.
+   than the grace period, the program and imported texts of every run (`run_sources`: history),
+   and, transitively, every item of a kept sequence or mapping.
 5. **Sweep** (unless `dry_run`): delete the other results, objects and their item rows, and node
-   records that no result, run or failure mentions. Then an incremental vacuum returns free pages
-   to the file system and a TRUNCATE checkpoint empties the WAL.
+   records that no result, run, run name or failure mentions (nor the constant and closure
+   arguments of a kept application: a reader's path, which `vox show` prints). Then an
+   incremental vacuum returns free pages to the file system and a TRUNCATE checkpoint empties
+   the WAL.
 
 Run records, failures and refs are history and are never deleted by gc.
 """
@@ -91,12 +94,21 @@ INSERT INTO gc_objs
 WITH RECURSIVE reach(d) AS (
     SELECT digest FROM results WHERE node IN (SELECT node FROM gc_keep)
     UNION SELECT digest FROM objects WHERE created >= ?1
+    UNION SELECT digest FROM run_sources
     UNION SELECT json_extract(definition, '$[2]') FROM nodes
           WHERE json_extract(definition, '$[1]') = 'value' AND id IN (SELECT node FROM gc_keep)
     UNION SELECT child FROM object_items JOIN reach ON object_items.parent = reach.d
 )
 SELECT d FROM reach WHERE d IS NOT NULL;
 """
+
+
+# the arguments of kept applications: the records of constants and closures (a reader's path) say
+# what the application was given (vox show, vox status)
+_ARGUMENTS = (
+    "SELECT a.value FROM nodes AS k, json_each(k.definition, '$[4]') AS a "
+    "WHERE k.id IN (SELECT node FROM gc_keep) AND json_extract(k.definition, '$[1]') = 'apply'"
+)
 
 
 def _one(conn: Any, sql: str, params: tuple[Any, ...] = ()) -> int:
@@ -168,7 +180,9 @@ def gc(
         )
         orphan_nodes = (
             "SELECT id FROM nodes WHERE id NOT IN (SELECT node FROM gc_keep) "
-            "AND id NOT IN (SELECT node FROM run_nodes) AND id NOT IN (SELECT node FROM failures)"
+            "AND id NOT IN (SELECT node FROM run_nodes) AND id NOT IN (SELECT node FROM failures) "
+            "AND id NOT IN (SELECT node FROM run_names) "
+            f"AND id NOT IN ({_ARGUMENTS})"
         )
         dead_nodes = _one(conn, f"SELECT count(*) FROM ({orphan_nodes})")
         kept_runs = _one(conn, "SELECT count(*) FROM gc_runs")

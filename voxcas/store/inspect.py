@@ -119,6 +119,53 @@ def _arguments(store: Store, definition: list[Any]) -> list[dict[str, Any]]:
     return args
 
 
+def _argument_value(store: Store, node: str) -> Any:
+    """The value of an argument node: a recorded constant, or its stored result (None if neither)."""
+    try:
+        record = store.node(NodeId(node))
+    except ObjectNotFoundError:
+        record = None
+    if record is not None and record.op == "const":
+        return _constant(record.definition)
+    digest = store.lookup(NodeId(node))
+    return None if digest is None else store.get(digest)
+
+
+def _constant(definition_text: str) -> Any:
+    from voxcas.plan.identity import definition_from_json
+    from voxcas.plan.nodes import Const
+
+    definition = definition_from_json(definition_text)
+    assert isinstance(definition, Const)
+    return list(definition.value) if isinstance(definition.value, tuple) else definition.value
+
+
+def _reads(store: Store, op: str | None, definition: list[Any]) -> list[dict[str, Any]]:
+    """What a file-reading application read: each path argument with the fingerprint its id covers."""
+    if definition[1] != "apply" or definition[5] is None:
+        return []
+    from voxcas.primitives.registry import default_registry
+
+    try:
+        prim = default_registry().find(str(op)) if op else None
+    except Exception:  # a plugin namespace that no longer imports: fall back to string arguments
+        prim = None
+    args: list[str] = definition[4]
+    positions = [i for i in prim.path_params if i < len(args)] if prim is not None else []
+    if not positions:  # a reader with its own fingerprint function (dir): its string arguments
+        positions = list(range(len(args)))
+    reads = []
+    for i in positions:
+        value = _argument_value(store, args[i])
+        if isinstance(value, str):
+            reads.append({"argument": i, "path": value})
+    if not reads:
+        reads.append({"argument": None, "path": None})
+    for entry in reads:
+        entry["fingerprint"] = definition[5]
+    return reads
+
+
 def describe_node(store: Store, node: NodeId) -> dict[str, Any]:
     record = store.node(node)
     definition = json.loads(record.definition)
@@ -150,6 +197,7 @@ def describe_node(store: Store, node: NodeId) -> dict[str, Any]:
         "span": record.span,
         "arguments": _arguments(store, definition),
         "definition": definition,
+        "reads": _reads(store, record.op, definition),
         "result": result_data,
         "failures": failures,
     }
@@ -188,6 +236,8 @@ def describe_run(store: Store, run: RunId) -> dict[str, Any]:
         "failed": info.failed,
         "goals": info.goals,
         "options": info.options,
+        "sources": [{"path": src.path, "digest": src.digest} for src in store.run_sources(run)],
+        "names": store.run_names(run),
         "refs": sorted(name for name, r in store.refs().items() if r == run),
         "nodes": nodes,
         "failures": [{"node": n, "message": m} for n, m in failures.items()],
@@ -216,9 +266,26 @@ def describe_object(store: Store, digest: Digest) -> dict[str, Any]:
     }
 
 
+def program_of(store: Store, text: str) -> list[dict[str, Any]]:
+    """The code a run ran: its program, then each imported file, as {path, digest, text}."""
+    from voxcas.errors import AddressError
+    from voxcas.store.address import resolve_run
+
+    run = resolve_run(store, text)
+    sources = store.run_sources(run)
+    if not sources:
+        raise AddressError(
+            f"run {run[:12]} recorded no program text (it ran before voxcas kept programs, "
+            "or from a workplan)"
+        )
+    return [{"path": s.path, "digest": s.digest, "text": store.get(s.digest)} for s in sources]
+
+
 def show(store: Store, text: str) -> dict[str, Any]:
-    """Describe whatever `text` resolves to (a ref name, or a prefix of a node, run or digest)."""
-    kind, ident = store.resolve(text)
+    """Describe whatever `text` names (voxcas.store.address: RUN:NAME, latest~N, a ref, a prefix)."""
+    from voxcas.store.address import resolve
+
+    kind, ident = resolve(store, text)
     if kind == "node":
         return describe_node(store, NodeId(ident))
     if kind == "run":
@@ -230,16 +297,40 @@ def show(store: Store, text: str) -> dict[str, Any]:
 
 
 def value_of(store: Store, text: str) -> tuple[Digest, Any]:
-    """The digest and verified value named by `text`: an object, or the result of a node."""
-    kind, ident = store.resolve(text)
+    """The digest and verified value named by `text`: an object, the result of a node, or the
+    value of a run's top-level name (`RUN:NAME`, voxcas.store.address)."""
+    from voxcas.store.address import resolve, split
+
+    kind, ident = resolve(store, text)
     if kind == "run":
         raise UsageError(f"'{text}' is a run, not a value; use 'vox show {text}'")
     if kind == "node":
         digest = store.lookup(NodeId(ident))
         if digest is None:
-            raise ObjectNotFoundError(f"node {ident} has no stored result")
+            return _unstored(store, text, NodeId(ident), named=split(text) is not None)
         return digest, store.get(digest)
     return Digest(ident), store.get(Digest(ident))
+
+
+def _unstored(store: Store, text: str, node: NodeId, *, named: bool) -> tuple[Digest, Any]:
+    """A node without a stored result: for a run's name bound to a constant, the constant (with the
+    digest it would have in the store: the memory store encodes alike); else an error saying why."""
+    from voxcas.errors import AddressError
+    from voxcas.store.memory import MemoryStore
+
+    try:
+        record = store.node(node)
+    except ObjectNotFoundError:
+        record = None
+    if named and record is not None and record.op == "const":  # `t = 0.5`: never stored as a result
+        value = _constant(record.definition)
+        return MemoryStore().put(value), value
+    if named:
+        raise AddressError(
+            f"'{text}' was not computed (no goal of that run needed it, or it failed); "
+            f"'vox run --show NAME' computes it"
+        )
+    raise ObjectNotFoundError(f"node {node} has no stored result")
 
 
 def _array_summary(array: Any) -> str:
@@ -266,8 +357,10 @@ def summarize(value: Any) -> str:
 
 
 def tag_run(store: Store, name: str, text: str) -> RunId:
-    """Point ref `name` at the run `text` names (a run id prefix or another ref); return the run."""
-    kind, ident = store.resolve(text)
+    """Point ref `name` at the run `text` names (a run id prefix, another ref, latest~N); return the run."""
+    from voxcas.store.address import resolve
+
+    kind, ident = resolve(store, text)
     if kind != "run":
         raise UsageError(f"cannot tag '{text}': it is a {kind}, and refs point at runs")
     store.tag(name, RunId(ident))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ from voxcas.store.base import (
     Resolved,
     ResultInfo,
     RunInfo,
+    RunSource,
     Store,
     StoredObject,
     StoredSequence,
@@ -52,6 +53,8 @@ class MemoryStore(Store):
         self._results: dict[NodeId, tuple[ResultInfo, int]] = {}
         self._failures: dict[tuple[NodeId, RunId], tuple[FailureInfo, int]] = {}
         self._runs: dict[RunId, tuple[RunInfo, int]] = {}
+        self._sources: dict[RunId, list[RunSource]] = {}
+        self._names: dict[RunId, dict[str, NodeId]] = {}
         self._run_nodes: dict[RunId, dict[NodeId, str]] = {}
         self._refs: dict[str, RunId] = {}
         self._fingerprints: dict[str, tuple[str, str]] = {}
@@ -175,14 +178,28 @@ class MemoryStore(Store):
         program_digest: Digest | None,
         goals: list[dict[str, Any]],
         options: dict[str, Any] | None = None,
+        *,
+        sources: Sequence[tuple[str, str]] = (),
+        names: Mapping[str, NodeId] | None = None,
     ) -> RunId:
+        recorded = [RunSource(path, self.put(text)) for path, text in sources]
         run = new_run_id()
         with self._lock:
             info = RunInfo(
                 run, program, program_digest, time.time(), goals=list(goals), options=dict(options or {})
             )
             self._runs[run] = (info, next(self._seq))
+            self._sources[run] = recorded
+            self._names[run] = dict(names or {})
         return run
+
+    def run_sources(self, run: RunId) -> list[RunSource]:
+        self.run_info(run)
+        return list(self._sources.get(run, []))
+
+    def run_names(self, run: RunId) -> dict[str, NodeId]:
+        self.run_info(run)
+        return dict(self._names.get(run, {}))
 
     def finish_run(self, run: RunId, status: str, *, computed: int, reused: int, failed: int) -> None:
         with self._lock:

@@ -15,6 +15,10 @@ History:
 - v3: `fingerprints.stamp`: the cache is keyed by the whole stat state (size, mtime, ctime,
   inode, device: `voxcas.plan.filestate`); rows from v2 have an empty stamp and never match, so
   their files are hashed once more.
+- v4: provenance. `run_sources` (a run's program text and every file it imported, as objects:
+  content-addressed, shared between runs) and `run_names` (its top-level names -> node ids),
+  so `vox show RUN --program` prints the code that ran and `RUN:NAME` addresses a value. Runs
+  recorded before v4 simply have no rows there.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from typing import Any
 
 from voxcas.errors import SchemaVersionError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # The first released layout, kept verbatim: migrations start from it and the migration test
 # builds a v1 database from it.
@@ -107,7 +111,25 @@ MIGRATION_V3 = """
 ALTER TABLE fingerprints ADD COLUMN stamp TEXT NOT NULL DEFAULT '';
 """
 
-MIGRATIONS: dict[int, str] = {1: SCHEMA_V1, 2: MIGRATION_V2, 3: MIGRATION_V3}
+MIGRATION_V4 = """
+CREATE TABLE run_sources(
+    run TEXT NOT NULL,
+    idx INTEGER NOT NULL,  -- 0: the program itself; then imported files in the order first read
+    path TEXT NOT NULL,  -- as shown (the program as given; imports relative to their importer)
+    digest TEXT NOT NULL,  -- the object holding the text
+    PRIMARY KEY(run, idx)
+) WITHOUT ROWID;
+CREATE INDEX run_sources_digest ON run_sources(digest);
+CREATE TABLE run_names(
+    run TEXT NOT NULL,
+    name TEXT NOT NULL,
+    node TEXT NOT NULL,
+    PRIMARY KEY(run, name)
+) WITHOUT ROWID;
+CREATE INDEX run_names_node ON run_names(node);
+"""
+
+MIGRATIONS: dict[int, str] = {1: SCHEMA_V1, 2: MIGRATION_V2, 3: MIGRATION_V3, 4: MIGRATION_V4}
 
 RUN_COLUMNS = (
     "id, program, program_digest, started, finished, status, computed, reused, failed, goals, options"
@@ -124,6 +146,8 @@ TABLES = (
     "run_nodes",
     "refs",
     "fingerprints",
+    "run_sources",
+    "run_names",
 )
 
 

@@ -35,7 +35,7 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,7 @@ from voxcas.store.base import (
     Resolved,
     ResultInfo,
     RunInfo,
+    RunSource,
     Store,
     StoredObject,
     StoredSequence,
@@ -468,15 +469,40 @@ class SqliteStore(Store):
         program_digest: Digest | None,
         goals: list[dict[str, Any]],
         options: dict[str, Any] | None = None,
+        *,
+        sources: Sequence[tuple[str, str]] = (),
+        names: Mapping[str, NodeId] | None = None,
     ) -> RunId:
+        encoded: list[codec.Encoded] = []
+        texts = [(path, self._encode(text, encoded)) for path, text in sources]
+        prepared = self._prepare(encoded)  # compressed before the lock, as for results
         run = new_run_id()
         with self.transaction() as conn:
+            self._insert_objects(prepared)
             conn.execute(
                 "INSERT INTO runs(id, program, program_digest, started, status, goals, options) "
                 "VALUES(?,?,?,?, 'running', ?, ?)",
                 (run, program, program_digest, time.time(), json.dumps(goals), json.dumps(options or {})),
             )
+            conn.executemany(
+                "INSERT INTO run_sources(run, idx, path, digest) VALUES(?,?,?,?)",
+                [(run, i, path, digest) for i, (path, digest) in enumerate(texts)],
+            )
+            conn.executemany(
+                "INSERT INTO run_names(run, name, node) VALUES(?,?,?)",
+                [(run, name, node) for name, node in (names or {}).items()],
+            )
         return run
+
+    def run_sources(self, run: RunId) -> list[RunSource]:
+        self.run_info(run)
+        rows = self.query("SELECT path, digest FROM run_sources WHERE run=? ORDER BY idx", (run,))
+        return [RunSource(str(p), Digest(d)) for p, d in rows]
+
+    def run_names(self, run: RunId) -> dict[str, NodeId]:
+        self.run_info(run)
+        rows = self.query("SELECT name, node FROM run_names WHERE run=? ORDER BY name", (run,))
+        return {str(n): NodeId(i) for n, i in rows}
 
     def finish_run(self, run: RunId, status: str, *, computed: int, reused: int, failed: int) -> None:
         with self.transaction() as conn:
