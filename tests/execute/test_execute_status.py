@@ -78,9 +78,13 @@ def test_after_a_run_everything_is_up_to_date_and_nothing_would_be_computed(here
             lambda: write("prog.imgql", PROGRAM.replace('"!"', '"!!"')),
             {"a": ['prog.imgql:2:21: constant "!" is now "!!"']},
         ),
+        (
+            lambda: write("prog.imgql", PROGRAM.replace('"?"', '"??"')),
+            {"xs": ['prog.imgql:3:6: in the loop body, constant "?" is now "??"']},
+        ),
         (lambda: os.utime("a.txt"), {}),  # touched only: same bytes, nothing stale
     ],
-    ids=["input", "item-content", "new-item", "removed-item", "constant", "touch"],
+    ids=["input", "item-content", "new-item", "removed-item", "constant", "body-constant", "touch"],
 )
 def test_status_names_what_changed_and_counts_what_the_next_run_computes(
     here: Path, edit: Any, expected: dict[str, list[str]]

@@ -54,3 +54,20 @@ def test_gc_never_deletes_the_code_of_a_run_nor_the_paths_a_kept_reader_read(
     assert sqlite_store.get(sqlite_store.run_sources(old)[0].digest) == "old program\n"
     assert sqlite_store.node(path.id).op == "const"  # the path argument of a kept reader
     assert sqlite_store.node(const_node(5).id).op == "const"  # a name the run declared
+
+
+def test_a_bundle_carries_a_runs_code_and_names_to_another_store(tmp_path: Path) -> None:
+    from voxcas.store.bundle import export_bundle, import_bundle
+
+    with SqliteStore(tmp_path / "a", create=True) as source:
+        node = const_node(3)
+        run = source.start_run("p.imgql", None, [], sources=[("p.imgql", "x = 3\n")], names={"x": node.id})
+        source.put_result(node, 3, run=run)
+        source.note_run_nodes(run, [(node.id, "computed")])
+        source.finish_run(run, "ok", computed=1, reused=0, failed=0)
+        export_bundle(source, [run], tmp_path / "run.voxb")
+    with SqliteStore(tmp_path / "b", create=True) as target:
+        import_bundle(target, tmp_path / "run.voxb")
+        (code,) = target.run_sources(run)
+        assert (code.path, target.get(code.digest)) == ("p.imgql", "x = 3\n")
+        assert target.run_names(run) == {"x": node.id}

@@ -145,7 +145,7 @@ class Compare:
         elif isinstance(before, Apply) and isinstance(now, Apply):
             self._apply(before, now, node, out, seen)
         elif isinstance(before, Closure) and isinstance(now, Closure):
-            self._template(before.body, now.body, out)
+            self._template(before.body, now.body, out, where)
             self._args(before.captures, now.captures, node, out, seen)
         else:
             out.append(f"{where}{self._describe(now)} replaces {self._describe(before)}")
@@ -257,13 +257,14 @@ class Compare:
                     paths += self._paths(reader.definition, own)
             out += [f"input {p} changed" for p in paths] or [f"item {format_value(item)} changed"]
 
-    def _template(self, before: Template, now: Template, out: list[str]) -> None:
-        """Differences inside a loop body: constants (with their position), operators, versions."""
+    def _template(self, before: Template, now: Template, out: list[str], body: str) -> None:
+        """Differences inside a loop body: constants (with their position, or the body's when a
+        constant carries none), operators, versions. `body` is the body's own position prefix."""
         if len(before.nodes) != len(now.nodes):
-            out.append("the loop body changed")
+            out.append(f"{body}the loop body changed")
             return
         for old, new in zip(before.nodes, now.nodes, strict=True):
-            where = f"{new.span}: " if new.span is not None else ""
+            where = f"{new.span}: " if new.span is not None else (f"{body}in the loop body, " if body else "")
             if isinstance(old, TConst) and isinstance(new, TConst):
                 if (old.type, old.value) != (new.type, new.value):
                     out.append(f"{where}constant {_value(old)} is now {_value(new)}")
@@ -273,7 +274,7 @@ class Compare:
                 elif old.version != new.version:
                     out.append(f"{new.op} is now version {new.version} (was {old.version})")
             elif isinstance(old, TClosure) and isinstance(new, TClosure):
-                self._template(old.body, new.body, out)
+                self._template(old.body, new.body, out, where or body)
             elif type(old) is not type(new):
                 out.append(f"{where}the loop body changed")
 

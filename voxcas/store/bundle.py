@@ -3,8 +3,9 @@
 A bundle is an SQLite database with the store's own tables (see `api/bundle-format.md`); it is
 never unpacked to paths chosen by its content. Its `meta` table carries `format = voxcas-bundle`,
 `bundle_version`, `schema_version` and `manifest`: the SHA-256 of a canonical listing of every
-row identity (objects, nodes, results, runs, run nodes, refs), so a damaged or truncated bundle is
-noticed even where SQLite itself does not complain.
+row identity (objects, nodes, results, runs, run nodes, refs, and from schema 4 the runs' code
+and names), so a damaged or truncated bundle is noticed even where SQLite itself does not complain.
+A run travels with its code (program and imported texts) and its top-level names.
 
 **Export** (`export_bundle`) resolves the roots (runs, ref names, node ids, digests, as for
 `vox show`), gathers their results (a run's: the results it computed, the nodes it noted as
@@ -112,9 +113,13 @@ def _run_nodes(store: SqliteStore, run: RunId) -> set[NodeId]:
     return nodes
 
 
+def _has_table(conn: Any, name: str) -> bool:
+    return bool(conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone())
+
+
 def _manifest(conn: Any) -> str:
     h = hashlib.sha256()
-    listings = (
+    listings: tuple[str, ...] = (
         "SELECT digest, kind, size, codec, stored_size FROM objects ORDER BY digest",
         "SELECT parent, idx, child FROM object_items ORDER BY parent, idx",
         "SELECT id, definition FROM nodes ORDER BY id",
@@ -123,6 +128,11 @@ def _manifest(conn: Any) -> str:
         "SELECT run, node, status FROM run_nodes ORDER BY run, node",
         "SELECT name, run FROM refs ORDER BY name",
     )
+    if _has_table(conn, "run_sources"):  # schema 4: a run's code and names (older bundles lack them)
+        listings += (
+            "SELECT run, idx, path, digest FROM run_sources ORDER BY run, idx",
+            "SELECT run, name, node FROM run_names ORDER BY run, name",
+        )
     for sql in listings:
         h.update(sql.encode())
         for row in conn.execute(sql):
@@ -174,6 +184,7 @@ def _select(store: SqliteStore, roots: list[str], closure: bool) -> _Selection:
             if isinstance(definition, ValueRef):
                 objects.append(definition.digest)
     objects += [r.digest for r in results]
+    objects += [src.digest for run in sorted(runs) for src in store.run_sources(run)]  # their code
     return _Selection(runs, refs, nodes, results, list(dict.fromkeys(objects)))
 
 
@@ -263,6 +274,14 @@ def export_bundle(
                 out.executemany(
                     "INSERT INTO run_nodes(run, node, status) VALUES(?,?,?)",
                     store.query("SELECT run, node, status FROM run_nodes WHERE run=?", (run,)),
+                )
+                out.executemany(
+                    "INSERT INTO run_sources(run, idx, path, digest) VALUES(?,?,?,?)",
+                    store.query("SELECT run, idx, path, digest FROM run_sources WHERE run=?", (run,)),
+                )
+                out.executemany(
+                    "INSERT INTO run_names(run, name, node) VALUES(?,?,?)",
+                    store.query("SELECT run, name, node FROM run_names WHERE run=?", (run,)),
                 )
             out.executemany("INSERT INTO refs(name, run) VALUES(?,?)", sorted(refs.items()))
             out.execute("INSERT INTO meta(key, value) VALUES('manifest', ?)", (_manifest(out),))
@@ -380,6 +399,21 @@ def _import_objects(src: Any, conn: Any, path: Path, report: ImportReport) -> No
         )
 
 
+def _import_provenance(src: Any, conn: Any, path: Path) -> None:
+    """The runs' code (each text an object the bundle or the store holds) and names."""
+    for run, idx, source, digest in src.execute("SELECT run, idx, path, digest FROM run_sources"):
+        if not conn.execute("SELECT 1 FROM objects WHERE digest=?", (digest,)).fetchone():
+            raise BundleError(f"{path}: the code of run {run} needs object {digest}, which is missing")
+        conn.execute(
+            "INSERT OR IGNORE INTO run_sources(run, idx, path, digest) VALUES(?,?,?,?)",
+            (run, idx, source, digest),
+        )
+    conn.executemany(
+        "INSERT OR IGNORE INTO run_names(run, name, node) VALUES(?,?,?)",
+        list(src.execute("SELECT run, name, node FROM run_names")),
+    )
+
+
 def import_bundle(store: SqliteStore, path: Path) -> ImportReport:
     """Verify a bundle completely and add it to the store in one transaction, or change nothing."""
     path = Path(path)
@@ -431,6 +465,8 @@ def import_bundle(store: SqliteStore, path: Path) -> ImportReport:
                 "INSERT OR IGNORE INTO run_nodes(run, node, status) VALUES(?,?,?)",
                 list(src.execute("SELECT run, node, status FROM run_nodes")),
             )
+            if _has_table(src, "run_sources"):
+                _import_provenance(src, conn, path)
             for name, run in src.execute("SELECT name, run FROM refs ORDER BY name"):
                 conn.execute("INSERT OR IGNORE INTO refs(name, run) VALUES(?,?)", (name, run))
                 if conn.changes():
