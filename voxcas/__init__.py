@@ -5,4 +5,21 @@ Heavy dependencies (numpy, dask, pyarrow, SimpleITK, fastapi) are imported lazil
 modules that need them, so importing `voxcas` itself is cheap.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from voxcas.notebook import Result
+
+from voxcas.version import __version__
+
+__all__ = ["__version__", "run"]
+
+
+def run(program: Any, **options: Any) -> Result:
+    """Run a program (a `.imgql` path or program text) and return its values by name: see
+    `voxcas.notebook.run` (imported on first call, so `import voxcas` stays cheap)."""
+    from voxcas.notebook import run as run_program
+
+    return run_program(program, **options)

@@ -23,6 +23,16 @@ StoreOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+ParamOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--param",
+        "-p",
+        metavar="NAME=VALUE",
+        help="Set a top-level value of the program, e.g. -p threshold=0.9 (repeatable; "
+        'numbers, true/false, else a string; -p \'name="0.9"\' for digits as a string).',
+    ),
+]
 
 
 def open_store(path: Path | None, *, create: bool = False, announce: bool = False) -> Store:

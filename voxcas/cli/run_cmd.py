@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from voxcas.cli.common import JsonOption, StoreOption, echo_json, open_store
+from voxcas.cli.common import JsonOption, ParamOption, StoreOption, echo_json, open_store
 
 if TYPE_CHECKING:
     from voxcas.execute.progress import Progress
@@ -58,6 +58,7 @@ def register(app: typer.Typer) -> None:
                 "--show", metavar="NAME", help="Also compute and print this top-level name (repeatable)."
             ),
         ] = None,
+        param: ParamOption = None,
         no_cache: Annotated[
             bool,
             typer.Option(
@@ -98,16 +99,18 @@ def register(app: typer.Typer) -> None:
         if dry_run:
             from voxcas.cli.status_cmd import finish, status_of
 
-            finish(status_of(program, store, rehash), json_out)
+            finish(status_of(program, store, rehash, param), json_out)
             return
         from voxcas.errors import ExecutionError, RunCancelled
         from voxcas.execute import RunOptions, run_file
+        from voxcas.lang.params import parse_assignments
 
         options = RunOptions(
             scheduler=scheduler,
             workers=workers,
             out_dir=out,
             show=tuple(show or ()),
+            params=parse_assignments(param or []),
             no_cache=no_cache,
             rehash=rehash,
             program=str(program),

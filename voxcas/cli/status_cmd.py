@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from voxcas.cli.common import JsonOption, StoreOption, echo_json
+from voxcas.cli.common import JsonOption, ParamOption, StoreOption, echo_json
 
 if TYPE_CHECKING:
     from voxcas.execute.status import StatusReport
@@ -41,12 +41,16 @@ def finish(report: StatusReport, json_out: bool) -> None:
         raise typer.Exit(1)
 
 
-def status_of(program: Path, store: Path | None, rehash: bool) -> StatusReport:
+def status_of(
+    program: Path, store: Path | None, rehash: bool, params: list[str] | None = None
+) -> StatusReport:
     """Open the store (none yet: an empty one in memory, so everything is new) and report."""
     from voxcas.errors import StoreNotFoundError
     from voxcas.execute.status import status_file
     from voxcas.lang.files import read_source
+    from voxcas.lang.params import parse_assignments
 
+    values = parse_assignments(params or [])
     read_source(str(program))  # a missing program is a wrong program (exit 2), before any store
     from voxcas.cli.common import open_store
 
@@ -57,7 +61,7 @@ def status_of(program: Path, store: Path | None, rehash: bool) -> StatusReport:
 
         opened = MemoryStore()
     with opened as s:
-        return status_file(program, s, rehash=rehash)
+        return status_file(program, s, rehash=rehash, params=values)
 
 
 def register(app: typer.Typer) -> None:
@@ -68,6 +72,7 @@ def register(app: typer.Typer) -> None:
         rehash: Annotated[
             bool, typer.Option("--rehash", help="Re-hash every input instead of trusting the stat cache.")
         ] = False,
+        param: ParamOption = None,
         json_out: JsonOption = False,
     ) -> None:
         """Say, without computing anything, which goals of PROGRAM are stale and why, and how many
@@ -77,4 +82,4 @@ def register(app: typer.Typer) -> None:
         new or removed item of a listed folder, a constant (with its position), a primitive's
         version. Exit status: 0 up to date, 1 something is stale, 2 bad program or options.
         """
-        finish(status_of(program, store, rehash), json_out)
+        finish(status_of(program, store, rehash, param), json_out)

@@ -113,6 +113,8 @@ def _render_run(d: dict[str, Any]) -> None:
     typer.echo(f"started   {when(d['started'])}")
     typer.echo(f"finished  {when(d['finished'])}")
     typer.echo(f"nodes     {d['computed']} computed, {d['reused']} reused, {d['failed']} failed")
+    for name, value in (d["options"].get("params") or {}).items():
+        typer.echo(f"param     {name} = {value!r}")
     for i, src in enumerate(d["sources"]):
         typer.echo(f"{'code' if i == 0 else 'imports':<9} {src['path']}  {short(src['digest'], 19)}")
     for g in d["goals"]:

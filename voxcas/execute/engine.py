@@ -292,12 +292,12 @@ def run_file(
     fingerprints: FingerprintCache = RehashingCache(store) if options.rehash else store
 
     def reduce() -> Workplan:
-        return load_workplan(path, registry=registry, fingerprints=fingerprints)
+        return load_workplan(path, registry=registry, fingerprints=fingerprints, params=options.params)
 
     directory: Path | None = getattr(store, "directory", None)
     if directory is None or options.registry is not None or options.show:
         return run_workplan(reduce(), store, options, progress)
-    key = cache.plan_key(path, options.program_text)
+    key = cache.plan_key(path, options.program_text, options.params)
     plan = None if options.rehash else cache.load(directory, key, reduce, registry)
     if plan is None:
         with recording() as observations:

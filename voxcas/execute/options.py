@@ -40,6 +40,8 @@ class RunOptions:
     - `workers`: size of the local pool (threads/processes); None = one per core.
     - `out_dir`: where relative `save` paths go.
     - `show`: names of top-level declarations to compute and print (`vox run --show NAME`).
+    - `params`: values replacing top-level declarations (`vox run -p NAME=VALUE`,
+      `voxcas.lang.params`): numbers, booleans or strings; part of the ids, kept in the run record.
     - `no_cache`: compute every needed node without reading results from the store (results are
       still written, so the next run reuses them).
     - `rehash`: re-hash every input file instead of trusting the stat cache (what `stat` cannot
@@ -56,6 +58,7 @@ class RunOptions:
     workers: int | None = None
     out_dir: Path = field(default_factory=Path)
     show: tuple[str, ...] = ()
+    params: dict[str, Any] = field(default_factory=dict)
     no_cache: bool = False
     rehash: bool = False
     registry: Registry | None = None
@@ -79,6 +82,7 @@ class RunOptions:
             "workers": self.workers,
             "out_dir": str(self.out_dir),
             "show": list(self.show),
+            "params": dict(self.params),
             "no_cache": self.no_cache,
             "rehash": self.rehash,
         }

@@ -232,9 +232,15 @@ def status_workplan(
 
 
 def status_file(
-    path: str | Path, store: Store, *, registry: Registry | None = None, rehash: bool = False
+    path: str | Path,
+    store: Store,
+    *,
+    registry: Registry | None = None,
+    rehash: bool = False,
+    params: dict[str, Any] | None = None,
 ) -> StatusReport:
-    """Reduce a program file as `vox run` would (reduction cache first) and report its status."""
+    """Reduce a program file as `vox run` would (reduction cache first; `params` as `-p` gives
+    them) and report its status."""
     from voxcas.lang import load_workplan
     from voxcas.lang.files import read_source
     from voxcas.plan import cache
@@ -246,12 +252,12 @@ def status_file(
     fingerprints: FingerprintCache = RehashingCache(store) if rehash else store
 
     def reduce() -> Workplan:
-        return load_workplan(path, registry=registry, fingerprints=fingerprints)
+        return load_workplan(path, registry=registry, fingerprints=fingerprints, params=params)
 
     directory: Path | None = getattr(store, "directory", None)
     plan = None
     if directory is not None and not rehash:
-        plan = cache.load(directory, cache.plan_key(path, text), reduce, registry)
+        plan = cache.load(directory, cache.plan_key(path, text, params), reduce, registry)
     if plan is None:
         plan = reduce()
     return status_workplan(plan, store, program=str(path), registry=registry, fingerprints=fingerprints)

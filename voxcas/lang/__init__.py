@@ -12,8 +12,9 @@ default recursion limit.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from voxcas.lang.ast import Program
@@ -45,16 +46,23 @@ def reduce_program(
     *,
     registry: Registry | None = None,
     fingerprints: FingerprintCache | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> Workplan:
-    """The workplan of a parsed program (`ResolutionError` if a name, arity, file... is wrong)."""
+    """The workplan of a parsed program (`ResolutionError` if a name, arity, file... is wrong).
+
+    `params` replace top-level values of the program (`vox run -p NAME=VALUE`, `voxcas.lang.params`)."""
     from voxcas.lang.deep import run_deep
     from voxcas.lang.files import FileCtx
+    from voxcas.lang.params import param_consts
     from voxcas.lang.reducer import Reducer
     from voxcas.primitives.registry import default_registry
 
+    consts = param_consts(params or {})
+
     def work() -> Workplan:
-        reducer = Reducer(registry or default_registry(), fingerprints)
+        reducer = Reducer(registry or default_registry(), fingerprints, consts)
         reducer.program(program, FileCtx.of_text(program.path))
+        reducer.check_params_used(program.path)
         reducer.warn_loops_reading_at_run_time()
         return reducer.workplan
 
@@ -67,9 +75,10 @@ def reduce_source(
     *,
     registry: Registry | None = None,
     fingerprints: FingerprintCache | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> Workplan:
     """Parse and reduce program text; `path` names it in errors and sets `$file`/`$dir`/`$stem`."""
-    return reduce_program(parse(text, path), registry=registry, fingerprints=fingerprints)
+    return reduce_program(parse(text, path), registry=registry, fingerprints=fingerprints, params=params)
 
 
 def load_workplan(
@@ -77,9 +86,10 @@ def load_workplan(
     *,
     registry: Registry | None = None,
     fingerprints: FingerprintCache | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> Workplan:
     """Read, parse and reduce a program file (`InputFileError` if it cannot be read)."""
     from voxcas.lang.files import read_source
 
     text = read_source(str(path))
-    return reduce_source(text, str(path), registry=registry, fingerprints=fingerprints)
+    return reduce_source(text, str(path), registry=registry, fingerprints=fingerprints, params=params)

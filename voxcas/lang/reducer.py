@@ -36,7 +36,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from voxcas.errors import ResolutionError, VoxcasError
+from voxcas.errors import ResolutionError, UsageError, VoxcasError
 from voxcas.ids import NodeId
 from voxcas.lang import ast as A
 from voxcas.lang.builder import Builder, RootBuilder, TemplateBuilder, Val
@@ -73,9 +73,16 @@ def loop_warning(span: Span | None) -> str:
 
 
 class Reducer:
-    def __init__(self, registry: Registry, fingerprints: FingerprintCache | None) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        fingerprints: FingerprintCache | None,
+        params: dict[str, Const] | None = None,
+    ) -> None:
         self.registry = registry
         self.fingerprints = fingerprints
+        self.params = dict(params or {})  # -p NAME=VALUE: replaces a top-level value (lang.params)
+        self.params_set: set[str] = set()
         self.workplan = Workplan()
         self.root = RootBuilder(self.workplan)
         self.current: Builder = self.root
@@ -128,6 +135,17 @@ class Reducer:
             self.warned.add(text)
             self.workplan.warnings.append(text)
 
+    def check_params_used(self, path: str) -> None:
+        """Every parameter must name a top-level value of the program file (UsageError if not)."""
+        unknown = sorted(set(self.params) - self.params_set)
+        if unknown:
+            values = sorted(name for name in self.workplan.names if name not in self.params)
+            listed = ", ".join(values) if values else "none"
+            raise UsageError(
+                f"parameter '{unknown[0]}': {path} declares no top-level value of that name "
+                f"(its top-level values: {listed})"
+            )
+
     def warn_loops_reading_at_run_time(self) -> None:
         """Warn at each loop whose body reads a file at a path only a run can compute (the loop is
         then recomputed on every run: `voxcas.plan.volatile`)."""
@@ -161,8 +179,16 @@ class Reducer:
         pos = self.pos
         env = Env(None, pos, ctx)
         if isinstance(cmd, A.Decl):
+            param = self.params.get(cmd.name) if len(self.file_stack) == 1 else None
             if cmd.is_function:
+                if param is not None:
+                    raise self.fail(
+                        f"parameter '{cmd.name}' names a function; -p sets only values", cmd.span
+                    )
                 self.declare(cmd.name, Function(cmd, pos, ctx, next_function_serial()), pos, ctx)
+            elif param is not None:
+                self.params_set.add(cmd.name)
+                self.declare_value(cmd.name, self.const(param, cmd.span), pos, ctx)
             else:
                 self.declare_value(cmd.name, self.expr(cmd.body, env), pos, ctx)
         elif isinstance(cmd, A.LoadDecl):

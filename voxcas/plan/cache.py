@@ -39,13 +39,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import voxcas
 from voxcas.ids import NodeId
 from voxcas.plan.identity import definition_from_json, definition_to_json
 from voxcas.plan.nodes import Goal, PlanNode, Workplan
 from voxcas.plan.observe import Observation, unchanged
 from voxcas.primitives.libraries import BUILTIN_LIBRARIES, built_with
 from voxcas.span import Span
+from voxcas.version import __version__
 
 if TYPE_CHECKING:
     from voxcas.primitives.registry import Registry
@@ -63,7 +63,7 @@ def code_stamp() -> str:
     global _code_stamp
     if _code_stamp is None:
         h = hashlib.sha256()
-        root = Path(voxcas.__file__).parent
+        root = Path(__file__).resolve().parents[1]  # the voxcas package
         for package in _CODE_PACKAGES:
             for entry in sorted(os.scandir(root / package), key=lambda e: e.name):
                 if entry.name.endswith((".py", ".imgql")):
@@ -73,11 +73,13 @@ def code_stamp() -> str:
     return _code_stamp
 
 
-def plan_key(program: Path, text: str) -> str:
+def plan_key(program: Path, text: str, params: dict[str, Any] | None = None) -> str:
+    """The entry of a program text run from here, with these parameters, by this voxcas."""
     h = hashlib.sha256()
     libraries = built_with(BUILTIN_LIBRARIES)  # an upgrade changes the versions nodes carry
-    for part in (FORMAT, voxcas.__version__, code_stamp(), libraries, str(program.resolve()), os.getcwd()):
+    for part in (FORMAT, __version__, code_stamp(), libraries, str(program.resolve()), os.getcwd()):
         h.update(part.encode("utf-8") + b"\0")
+    h.update(json.dumps(params or {}, sort_keys=True).encode("utf-8") + b"\0")
     h.update(text.encode("utf-8"))
     return h.hexdigest()
 

@@ -268,6 +268,9 @@ class Registry:
 
     def __init__(self, modules: dict[str, str] | None = None) -> None:
         self._modules = dict(NAMESPACE_MODULES if modules is None else modules)
+        # the default registry also finds installed plugins (voxcas.primitives.plugins), on the
+        # first request for a namespace that is not built in: scanning them costs tens of ms
+        self._plugins_found = modules is not None
         self._loaded: dict[str, Namespace] = {}
         self._replaced: set[str] = set()  # built-in names whose namespace was added at run time
 
@@ -278,7 +281,17 @@ class Registry:
         self._loaded[namespace.name] = namespace
         self._modules.setdefault(namespace.name, "")
 
+    def _find_plugins(self) -> None:
+        if self._plugins_found:
+            return
+        self._plugins_found = True
+        from voxcas.primitives.plugins import plugin_namespaces
+
+        for name, target in plugin_namespaces().items():
+            self._modules.setdefault(name, target)  # a plugin never replaces a built-in namespace
+
     def names(self) -> list[str]:
+        self._find_plugins()
         return sorted(self._modules)
 
     @property
@@ -298,18 +311,18 @@ class Registry:
         )
 
     def has_namespace(self, name: str) -> bool:
+        if name not in self._modules:
+            self._find_plugins()
         return name in self._modules
 
     def namespace(self, name: str) -> Namespace:
         if name not in self._loaded:
-            module_name = self._modules.get(name)
-            if not module_name:
+            if name not in self._modules:
+                self._find_plugins()
+            target = self._modules.get(name)
+            if not target:
                 raise KeyError(name)
-            module = importlib.import_module(module_name)
-            ns = module.NAMESPACE
-            if not isinstance(ns, Namespace) or ns.name != name:
-                raise TypeError(f"{module_name}.NAMESPACE is not the namespace {name!r}")
-            self._loaded[name] = ns
+            self._loaded[name] = _load_namespace(name, target)
         return self._loaded[name]
 
     def lookup(self, namespace: str, name: str) -> Primitive | None:
@@ -332,6 +345,18 @@ class Registry:
     def __iter__(self) -> Iterator[Primitive]:
         for ns in self.names():
             yield from self.namespace(ns).primitives.values()
+
+
+def _load_namespace(name: str, target: str) -> Namespace:
+    """Import the namespace `target` names: `module` (its `NAMESPACE`) or `module:ATTRIBUTE`.
+
+    ImportError if it cannot be imported or holds no namespace of that name: the reducer reports
+    it at the program's `import`, and skips it when it searches every namespace for a name."""
+    module_name, _, attribute = target.partition(":")
+    ns = getattr(importlib.import_module(module_name), attribute or "NAMESPACE", None)
+    if not isinstance(ns, Namespace) or ns.name != name:
+        raise ImportError(f"{target} holds no namespace named {name!r}")
+    return ns
 
 
 _DEFAULT: Registry | None = None
@@ -357,6 +382,6 @@ def prelude_path(registry: Registry, name: str) -> str | None:
         return None
     if os.path.isabs(ns.prelude):
         return ns.prelude
-    module = sys.modules.get(registry._modules.get(name) or "")
+    module = sys.modules.get((registry._modules.get(name) or "").partition(":")[0])
     base = os.path.dirname(module.__file__) if module is not None and module.__file__ else os.getcwd()
     return os.path.join(base, ns.prelude)

@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from voxcas import __version__
 from voxcas.server.settings import ServerSettings
+from voxcas.version import __version__
 
 if TYPE_CHECKING:
     from fastapi import FastAPI

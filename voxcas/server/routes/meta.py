@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from voxcas import __version__
 from voxcas.primitives.registry import Primitive
 from voxcas.server.deps import ServerState, StateDep
 from voxcas.server.schemas import HealthPublic, ParamPublic, PrimitivePublic, PrimitivesPublic
+from voxcas.version import __version__
 
 public_router = APIRouter(tags=["meta"])
 router = APIRouter(tags=["meta"])
