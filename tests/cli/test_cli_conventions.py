@@ -43,8 +43,9 @@ def test_init_json_says_where_and_whether_it_created_the_store(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     target = tmp_path / "new"
-    assert json_out(capsys, "init", "--store", str(target)) == {"store": str(target), "created": True}
-    assert json_out(capsys, "init", "--store", str(target)) == {"store": str(target), "created": False}
+    created = {"store": str(target), "created": True, "blobs": None}
+    assert json_out(capsys, "init", "--store", str(target)) == created
+    assert json_out(capsys, "init", "--store", str(target)) == {**created, "created": False}
 
 
 def test_tag_and_untag_json_name_the_ref_and_its_run(store: Path, capsys: pytest.CaptureFixture[str]) -> None:

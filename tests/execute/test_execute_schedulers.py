@@ -142,3 +142,98 @@ def test_cancelling_a_run_on_the_cluster_returns_without_waiting_for_running_tas
     summary = run_workplan(plan, MemoryStore(), options, CancelSoonAfterTheFirstResult())
     # had the run waited for the long steps, they would have been recorded as computed too
     assert (summary.status, summary.computed) == ("cancelled", 1), summary.failures
+
+
+@pytest.mark.slow
+def test_a_store_with_a_blob_directory_gets_the_same_results_on_the_cluster(
+    tmp_path: Path, cluster_address: str
+) -> None:
+    import numpy as np
+
+    from voxcas.output import write_value
+    from voxcas.store.fsck import fsck
+    from voxcas.store.sqlite import SqliteStore
+    from voxcas.values import Image
+
+    noise = np.random.default_rng(3).standard_normal((40, 80, 90)).astype(np.float32)  # 1.15 MB raw
+    write_value(Image.from_array(noise), tmp_path / "noise.nii.gz")
+    program = tmp_path / "big.imgql"
+    program.write_text(
+        'import "vox1"\nimg = load(concat($dir, "/noise.nii.gz"))\n'
+        'print "sum" volume(img >. 0)\nprint "img" img\n'
+    )
+    found = {}
+    for name, scheduler in (("threads", "threads"), ("cluster", cluster_address)):
+        cwd = os.getcwd()
+        os.chdir(tmp_path)
+        try:
+            with SqliteStore(tmp_path / name, create=True, blobs=tmp_path / f"blobs-{name}") as store:
+                summary = run_file(program, store, RunOptions(scheduler=scheduler, workers=2))
+                results = {r.node: r.digest for r in store.results()}
+                files = {d for d, _ in store.blobs.stored()}
+                assert fsck(store).ok
+        finally:
+            os.chdir(cwd)
+        assert summary.status == "ok", [f.message for f in summary.failures]
+        found[name] = (summary.outputs, results, files)
+    assert found["cluster"] == found["threads"]
+    assert found["threads"][2]  # the image's bytes are files of the blob directory
+    from distributed import Client
+
+    with Client(cluster_address, set_as_default=False) as client:  # type: ignore[no-untyped-call]
+        prefixes = client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.task_prefixes))
+    assert "stored" in prefixes, prefixes  # the workers persisted the values (`stored-` tasks)
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_run_is_replaced_and_the_run_gives_the_same_results(
+    tmp_path: Path, cluster_address: str
+) -> None:
+    import signal
+    import threading
+
+    from distributed import Client, LocalCluster
+
+    from voxcas.execute import run_workplan
+    from voxcas.execute.progress import Progress
+    from voxcas.lang import reduce_source
+    from voxcas.primitives.registry import NAMESPACE_MODULES, Registry
+    from voxcas.store.fsck import fsck
+    from voxcas.store.sqlite import SqliteStore
+
+    registry = Registry({**NAMESPACE_MODULES, "slowtest": "vox_slowtest_namespace"})
+    text = (
+        'import "slowtest"\na = slowtest.step(0, 1500)\nb = slowtest.step(10, 1500)\n'
+        'print "c" slowtest.step(a, 200) + slowtest.step(b, 200)\n'
+    )
+    plan = reduce_source(text, "p.imgql", registry=registry)
+    outcomes = {}
+    # a cluster of its own (cluster_address set PYTHONPATH for its workers): one worker dies here
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster.scheduler_address, set_as_default=False) as client,  # type: ignore[no-untyped-call]
+    ):
+        pids = client.run(os.getpid)
+        killed: list[int] = []
+
+        def kill_a_busy_worker() -> None:  # SIGKILL the first worker seen running a slow step
+            while not killed:
+                for address, keys in client.processing().items():
+                    if any("slowtest.step" in str(k) for k in keys):
+                        killed.append(pids[address])
+                        os.kill(pids[address], signal.SIGKILL)
+                        return
+                threading.Event().wait(0.05)
+
+        for name, scheduler in (("threads", "threads"), ("cluster", cluster.scheduler_address)):
+            if name == "cluster":
+                threading.Thread(target=kill_a_busy_worker, daemon=True).start()
+            with SqliteStore(tmp_path / name, create=True, blobs=tmp_path / f"blobs-{name}") as store:
+                options = RunOptions(scheduler=scheduler, registry=registry)
+                summary = run_workplan(plan, store, options, Progress())
+                results = {r.node: r.digest for r in store.results()}
+                assert fsck(store).ok
+            outcomes[name] = (summary.status, summary.outputs, results)
+        assert killed and killed[0] not in client.run(os.getpid).values()  # killed mid-run, replaced
+    assert outcomes["cluster"] == outcomes["threads"]
+    assert outcomes["threads"][0] == "ok"

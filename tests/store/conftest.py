@@ -14,10 +14,14 @@ import pytest
 from voxcas.store.memory import MemoryStore
 from voxcas.store.sqlite import SqliteStore
 
+BLOB_TIERS = ("inline", "directory")  # where large objects' bytes live (voxcas.store.blobs)
 
-@pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[SqliteStore]:
-    store = SqliteStore(tmp_path / ".vox", create=True)
+
+@pytest.fixture(params=BLOB_TIERS)
+def sqlite_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqliteStore]:
+    """An SQLite store with each blob tier: every test of it holds for both."""
+    blobs = tmp_path / "blobs" if request.param == "directory" else None
+    store = SqliteStore(tmp_path / ".vox", create=True, blobs=blobs)
     yield store
     store.close()
 

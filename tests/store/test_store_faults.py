@@ -95,14 +95,21 @@ def test_a_writer_killed_at_random_points_loses_nothing_it_committed(tmp_path: P
     kill_writers(tmp_path / ".vox", kills=20, seed=20261129)
 
 
+@pytest.mark.slow
+def test_a_writer_killed_at_random_points_with_a_blob_directory_loses_nothing(tmp_path: Path) -> None:
+    SqliteStore(tmp_path / ".vox", create=True, blobs=tmp_path / "blobs").close()
+    kill_writers(tmp_path / ".vox", kills=10, seed=20261203)
+
+
 @pytest.mark.stress
 def test_a_hundred_kills_lose_nothing_committed(tmp_path: Path) -> None:
     kill_writers(tmp_path / ".vox", kills=100, seed=int(time.time()))
 
 
-def test_four_processes_writing_at_once_never_see_a_lock_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("tier", ["inline", "directory"])
+def test_four_processes_writing_at_once_never_see_a_lock_error(tmp_path: Path, tier: str) -> None:
     store_dir = tmp_path / ".vox"
-    SqliteStore(store_dir, create=True).close()
+    SqliteStore(store_dir, create=True, blobs=tmp_path / "blobs" if tier == "directory" else None).close()
     writers = [start_writer(store_dir, seed, count=60) for seed in range(101, 105)]
     committed: dict[str, tuple[int, int]] = {}
     for seed, (proc, lines) in zip(range(101, 105), writers, strict=True):

@@ -18,6 +18,13 @@ def flip_byte(store: SqliteStore, digest: str, offset: int = -1) -> None:
     """Corrupt an object on disk as a bad sector would: one byte of its stored data changes."""
     conn = apsw.Connection(str(store.db_path))
     (data,) = conn.execute("SELECT data FROM objects WHERE digest=?", (digest,)).fetchone()
+    if not data:  # the bytes are a file of the blob directory
+        conn.close()
+        path = Path(store.blobs.location, digest[7:9], digest[9:])
+        on_disk = bytearray(path.read_bytes())
+        on_disk[offset] ^= 0x01
+        path.write_bytes(on_disk)
+        return
     data = bytearray(data)
     data[offset] ^= 0x01
     conn.execute("UPDATE objects SET data=? WHERE digest=?", (bytes(data), digest))

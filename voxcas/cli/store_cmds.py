@@ -157,18 +157,30 @@ def init(
         Path | None, typer.Argument(help="Directory to hold the store's .vox/ (default: here).")
     ] = None,
     store: StoreOption = None,
+    blobs: Annotated[
+        Path | None,
+        typer.Option(
+            "--blobs",
+            metavar="DIR",
+            help="Keep the bytes of large objects (1 MiB and more) as files in DIR, e.g. a "
+            "directory every cluster worker can reach; the default keeps them in store.db.",
+        ),
+    ] = None,
     json_out: JsonOption = False,
 ) -> None:
     """Create a store (DIRECTORY/.vox, or exactly --store); harmless if it exists."""
     from voxcas.store.locate import init_store
 
-    opened, created = init_store(store, directory)
+    opened, created = init_store(store, directory, blobs=blobs)
     with opened as s:
         where = str(getattr(s, "directory", "?"))
+        tier = str(getattr(getattr(s, "blobs", None), "location", "") or "")
     if json_out:
-        echo_json({"store": where, "created": created})
-    else:
-        typer.echo(f"{'initialised empty' if created else 'reinitialised existing'} voxcas store in {where}")
+        echo_json({"store": where, "created": created, "blobs": tier or None})
+        return
+    typer.echo(f"{'initialised empty' if created else 'reinitialised existing'} voxcas store in {where}")
+    if tier:
+        typer.echo(f"large objects are kept in {tier}")
 
 
 def ls(

@@ -7,7 +7,9 @@ key before its hash) reads as the program does:
 - a fused chunk of cheap scalar nodes: `fused-<first primitive>-<first node id>`;
 - a loop item (or a partition of a few cheap items): `item-<the item>-<its result id>`, the item
   shortened to a readable label (`item-case_001-9c1e…` for `…/case_001.nii.gz`);
-- a stored input loaded for the stage: `load-<digest>`; a value held in memory: `held-<node id>`.
+- a stored input loaded for the stage: `load-<digest>`; a value held in memory: `held-<node id>`;
+- on a cluster with a shared blob tier, the task that persists a node's value on its worker:
+  `stored-<the node's key>` (`voxcas.execute.worker_store`).
 
 Every key still ends in a node id or a digest, so keys stay unique within a run.
 """

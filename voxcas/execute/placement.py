@@ -12,6 +12,9 @@ bag ask it, and nothing else in the executor knows where tasks run:
   inputs are loaded here and become data nodes of the graph (shipped once, however many tasks
   use them), and so do held values; tasks carry only the primitive's name and the registry's
   modules; every outcome travels back to the client, which persists it.
+- `SharedTier` (a cluster, and a store with a blob directory): as `ClientSide`, but workers
+  persist the large objects of what they compute into the blob directory themselves and the
+  client receives only the rows to index (the stage adds a `stored-` task after each node's).
 
 Both own the run's `Scheduler`, created on first use (Dask is imported only then).
 """
@@ -190,9 +193,34 @@ class ClientSide(Placement):
         return None
 
 
+class SharedTier(ClientSide):
+    """A distributed cluster and a store whose blob tier is a directory the workers reach: each
+    node's task is followed, on the same worker, by a `stored-` task that encodes the value and
+    writes its large objects to the tier (`voxcas.execute.worker_store`); the client receives
+    only the rows to index and its writer records them. Values stay in worker memory for the
+    node's dependents. Inputs from earlier stages are still read by the client and shipped."""
+
+    def __init__(
+        self,
+        options: RunOptions,
+        store: Store,
+        writer: Writer,
+        registry: Registry,
+        unreadable: Unreadable,
+        location: str,
+    ) -> None:
+        super().__init__(options, store, writer, registry, unreadable)
+        self.blob_location = location
+
+
 def placement_for(
     options: RunOptions, store: Store, writer: Writer, registry: Registry, unreadable: Unreadable
 ) -> Placement:
-    """The placement of a run on `options.scheduler`."""
-    kind = InProcess if options.scheduler in ("threads", "sync") else ClientSide
-    return kind(options, store, writer, registry, unreadable)
+    """The placement of a run on `options.scheduler`: on a cluster, `SharedTier` when the store
+    keeps large objects in a blob directory (the workers must reach it at the same path)."""
+    if options.scheduler in ("threads", "sync"):
+        return InProcess(options, store, writer, registry, unreadable)
+    location = getattr(getattr(store, "blobs", None), "location", "")
+    if "://" in options.scheduler and location:
+        return SharedTier(options, store, writer, registry, unreadable, location)
+    return ClientSide(options, store, writer, registry, unreadable)

@@ -10,9 +10,10 @@ back ends:
   (`vox` itself then exits without waiting for them);
 - "sync": dask's synchronous scheduler (one thread, for debugging and deterministic tests);
 - "processes": dask's multiprocessing scheduler on one spawned process pool kept for the run;
-- "tcp://..." (any address): a `distributed.Client` to an existing cluster; every node's
-  outcome is gathered to the client as it completes (`as_completed`), because the store lives
-  on the client side: workers compute, the client persists.
+- "tcp://..." (any address): a `distributed.Client` to an existing cluster; every task's
+  outcome is gathered to the client as it completes (`as_completed`), because the index lives
+  on the client side — except `quiet` keys: with a shared blob tier, a node's value stays on its
+  worker and only what its `stored-` task returns (the rows to index) is gathered.
 
 `in_process` says whether tasks run in this process (threads/sync): only then may a task read
 the store or watch a cancel event; the engine embeds stored inputs in the graph otherwise.
@@ -61,15 +62,19 @@ class Scheduler:
         forget: set[Any] | frozenset[Any] = frozenset(),
         chunksize: int = 1,
         cancel: threading.Event | None = None,
+        quiet: set[Any] | frozenset[Any] = frozenset(),
     ) -> dict[str, Any]:
         """Run `dsk`; call `on_done(key, result)` for every key as it finishes (in this thread);
         return the results of `outputs` (None for the keys in `forget`, whose values are dropped
         right after `on_done`). `chunksize` hands ready tasks to the pool that many at a time
         (local pools). Setting `cancel` makes a local run raise `RunCancelled` at once, even while
         every pool worker is inside a long primitive (those finish in the background; their
-        results are dropped)."""
+        results are dropped). On a cluster, the results of `quiet` keys stay on the workers:
+        `on_done` is not called for them (their values are persisted there, see
+        `voxcas.execute.worker_store`)."""
         if self._client is not None:
-            return self._run_distributed(dsk, [k for k in outputs if k not in forget], on_done, cancel)
+            wanted = [k for k in outputs if k not in forget]
+            return self._run_distributed(dsk, wanted, on_done, cancel, quiet)
 
         def pretask(key: Any, dsk: Any, state: Any) -> None:
             on_start(key)
@@ -126,6 +131,7 @@ class Scheduler:
         outputs: Sequence[str],
         on_done: OnDone,
         cancel: threading.Event | None = None,
+        quiet: set[Any] | frozenset[Any] = frozenset(),
     ) -> dict[str, Any]:
         from distributed import as_completed
 
@@ -149,12 +155,19 @@ class Scheduler:
         if cancel is not None:
             threading.Thread(target=watch, name="voxcas-cancel-watch", daemon=True).start()
         try:
-            for future, result in as_completed(  # type: ignore[no-untyped-call]
-                list(by_future), with_results=True, loop=self._client.loop
+            fetch = not quiet  # all results arrive with their futures; else each is asked for
+            for item in as_completed(  # type: ignore[no-untyped-call]
+                list(by_future), with_results=fetch, loop=self._client.loop
             ):
                 if cancel is not None and cancel.is_set():
                     raise RunCancelled("cancelled")
+                future, result = item if fetch else (item, None)
                 key = by_future.pop(future)
+                if key in quiet and key not in wanted:
+                    future.release()  # its value stays where dependents need it, never fetched
+                    continue
+                if not fetch:
+                    result = future.result()
                 on_done(key, result)
                 if key in wanted:
                     kept[key] = result

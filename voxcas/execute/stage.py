@@ -28,6 +28,7 @@ from voxcas.execute.fusion import Fusion
 from voxcas.execute.graph import data, ref, task
 from voxcas.execute.inputs import held_scalar, known_outcome, stored_digest
 from voxcas.execute.keys import chunk_key, load_key, node_key, where_of
+from voxcas.execute.placement import SharedTier
 from voxcas.execute.tasks import (
     GIVEN,
     INPUT,
@@ -39,6 +40,7 @@ from voxcas.execute.tasks import (
     evaluate,
     evaluate_chunk,
 )
+from voxcas.execute.worker_store import persist_outcome, stored_key
 from voxcas.ids import NodeId
 from voxcas.plan.nodes import Apply
 
@@ -74,6 +76,7 @@ class _Stage:
         self.members: dict[str, list[NodeId]] = {}  # chunk key -> its nodes, in order
         self.single: dict[str, NodeId] = {}  # key of a one-node task -> its node
         self.chunk_of: dict[NodeId, str] = {}  # fused node -> its chunk's key
+        self.stored: dict[str, NodeId] = {}  # key of a `stored-` task (SharedTier) -> its node
         for group in self.groups:
             if len(group) > 1:
                 key = chunk_key(nodes[group[0]])
@@ -119,6 +122,10 @@ class _Stage:
         picks = tuple(a if a in self.chunk_of else None for a in d.args)
         call = self.placement.call(node, primitive, picks if any(picks) else None)
         self.dsk[key] = task(key, evaluate, Literal(call), Literal(self.cancel), *args)
+        if isinstance(self.placement, SharedTier):  # the worker persists; the value stays there
+            skey = stored_key(key)
+            self.dsk[skey] = task(skey, persist_outcome, ref(key), Literal(self.placement.blob_location))
+            self.stored[skey] = nid
 
     def add_chunk(self, group: list[NodeId]) -> None:
         key = self.key[group[0]]
@@ -157,7 +164,11 @@ class _Stage:
         if key in self.members:
             for nid in self.members[key]:
                 self.state.record(self.nodes[nid], outcome[nid])
+        elif key in self.stored:
+            self.state.record(self.nodes[self.stored[key]], outcome)
         elif key in self.single:
+            if stored_key(key) in self.stored:
+                return  # its `stored-` task reports it
             self.state.record(self.nodes[self.single[key]], outcome)
         else:
             if key in self.load_nodes and isinstance(outcome, Failed):
@@ -176,6 +187,12 @@ class _Stage:
         sinks = [k for k in keys if k not in self.used]
         kept = {self.key[nid] for nid in self.keep & self.in_stage}
         forget = {k for k in sinks if k not in kept}
+        quiet = set()
+        if self.stored:  # values stay on the workers, but kept ones are still wanted here
+            sinks = [k for k in keys if k not in self.used or k in kept]
+            sinks += list(self.stored)
+            forget = {k for k in sinks if k not in kept}
+            quiet = {k for k in keys if stored_key(k) in self.stored and k not in kept}
         # Large stages hand ready tasks to the pool a few at a time: a thread hop per tiny task
         # costs more than the task, and with thousands of tasks the tail imbalance (at most
         # CHUNK - 1 tasks on one worker) is negligible. Small stages keep perfect balance.
@@ -188,6 +205,7 @@ class _Stage:
             forget=forget,
             chunksize=chunksize,
             cancel=self.ctx.options.cancel,
+            quiet=quiet,
         )
         for nid in self.keep & self.in_stage:
             outcome = results.get(self.key[nid])

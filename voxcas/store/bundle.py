@@ -197,8 +197,7 @@ def _reach(store: SqliteStore, roots: list[Digest]) -> list[Digest]:
         if digest in seen:
             continue
         seen[digest] = None
-        items = store.query("SELECT child FROM object_items WHERE parent=? ORDER BY idx", (digest,))
-        todo += [Digest(c) for (c,) in reversed(items)]
+        todo += reversed(store.items_of(digest))
     return list(seen)
 
 
@@ -246,16 +245,16 @@ def export_bundle(
             )
             for digest in wanted:
                 okind, size, how, stored = store.read_stored(digest)
-                created = store.query("SELECT created FROM objects WHERE digest=?", (digest,))[0][0]
+                info = store.object_info(digest)
+                created = info.created if info is not None else time.time()
                 out.execute(
                     "INSERT INTO objects(digest, kind, size, stored_size, codec, created, data) "
                     "VALUES(?,?,?,?,?,?,?)",
                     (digest, okind, size, memoryview(stored).nbytes, how, created, stored),
                 )
-                items = store.query("SELECT idx, child FROM object_items WHERE parent=?", (digest,))
                 out.executemany(
                     "INSERT INTO object_items(parent, idx, child) VALUES(?,?,?)",
-                    [(digest, i, c) for i, c in items],
+                    [(digest, i, c) for i, c in enumerate(store.items_of(digest))],
                 )
             node_rows = []
             for n in sorted(nodes):
@@ -355,7 +354,7 @@ def _open_bundle(path: Path) -> Any:
     return conn
 
 
-def _import_objects(src: Any, conn: Any, path: Path, report: ImportReport) -> None:
+def _import_objects(store: SqliteStore, src: Any, conn: Any, path: Path, report: ImportReport) -> None:
     for digest, kind, size, how, stored_size, data in src.execute(
         "SELECT digest, kind, size, codec, stored_size, data FROM objects"
     ):
@@ -376,23 +375,13 @@ def _import_objects(src: Any, conn: Any, path: Path, report: ImportReport) -> No
         )
         if items != children:
             raise BundleError(f"{path}: object {digest}: its item rows do not match its encoding")
-        if conn.execute("SELECT 1 FROM objects WHERE digest=?", (digest,)).fetchone():
+        if not store.add_stored(codec.Encoded(kind, encoding, digest, children), how, data):
             report.objects_present += 1
             continue
-        conn.execute(
-            "INSERT INTO objects(digest, kind, size, stored_size, codec, created, data) "
-            "VALUES(?,?,?,?,?,?,?)",
-            (digest, kind, size, stored_size, how, time.time(), data),
-        )
-        conn.executemany(
-            "INSERT OR IGNORE INTO object_items(parent, idx, child) VALUES(?,?,?)",
-            [(digest, i, c) for i, c in enumerate(children)],
-        )
         report.objects_added += 1
-    missing = conn.execute(
-        "SELECT parent, child FROM object_items WHERE child NOT IN (SELECT digest FROM objects) LIMIT 1"
-    ).fetchone()
-    if missing:
+    dangling = store.dangling_items(limit=1)
+    if dangling:
+        missing = dangling[0]
         raise BundleError(
             f"{path}: object {missing[0]} lists item {missing[1]}, "
             "which is neither in the bundle nor in the store"
@@ -422,7 +411,7 @@ def import_bundle(store: SqliteStore, path: Path) -> ImportReport:
     report = ImportReport(str(path), provenance.removeprefix("import:"))
     try:
         with store.transaction() as conn:
-            _import_objects(src, conn, path, report)
+            _import_objects(store, src, conn, path, report)
             for ident, definition, op, span, label in src.execute(
                 "SELECT id, definition, op, span, label FROM nodes"
             ):

@@ -59,8 +59,7 @@ def _check_object(store: SqliteStore, digest: Digest, kind: str, report: FsckRep
         return
     if found != kind:
         report.problem(f"object {digest} is recorded as a {kind} but its encoding is a {found}")
-    rows = store.query("SELECT child FROM object_items WHERE parent=? ORDER BY idx", (digest,))
-    if tuple(r[0] for r in rows) != children:
+    if store.items_of(digest) != children:
         report.problem(f"object {digest}: its item rows do not match the items its encoding lists")
 
 
@@ -70,19 +69,13 @@ def fsck(store: SqliteStore) -> FsckReport:
     for (line,) in store.query("PRAGMA integrity_check"):
         if line != "ok":
             report.problem(f"sqlite integrity check: {line}")
-    objects = store.query("SELECT digest, kind FROM objects ORDER BY rowid")
-    for digest, kind in objects:
+    for digest, kind in store.object_kinds():
         report.objects += 1
-        _check_object(store, Digest(digest), kind, report)
-    for parent, child in store.query(
-        "SELECT parent, child FROM object_items WHERE child NOT IN (SELECT digest FROM objects)"
-    ):
+        _check_object(store, digest, kind, report)
+    for parent, child in store.dangling_items():
         report.problem(f"object {parent} lists item {child}, which is missing")
-    report.items = int(store.query("SELECT count(*) FROM object_items")[0][0])
-    for node, digest, has_object, has_node in store.query(
-        "SELECT r.node, r.digest, o.digest IS NOT NULL, n.id IS NOT NULL FROM results r "
-        "LEFT JOIN objects o ON o.digest = r.digest LEFT JOIN nodes n ON n.id = r.node"
-    ):
+    report.items = store.item_count()
+    for node, digest, has_object, has_node in store.result_links():
         report.results += 1
         if not has_object:
             report.problem(f"result of node {node} points to object {digest}, which is missing")

@@ -18,6 +18,9 @@ Mark and sweep, in ONE write transaction (writers wait for it; readers never blo
    arguments of a kept application: a reader's path, which `vox show` prints). Then an
    incremental vacuum returns free pages to the file system and a TRUNCATE checkpoint empties
    the WAL.
+6. **Blob files** (a store with `vox init --blobs DIR`): files of the blob directory that no object
+   row names and that were not modified within the grace period are deleted (the bytes of objects
+   just swept, blobs a worker wrote but nobody indexed, temporary files of a killed writer).
 
 Run records, failures and refs are history and are never deleted by gc.
 """
@@ -67,6 +70,7 @@ class GcReport:
     objects_kept: int
     bytes_kept: int
     plans_deleted: int = 0  # reduction-cache entries (voxcas.plan.cache), rebuilt by the next run
+    blobs_deleted: int = 0  # files of a blob directory that no object row names any more
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -194,11 +198,12 @@ def gc(
         results_total = _one(conn, "SELECT count(*) FROM results")
         objects_total = _one(conn, "SELECT count(*) FROM objects")
         conn.execute(_TEMP)
-    plans_deleted = 0
+    plans_deleted = blobs_deleted = 0
     if not dry_run:
         with store.transaction() as conn:
             list(conn.execute("PRAGMA incremental_vacuum"))  # it frees one page per step: run to the end
         store.checkpoint()
+        blobs_deleted = store.sweep_blobs(grace_cut)
         from voxcas.plan import cache
 
         plans_deleted = cache.clear(store.directory)
@@ -213,4 +218,5 @@ def gc(
         objects_kept=objects_total - (dead_objects if dry_run else 0),
         bytes_kept=kept_bytes,
         plans_deleted=plans_deleted,
+        blobs_deleted=blobs_deleted,
     )

@@ -45,13 +45,16 @@ def open_located_store(path: Path | None, *, create: bool = False) -> Store:
     )
 
 
-def init_store(path: Path | None, directory: Path | None = None) -> tuple[Store, bool]:
+def init_store(
+    path: Path | None, directory: Path | None = None, *, blobs: Path | None = None
+) -> tuple[Store, bool]:
     """`vox init`: the store at `path` (from --store), else `<directory or cwd>/.vox`, created if absent.
 
+    `blobs` keeps the bytes of large objects in that directory (`voxcas.store.blobs_dir`).
     Returns the open store and whether it was created now (initialising twice is harmless).
     """
     from voxcas.store.sqlite import DB_NAME, SqliteStore
 
     target = Path(path) if path is not None else (directory or Path.cwd()) / STORE_DIR
     existed = (target / DB_NAME).is_file()
-    return SqliteStore(target, create=True), not existed
+    return SqliteStore(target, create=True, blobs=blobs), not existed

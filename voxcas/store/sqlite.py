@@ -40,7 +40,13 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from voxcas.errors import CorruptObjectError, ObjectNotFoundError, StoreError, StoreNotFoundError
+from voxcas.errors import (
+    CorruptObjectError,
+    ObjectNotFoundError,
+    StoreError,
+    StoreNotFoundError,
+    UsageError,
+)
 from voxcas.ids import DIGEST_PREFIX, Digest, NodeId, RunId, digest_bytes, new_run_id
 from voxcas.plan.identity import definition_to_json
 from voxcas.plan.nodes import Apply, PlanNode
@@ -58,20 +64,22 @@ from voxcas.store.base import (
     StoredObject,
     StoredSequence,
 )
+from voxcas.store.blobs import LARGE, BlobStore
+from voxcas.store.blobs_dir import DirectoryBlobs
 from voxcas.store.common import check_ref_name, op_of, resolve_text
+from voxcas.store.preencoded import InTier, PreEncoded
 from voxcas.store.schema import RUN_COLUMNS, migrate
+from voxcas.store.sqlite_blobs import SqliteBlobs
 from voxcas.store.sqlite_conn import (
     BUSY_TIMEOUT_MS,
     CHECKPOINT_BYTES,
     DB_NAME,
     JOURNAL_SIZE_LIMIT,
-    LARGE,
     PAGE_SIZE,
     Checkpointer,
     ProcessLock,
     connect,
     connect_reader,
-    read_hashing,
 )
 
 # (encoded object, codec, stored bytes); items of containers come before their parent
@@ -81,7 +89,9 @@ Prepared = tuple[codec.Encoded, str, Any]
 class SqliteStore(Store):
     """The store in `directory/store.db` (see the module docstring for the guarantees)."""
 
-    def __init__(self, directory: Path, *, create: bool = False) -> None:
+    def __init__(self, directory: Path, *, create: bool = False, blobs: Path | None = None) -> None:
+        """Open (or with `create`, create) the store; `blobs` (with `create`) puts the bytes of
+        large objects in that directory from now on (`vox init --blobs DIR`)."""
         import apsw
 
         self.directory = Path(directory)
@@ -111,8 +121,34 @@ class SqliteStore(Store):
             if isinstance(exc, apsw.NotADBError):
                 raise StoreError(f"{self.db_path} is not a voxcas store (not an SQLite database)") from None
             raise
+        self._inline = SqliteBlobs(lambda: self._conn, self._lock)
+        try:
+            self.blobs: BlobStore = self._open_blobs(blobs if create else None)
+        except BaseException:
+            self._conn.close()
+            raise
         self._checkpointer = Checkpointer(self.db_path)
         self._conn.set_wal_hook(self._checkpointer.hook)  # replaces SQLite's automatic checkpoint
+
+    def _open_blobs(self, wanted: Path | None) -> BlobStore:
+        """The blob tier `meta.blobs` names (choosing `wanted` first, when given)."""
+        rows = list(self._conn.execute("SELECT value FROM meta WHERE key='blobs'"))
+        tier = str(rows[0][0]) if rows else ""
+        if wanted is None:
+            return DirectoryBlobs(Path(tier)) if tier else self._inline
+        location = str(Path(wanted).expanduser().absolute())
+        if tier and tier != location:
+            raise UsageError(
+                f"the store {self.directory} keeps its large objects in {tier}, not in {location}"
+            )
+        chosen = DirectoryBlobs(Path(location), create=True)
+        if not tier:  # objects stored so far keep their bytes where their rows say
+            self._conn.execute(
+                "INSERT INTO meta(key, value) VALUES('blobs', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (chosen.location,),
+            )
+        return chosen
 
     # -- plumbing ---------------------------------------------------------------------------
     @property
@@ -228,22 +264,32 @@ class SqliteStore(Store):
         small: list[tuple[Any, ...]] = []
         items: list[tuple[str, int, str]] = []
         for enc, how, stored in prepared:
-            stored_size = memoryview(stored).nbytes
-            if stored_size < LARGE:
-                small.append((enc.digest, enc.kind, enc.size, stored_size, how, now, stored))
-            else:  # incremental blob I/O: no copy of the value in a bound parameter
+            if isinstance(stored, InTier):  # a worker wrote the bytes to the blob tier already
                 if small:
                     conn.executemany(self._INSERT_OBJECT, small)
                     small = []
+                self._index_in_tier(enc, how, stored, now)
+                if enc.children:
+                    items.extend((enc.digest, i, c) for i, c in enumerate(enc.children))
+                continue
+            stored_size = memoryview(stored).nbytes
+            if stored_size < LARGE:
+                small.append((enc.digest, enc.kind, enc.size, stored_size, how, now, stored))
+            else:  # through the blob tier: no copy of the value in a bound parameter
+                if small:
+                    conn.executemany(self._INSERT_OBJECT, small)
+                    small = []
+                inline = self.blobs.inline
                 conn.execute(
                     "INSERT OR IGNORE INTO objects(digest, kind, size, stored_size, codec, created, data) "
                     "VALUES(?,?,?,?,?,?,zeroblob(?))",
-                    (enc.digest, enc.kind, enc.size, stored_size, how, now, stored_size),
+                    (enc.digest, enc.kind, enc.size, stored_size, how, now, stored_size if inline else 0),
                 )
                 if not conn.changes():
                     continue  # another process stored it meanwhile
-                with conn.blob_open("main", "objects", "data", conn.last_insert_rowid(), True) as blob:
-                    blob.write(stored)
+                # a separate tier was written before the transaction: put again only if gone since
+                if inline or not self.blobs.has(enc.digest):
+                    self.blobs.put(enc.digest, stored)
             if enc.children:
                 items.extend((enc.digest, i, c) for i, c in enumerate(enc.children))
         if small:
@@ -251,14 +297,110 @@ class SqliteStore(Store):
         if items:
             conn.executemany("INSERT OR IGNORE INTO object_items(parent, idx, child) VALUES(?,?,?)", items)
 
+    def _index_in_tier(self, enc: codec.Encoded, how: str, stored: InTier, now: float) -> None:
+        """The row of an object whose bytes a worker put in the blob tier (which must hold them)."""
+        if self.blobs.inline or not self.blobs.has(enc.digest):
+            raise CorruptObjectError(
+                f"object {enc.digest} was computed elsewhere but its bytes are not in the blob tier "
+                f"{self.blobs.location or self.db_path}"
+            )
+        self._conn.execute(
+            self._INSERT_OBJECT, (enc.digest, enc.kind, stored.size, stored.stored_size, how, now, b"")
+        )
+
+    def _prepare_pre_encoded(self, rows: list[Prepared]) -> list[Prepared]:
+        """Rows of pre-encoded values (`voxcas.store.preencoded`) the store lacks, each once."""
+        absent = self.missing(enc.digest for enc, _, _ in rows)
+        prepared: list[Prepared] = []
+        for row in rows:
+            if row[0].digest in absent:
+                absent.discard(row[0].digest)
+                prepared.append(row)
+        return prepared
+
+    def _put_blobs(self, prepared: list[Prepared]) -> None:
+        """Write large objects to a separate blob tier before the transaction that indexes them
+        (durable before visible; the write lock is not held while the bytes are written)."""
+        if self.blobs.inline:
+            return
+        for enc, _, stored in prepared:
+            if not isinstance(stored, InTier) and memoryview(stored).nbytes >= LARGE:
+                self.blobs.put(enc.digest, stored)
+
     def put(self, value: Any) -> Digest:
         encoded: list[codec.Encoded] = []
         digest = self._encode(value, encoded)
         prepared = self._prepare(encoded)
+        self._put_blobs(prepared)
         if prepared:
             with self.transaction():
                 self._insert_objects(prepared)
         return digest
+
+    def add_stored(self, enc: codec.Encoded, how: str, stored: Any) -> bool:
+        """Index one verified object given its stored bytes (a bundle import), inside the caller's
+        transaction; large bytes go to the blob tier. False when the store already had it."""
+        if self.has_row(enc.digest):
+            return False
+        self._insert_objects([(enc, how, stored)])
+        return True
+
+    def has_row(self, digest: Digest) -> bool:
+        """Whether the object's row exists (seen from inside this thread's transaction)."""
+        return bool(self.query("SELECT 1 FROM objects WHERE digest=?", (digest,)))
+
+    # -- what fsck, stats, bundles and gc read about objects (the only SQL on them is here) ------
+    def object_kinds(self) -> list[tuple[Digest, str]]:
+        """(digest, recorded kind) of every object, oldest first (fsck walks them)."""
+        return [(Digest(d), str(k)) for d, k in self.query("SELECT digest, kind FROM objects ORDER BY rowid")]
+
+    def items_of(self, digest: Digest) -> tuple[Digest, ...]:
+        """The item digests an object's item rows list, in order (empty for a scalar or array)."""
+        rows = self.query("SELECT child FROM object_items WHERE parent=? ORDER BY idx", (digest,))
+        return tuple(Digest(c) for (c,) in rows)
+
+    def item_count(self) -> int:
+        return int(self.query("SELECT count(*) FROM object_items")[0][0])
+
+    def dangling_items(self, limit: int = -1) -> list[tuple[Digest, Digest]]:
+        """(container, item) pairs whose item object is missing."""
+        rows = self.query(
+            "SELECT parent, child FROM object_items WHERE child NOT IN (SELECT digest FROM objects) LIMIT ?",
+            (limit,),
+        )
+        return [(Digest(p), Digest(c)) for p, c in rows]
+
+    def result_links(self) -> list[tuple[NodeId, Digest, bool, bool]]:
+        """(node, digest, whether its object exists, whether its node record exists) of every result."""
+        rows = self.query(
+            "SELECT r.node, r.digest, o.digest IS NOT NULL, n.id IS NOT NULL FROM results r "
+            "LEFT JOIN objects o ON o.digest = r.digest LEFT JOIN nodes n ON n.id = r.node"
+        )
+        return [(NodeId(n), Digest(d), bool(o), bool(r)) for n, d, o, r in rows]
+
+    def kind_usage(self) -> list[tuple[str, int, int, int]]:
+        """(kind, objects, uncompressed bytes, stored bytes) per kind, largest stored first."""
+        rows = self.query(
+            "SELECT kind, count(*), sum(size), sum(stored_size) FROM objects "
+            "GROUP BY kind ORDER BY sum(stored_size) DESC"
+        )
+        return [(str(k), int(c), int(s or 0), int(ss or 0)) for k, c, s, ss in rows]
+
+    def sweep_blobs(self, before: float) -> int:
+        """Delete the blob tier's files that no object row names and nobody touched since `before`
+        (gc: a blob written but never indexed, or whose object gc removed); return how many."""
+        if self.blobs.inline:
+            return 0
+        old = [d for d, mtime in self.blobs.stored() if mtime < before]
+        deleted = 0
+        for digest in sorted(self.missing(old)):
+            self.blobs.delete(digest)
+            deleted += 1
+        if isinstance(self.blobs, DirectoryBlobs):
+            for path, mtime in list(self.blobs.temporaries()):
+                if mtime < before:
+                    path.unlink(missing_ok=True)
+        return deleted
 
     def _row(self, digest: Digest, *, hasher: Any = None) -> tuple[str, int, str, Any]:
         """kind, size, codec and stored bytes of an object (large blobs read straight into a buffer).
@@ -269,28 +411,20 @@ class SqliteStore(Store):
         with self._lock:
             rows = list(
                 self._conn.execute(
-                    "SELECT kind, size, codec, rowid, stored_size, CASE WHEN stored_size < ? THEN data END "
-                    "FROM objects WHERE digest=?",
+                    "SELECT kind, size, codec, stored_size, CASE WHEN stored_size < ? THEN data END, "
+                    "length(data) FROM objects WHERE digest=?",
                     (LARGE, digest),
                 )
             )
             if not rows:
                 raise ObjectNotFoundError(f"no object {digest} in the store")
-            kind, size, how, rowid, stored_size, data = rows[0]
-            if data is None:
-                data = bytearray(stored_size)
-                with self._conn.blob_open("main", "objects", "data", rowid, False) as blob:
-                    if blob.length() != stored_size:
-                        got = blob.length()
-                        raise CorruptObjectError(
-                            f"object {digest} is corrupt: {got} bytes stored, {stored_size} expected"
-                        )
-                    if hasher is None:
-                        blob.readinto(data)
-                    else:
-                        read_hashing(blob, data, hasher)
-            elif hasher is not None:
+            kind, size, how, stored_size, data, length = rows[0]
+            if data is None and length:
+                data = self._inline.read(digest, stored_size, hasher)
+            elif data is not None and hasher is not None:
                 hasher.update(data)
+        if data is None:  # the bytes are in the blob tier (read without holding the lock)
+            data = self.blobs.read(digest, stored_size, hasher)
         return str(kind), int(size), str(how), data
 
     def read_verified(self, digest: Digest) -> Any:
@@ -381,8 +515,16 @@ class SqliteStore(Store):
 
     def put_results(self, pending: Sequence[PendingResult]) -> list[Digest]:
         encoded: list[codec.Encoded] = []
-        digests = [self._encode(p.value, encoded) for p in pending]
-        prepared = self._prepare(encoded)
+        pre: list[Prepared] = []
+        digests: list[Digest] = []
+        for p in pending:
+            if isinstance(p.value, PreEncoded):  # encoded and partly stored by a cluster worker
+                digests.append(p.value.digest)
+                pre.extend(p.value.rows)
+            else:
+                digests.append(self._encode(p.value, encoded))
+        prepared = self._prepare(encoded) + (self._prepare_pre_encoded(pre) if pre else [])
+        self._put_blobs(prepared)
         nodes = [self._node_row(p.node) for p in pending]
         now = time.time()
         bindings = [(p.node.id, d, p.seconds, now, p.run) for p, d in zip(pending, digests, strict=True)]

@@ -15,7 +15,6 @@ DB_NAME = "store.db"
 BUSY_TIMEOUT_MS = 60_000
 PAGE_SIZE = 32768
 JOURNAL_SIZE_LIMIT = 64 << 20
-LARGE = 1 << 20  # objects from this size on go through incremental blob I/O
 
 CHECKPOINT_BYTES = 32 << 20
 

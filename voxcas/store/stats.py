@@ -66,13 +66,7 @@ class StoreStats:
 
 
 def store_stats(store: SqliteStore) -> StoreStats:
-    kinds = [
-        KindUsage(k, int(c), int(s or 0), int(ss or 0))
-        for k, c, s, ss in store.query(
-            "SELECT kind, count(*), sum(size), sum(stored_size) FROM objects "
-            "GROUP BY kind ORDER BY sum(stored_size) DESC"
-        )
-    ]
+    kinds = [KindUsage(*usage) for usage in store.kind_usage()]
     results, distinct = store.query("SELECT count(*), count(DISTINCT digest) FROM results")[0]
     computed, reused = store.query("SELECT sum(computed), sum(reused) FROM runs")[0]
     files = [store.directory / DB_NAME, store.directory / (DB_NAME + "-wal")]
