@@ -115,10 +115,18 @@ def test_a_sequence_saved_to_a_name_with_a_format_field_writes_one_file_per_item
     assert json.loads((tmp_path / "n_1.json").read_text()) == 2
 
 
+def test_a_file_name_template_reaching_into_attributes_writes_nothing(tmp_path: Path) -> None:
+    slash = "{0.__truediv__.__doc__[11]}"  # "/" with plain str.format
+    with pytest.raises(PrimitiveError, match="is not allowed"):
+        write_value([1, 2], tmp_path / "sub" / f"..{slash}x_{{}}.json")
+    assert not list(tmp_path.rglob("x_*"))
+
+
 def test_a_bad_file_name_template_is_refused(tmp_path: Path) -> None:
     with pytest.raises(PrimitiveError) as info:
         write_value([1], tmp_path / "x_{name}.json")
     assert (
         str(info.value)
-        == "save: bad file name template 'x_{name}.json': 'name' (use one field such as {} or {:03d})"
+        == "save: bad file name template 'x_{name}.json': "
+        "field {name} is not allowed: use {} or a field number such as {0} (no names, attributes or indexing)"
     )

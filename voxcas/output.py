@@ -167,12 +167,15 @@ def save_path(out_dir: Path, target: str) -> Path:
 
 
 def item_name(template: str, index: int) -> str:
-    """A file name template with its format field filled with an item index."""
+    """A file name template with its format field filled with an item index (numbered fields
+    and format specs only, see `voxcas.fieldformat`)."""
+    from voxcas.fieldformat import fill
+
     try:
-        return template.format(index)
-    except (IndexError, KeyError, ValueError) as exc:
+        return fill(template, index)
+    except ValueError as exc:
         raise PrimitiveError(
-            "save", f"bad file name template '{template}': {exc} (use one field such as {{}} or {{:03d}})"
+            "save", f"bad file name template '{template}': {exc}"
         ) from None
 
 

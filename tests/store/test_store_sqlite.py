@@ -128,6 +128,29 @@ def test_a_version_1_store_is_migrated_forward_without_losing_data(tmp_path: Pat
         assert store.lookup(node.id) == digest
 
 
+def test_a_version_3_store_keeps_its_sequence_items_and_loses_only_their_child_index(tmp_path: Path) -> None:
+    from voxcas.store.schema import migrate
+
+    directory = tmp_path / "v3"
+    directory.mkdir()
+    conn = apsw.Connection(str(directory / "store.db"))
+    migrate(conn, str(directory), target=3)
+    conn.execute("INSERT INTO object_items(parent, idx, child) VALUES('p', 0, 'c')")
+    index = "SELECT count(*) FROM sqlite_master WHERE name='object_items_child'"
+    before = conn.execute(index).fetchall()
+    conn.close()
+    with SqliteStore(directory) as store:
+        after = store.query(index)
+        kept = store.query("SELECT parent, idx, child FROM object_items")
+    with SqliteStore(tmp_path / "v3-filled", create=True) as fresh:
+        digest = fresh.put([1, 2, 3])
+        items = fresh.query("SELECT idx, child FROM object_items WHERE parent=? ORDER BY idx", (digest,))
+        indexes = {r[0] for r in fresh.query("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert before == [(1,)] and after == [(0,)] and kept == [("p", 0, "c")]
+    assert "object_items_child" not in indexes
+    assert [i for i, _ in items] == [0, 1, 2]
+
+
 def test_sqlite_utils_can_read_the_tables(tmp_path: Path) -> None:
     import sqlite_utils
 

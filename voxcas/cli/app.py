@@ -82,6 +82,7 @@ COMMAND_MODULES = (
     "voxcas.cli.transfer_cmds",
     "voxcas.cli.serve_cmd",
     "voxcas.cli.remote_cmds",
+    "voxcas.cli.explain_cmds",
 )
 
 

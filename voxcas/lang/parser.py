@@ -76,12 +76,24 @@ def _describe(tok: Token) -> str:
     return f"'{tok.text}'"
 
 
+# deepest nesting of expressions (parentheses, calls, lists, prefix operators) a program may have:
+# far beyond hand-written programs, well inside what `voxcas.lang.deep`'s stack can walk
+MAX_NESTING = 20_000
+
+
 class Parser:
     def __init__(self, text: str, path: str) -> None:
         self.text = text
         self.path = path
         self.toks = tokenize(text, path)
         self.i = 0
+        self.depth = 0
+
+    def enter(self) -> None:
+        """One level deeper into an expression; past `MAX_NESTING`, a syntax error at this token."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise self.error(f"expressions nested deeper than {MAX_NESTING} levels")
 
     # --- helpers --------------------------------------------------------------------------
     @property
@@ -283,6 +295,13 @@ class Parser:
 
     # --- expressions ----------------------------------------------------------------------
     def expr(self, stop_colon: bool = False) -> A.Expr:
+        self.enter()
+        try:
+            return self.expr_inner(stop_colon)
+        finally:
+            self.depth -= 1
+
+    def expr_inner(self, stop_colon: bool) -> A.Expr:
         t = self.toks[self.i]
         if t.kind == "kw":
             if t.text == "let":
@@ -403,7 +422,11 @@ class Parser:
             if t.text == "=":
                 raise self.error("expected an expression, found '='")
             self.advance()
-            return A.UnOp(t.text, self.prefix(stop_colon), self.span(t))
+            self.enter()
+            try:
+                return A.UnOp(t.text, self.prefix(stop_colon), self.span(t))
+            finally:
+                self.depth -= 1
         if t.kind == "kw" and t.text in _OPEN_ENDED:
             # `1 + let x = 2 in x * 3`: an operand may be a let/for/filter/fold, extending right
             return self.expr(stop_colon)

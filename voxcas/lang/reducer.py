@@ -247,6 +247,7 @@ class Reducer:
                 raise self.fail("import cycle: " + " -> ".join(os.path.basename(p) for p in chain), cmd.span)
             if path in self.files_done:
                 return
+            self.registry.check_import(path, cmd.span)  # before the file is looked at or read
             importer = self.shown.get(ctx.file, ctx.file)
             shown = os.path.normpath(os.path.join(os.path.dirname(importer), target))
             observe(path)

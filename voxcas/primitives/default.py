@@ -460,10 +460,12 @@ def concat(*parts: Any) -> Any:
 
 @prim("format_string", params=(Param("template", "str"),), variadic=Param("values"), foldable=True)
 def format_string(template: str, *values: Any) -> str:
-    """Python's str.format: `format_string("{:.2f}", x)`."""
+    """Python's str.format with numbered fields only: `format_string("{:.2f}", x)`."""
+    from voxcas.fieldformat import fill
+
     try:
-        return template.format(*values)
-    except (IndexError, KeyError, ValueError) as exc:
+        return fill(template, *values)
+    except ValueError as exc:
         raise PrimitiveError(
             "default.format_string", f"bad template {template!r}: {exc}", "template"
         ) from None

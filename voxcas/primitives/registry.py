@@ -18,6 +18,8 @@ Special flags:
 - `reads_files`: the node id includes `fingerprint(args)` (default: content digest of the
   paths given in the parameters listed in `path_params`), computed when the arguments are
   constants (at reduction, or when a loop item is instantiated).
+- `writes_files`: the primitive writes a file (`simpleitk.WriteImage`); programs submitted over
+  HTTP may not use it (they write only through save goals, inside the run's output directory).
 - `foldable`: cheap, pure and scalar-valued (string building, arithmetic on numbers): the
   reducer may evaluate it on constant arguments and use the result as a constant node.
 - `base_image`: the reducer passes the base image (primitives.md: the first image the program
@@ -70,6 +72,7 @@ class Primitive:
     pure: bool = True
     reads_files: bool = False
     path_params: tuple[int, ...] = ()
+    writes_files: bool = False
     fingerprint: Callable[[list[Any]], str] | None = None
     foldable: bool = False
     base_image: bool = False
@@ -212,6 +215,7 @@ class Namespace:
         pure: bool = True,
         reads_files: bool = False,
         path_params: tuple[int, ...] = (),
+        writes_files: bool = False,
         fingerprint: Callable[[list[Any]], str] | None = None,
         foldable: bool = False,
         base_image: bool = False,
@@ -239,6 +243,7 @@ class Namespace:
                         pure=pure,
                         reads_files=reads_files,
                         path_params=path_params,
+                        writes_files=writes_files,
                         fingerprint=fingerprint,
                         foldable=foldable,
                         base_image=base_image,
@@ -314,6 +319,11 @@ class Registry:
         if name not in self._modules:
             self._find_plugins()
         return name in self._modules
+
+    def check_import(self, path: str, where: Any = None) -> None:
+        """Called by the reducer before it reads an imported program file (`where`: the import's
+        span). Every file is allowed here; a guarded view (`voxcas.server.guard`) refuses files
+        outside its data roots, so an imported file's own imports are checked like the first."""
 
     def namespace(self, name: str) -> Namespace:
         if name not in self._loaded:

@@ -335,7 +335,8 @@ def read_image_(fileName: str, outputPixelType: Any = UNSET) -> Image:
 
 
 @NAMESPACE.primitive(
-    "WriteImage", params=(Param("image"), Param("fileName", "str")), result="str", pure=False
+    "WriteImage", params=(Param("image"), Param("fileName", "str")), result="str", pure=False,
+    writes_files=True,
 )
 def write_image_(image: Any, fileName: str) -> str:
     """Write an image to a file (format by extension); gives the file name back."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from voxcas.server.settings import ServerSettings
 from voxcas.version import __version__
@@ -38,6 +38,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     from voxcas.server.limits import BodyLimitMiddleware
     from voxcas.server.routes import bundles, gc, meta, objects, refs, runs
     from voxcas.server.runner import RunManager
+    from voxcas.server.schemas import ErrorPublic
     from voxcas.server.stores import StoreProvider
 
     settings = settings or ServerSettings()
@@ -69,10 +70,17 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         max_bundle_bytes=settings.max_bundle_bytes,
     )
-    app.include_router(meta.public_router)
+    # statuses every route can answer, so the OpenAPI document lists them (the contract tells the truth)
+    too_large: dict[int | str, dict[str, Any]] = {
+        413: {"model": ErrorPublic, "description": "The request body is over the server's limit"}
+    }
+    unauthorized: dict[int | str, dict[str, Any]] = {
+        401: {"model": ErrorPublic, "description": "Missing or wrong bearer token (when the server has one)"}
+    }
+    app.include_router(meta.public_router, responses=too_large)
     protected = [Depends(require_token)]
     for module in (runs, objects, bundles, refs, gc, meta):
-        app.include_router(module.router, dependencies=protected)
+        app.include_router(module.router, dependencies=protected, responses={**unauthorized, **too_large})
     return app
 
 

@@ -14,12 +14,19 @@ loop bodies, and proves that each path it will read lies inside one of the data 
 
 The same rule is enforced while the program is reduced and while it runs, by
 `guarded_registry`: a view of the registry whose file-reading primitives check their paths before
-they touch the disk (their function, and the fingerprint the reducer and the executor compute). So
-a listing the reducer folds into a constant (`print "x" dir("/etc")`), or a file a loop reaches
-through a symlink at run time, is refused too.
+they touch the disk (their function, and the fingerprint the reducer and the executor compute). The
+reducer asks the same view before it reads an imported program file (`check_import`), so the
+imports of an imported file are held to the roots, and a file outside them is never read (nor
+quoted in a syntax error). So a listing the reducer folds into a constant
+(`print "x" dir("/etc")`), or a file a loop reaches through a symlink at run time, is refused too.
 
 Save goals write under the run's output directory; their targets must be relative and stay
-inside it. Every refusal is an `AccessDeniedError` (HTTP 403) naming the path or the expression
+inside it, and a file-name template may hold only numbered fields and format specs
+(`voxcas.fieldformat`). Primitives that write files (`Primitive.writes_files`, e.g.
+`simpleitk.WriteImage`) are refused, in the plan and again when called.
+The files a reader opens besides the path it is given (a header's data file, the members of a
+DICOM folder: `voxcas.server.datafiles`) are held to the roots the same way.
+Every refusal is an `AccessDeniedError` (HTTP 403) naming the path or the expression
 and its source position. Known limit: files that appear inside a listed directory after the check
 through a symlink are read where the symlink points.
 """
@@ -74,6 +81,24 @@ def check_save_target(target: str, span: Span | None = None) -> None:
         )
 
 
+def check_save_template(target: str, span: Span | None = None) -> None:
+    """A save file-name template may hold only numbered fields and format specs (no attributes)."""
+    from voxcas.fieldformat import check_template
+
+    try:
+        check_template(target)
+    except ValueError as exc:
+        raise AccessDeniedError(f"{_where(span)}save path {target!r}: {exc}") from None
+
+
+def refuse_write(op: str, span: Span | None = None) -> None:
+    """Programs submitted over HTTP write files only through save goals (in the output directory)."""
+    raise AccessDeniedError(
+        f"{_where(span)}{op} writes a file: programs submitted over HTTP may write only with save "
+        "goals, inside the run's output directory"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class _Scope:
     """How to resolve the refs of one template: its nodes, its captures, the sequences it loops over."""
@@ -116,6 +141,8 @@ class _Checker:
         for goal in self.plan.goals:
             if goal.kind == "save" and not goal.pairs:  # computed paths: checked as they are written
                 check_save_target(goal.target, goal.span)
+            if goal.kind == "save" and "{" in goal.target:
+                check_save_template(goal.target, goal.span)
 
     def _loops_by_closure(self) -> dict[str, list[_Source]]:
         out: dict[str, list[_Source]] = {}
@@ -164,6 +191,8 @@ class _Checker:
     # -- applications ------------------------------------------------------------------------------
     def _check_apply(self, op: str, args: list[_Source], span: Span | None) -> None:
         prim = self._primitive(op)
+        if prim is not None and prim.writes_files:
+            refuse_write(op, span)
         if prim is None or not prim.reads_files:
             return
         offset = 1 if prim.base_image else 0
@@ -279,6 +308,22 @@ class PathPolicy:
                 f"{_where(span)}{op}: path {path!r} is outside the data roots "
                 f"({', '.join(str(r) for r in self.roots)})"
             )
+        if op in LISTING_OPS:
+            return  # a listing opens no file; its items are checked when they are read
+        from voxcas.server.datafiles import UncheckableHeader, opened_with
+
+        real = os.path.realpath(os.path.join(self.cwd, path))
+        try:
+            also = opened_with(real)
+        except UncheckableHeader as exc:
+            raise AccessDeniedError(
+                f"{_where(span)}{op}: {exc}: cannot check it against the data roots"
+            ) from None
+        for other in also:
+            if not inside(other, self.roots, self.cwd):
+                raise AccessDeniedError(
+                    f"{_where(span)}{op}: {path!r} makes the reader open {other!r}, outside the data roots"
+                )
 
     def check_pattern(self, op: str, pattern: str, span: Span | None = None) -> None:
         pure = PurePath(pattern)
@@ -308,7 +353,14 @@ def guard_primitive(prim: Primitive, policy: PathPolicy, cache: Any = None) -> P
     """`prim` checking its paths against `policy` before reading (unchanged if it reads no files).
 
     Name, version and fingerprints are unchanged, so node ids are the same as without the guard;
-    `cache` is the fingerprint cache the unguarded fingerprint would have used (the store)."""
+    `cache` is the fingerprint cache the unguarded fingerprint would have used (the store).
+    A primitive that writes files (`writes_files`) refuses every call."""
+    if prim.writes_files:
+
+        def refuse(*args: Any) -> Any:
+            refuse_write(prim.qualified)
+
+        return dataclasses.replace(prim, fn=refuse)
     if not prim.reads_files:
         return prim
     offset = 1 if prim.base_image else 0
@@ -344,6 +396,10 @@ class GuardedRegistry(Registry):
 
     def has_namespace(self, name: str) -> bool:
         return self._inner.has_namespace(name)
+
+    def check_import(self, path: str, where: Any = None) -> None:
+        """An imported program file (at any depth of imports) must lie inside the data roots."""
+        self._policy.check_path("import", path, where if isinstance(where, Span) else None)
 
     def namespace(self, name: str) -> Namespace:
         if name not in self._loaded:

@@ -28,9 +28,15 @@ class RunCreate(BaseModel):
         description="A file name for the program, used in error positions and run records.",
         max_length=200,
     )
-    workers: int | None = Field(default=None, ge=1, le=256, description="Executor threads for this run.")
+    workers: int | None = Field(
+        default=None, ge=1, le=256, strict=True, description="Executor threads for this run."
+    )
     max_seconds: float | None = Field(
-        default=None, gt=0, description="A time limit for this run (at most the server's limit)."
+        default=None,
+        gt=0,
+        strict=True,  # a number, never a boolean or a string
+        allow_inf_nan=False,
+        description="A time limit for this run (at most the server's limit).",
     )
 
 
@@ -141,7 +147,9 @@ class GcRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     dry_run: bool = Field(default=True, description="Only report what would be deleted (the default).")
-    keep_runs: int | None = Field(default=None, ge=0, description="Keep the results of the newest N runs.")
+    keep_runs: int | None = Field(
+        default=None, ge=0, strict=True, description="Keep the results of the newest N runs."
+    )
     older_than: str | None = Field(
         default=None, description="Only delete what is older than this (`30d`, `12h`)."
     )

@@ -35,9 +35,9 @@ def check_program_name(name: str) -> str:
 def check_imports(text: str, name: str, settings: ServerSettings, registry: Registry) -> None:
     """File imports must lie inside a data root; namespace imports are always fine."""
     from voxcas.lang import ast as A
-    from voxcas.lang.parser import parse_program
+    from voxcas.lang import parse
 
-    program = parse_program(text, name)
+    program = parse(text, name)  # deep nesting is a syntax error with its position, never a crash
     for command in program.commands:
         if not isinstance(command, A.Import) or registry.has_namespace(command.target):
             continue

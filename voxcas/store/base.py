@@ -232,6 +232,15 @@ class Store(ABC):
     def delete_result(self, node: NodeId) -> None:
         """Forget a result (its object stays until gc); used when its object is corrupt."""
 
+    @abstractmethod
+    def nodes_where(self, *, span: str | None = None, label: str | None = None) -> list[NodeRecord]:
+        """The node records made at source position `span` ("path:line:col") and/or labelled
+        `label` (both, when both are given); `vox why` looks there for a node's predecessors."""
+
+    @abstractmethod
+    def node_runs(self, node: NodeId) -> list[tuple[RunId, str]]:
+        """The runs whose node log has `node`, newest run first, with what happened to it there."""
+
     # -- failures, runs, refs ----------------------------------------------------------------
     @abstractmethod
     def record_failure(self, node: NodeId, run: RunId, message: str, traceback: str) -> None: ...

@@ -161,6 +161,23 @@ class MemoryStore(Store):
         with self._lock:
             self._results.pop(node, None)
 
+    def nodes_where(self, *, span: str | None = None, label: str | None = None) -> list[NodeRecord]:
+        if span is None and label is None:
+            return []
+        with self._lock:
+            records = list(self._nodes.values())
+        return [
+            r for r in records if (span is None or r.span == span) and (label is None or r.label == label)
+        ]
+
+    def node_runs(self, node: NodeId) -> list[tuple[RunId, str]]:
+        with self._lock:
+            return [
+                (run.id, self._run_nodes[run.id][node])
+                for run in self.runs()
+                if node in self._run_nodes.get(run.id, {})
+            ]
+
     # -- failures, runs, refs ---------------------------------------------------------------
     def record_failure(self, node: NodeId, run: RunId, message: str, traceback: str) -> None:
         with self._lock:

@@ -589,6 +589,24 @@ class SqliteStore(Store):
         with self.transaction() as conn:
             conn.execute("DELETE FROM results WHERE node=?", (node,))
 
+    def nodes_where(self, *, span: str | None = None, label: str | None = None) -> list[NodeRecord]:
+        where = [(c, v) for c, v in (("span", span), ("label", label)) if v is not None]
+        if not where:
+            return []
+        sql = "SELECT id, definition, op, span, label FROM nodes WHERE " + " AND ".join(
+            f"{c}=?" for c, _ in where
+        )
+        rows = self.query(sql, [v for _, v in where])
+        return [NodeRecord(NodeId(i), d, o, s, lab) for i, d, o, s, lab in rows]
+
+    def node_runs(self, node: NodeId) -> list[tuple[RunId, str]]:
+        rows = self.query(
+            "SELECT run_nodes.run, run_nodes.status FROM run_nodes JOIN runs ON runs.id = run_nodes.run "
+            "WHERE run_nodes.node=? ORDER BY runs.started DESC, runs.rowid DESC",
+            (node,),
+        )
+        return [(RunId(r), st) for r, st in rows]
+
     # -- failures, runs, refs ---------------------------------------------------------------
     def record_failure(self, node: NodeId, run: RunId, message: str, traceback: str) -> None:
         with self.transaction() as conn:

@@ -1,0 +1,43 @@
+"""Fill user-written templates (`format_string`, save file names) with only numbered fields.
+
+A template is Python's `str.format` syntax restricted to what the docs show: literal text,
+fields `{}` or `{N}` (a field number), an optional conversion (`!r`, `!s`, `!a`) and a format
+spec without nested fields (`{:03d}`, `{1:.2f}`). Anything else — attribute access
+(`{0.__class__}`), indexing (`{0[1]}`), named fields, nested specs — is refused with a
+`ValueError` naming the field, before any value is formatted: a template written by whoever
+submits a program must not reach into Python objects (`{0.__truediv__.__doc__[11]}` is a `/`).
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+_FORMATTER = string.Formatter()
+
+
+def check_template(template: str) -> None:
+    """Raise `ValueError` naming the first part of `template` that is not a plain numbered field."""
+    try:
+        parts = list(_FORMATTER.parse(template))
+    except ValueError as exc:
+        raise ValueError(f"{exc}") from None
+    for _literal, field, spec, _conversion in parts:
+        if field is None:
+            continue
+        if field != "" and not field.isdigit():
+            raise ValueError(
+                f"field {{{field}}} is not allowed: use {{}} or a field number such as {{0}} "
+                "(no names, attributes or indexing)"
+            )
+        if spec and ("{" in spec or "}" in spec):
+            raise ValueError(f"nested fields in the format spec {spec!r} are not allowed")
+
+
+def fill(template: str, *values: Any) -> str:
+    """`template.format(*values)` once `check_template` has accepted it (errors are `ValueError`)."""
+    check_template(template)
+    try:
+        return template.format(*values)
+    except (IndexError, KeyError) as exc:
+        raise ValueError(f"no value for field {exc}") from None
