@@ -126,3 +126,10 @@ def test_a_primitive_at_a_new_version_is_named(tmp_path: Path, monkeypatch: pyte
         report = status_workplan(plan, store, program=path, registry=new)
         assert reasons(report) == {"y": ["vt.twice is now version 3 (was 1)"]}
         assert report.computed == 1
+
+
+def test_the_earlier_run_is_found_however_the_program_path_was_spelled(here: Path) -> None:
+    with SqliteStore(here / ".vox", create=True) as store:
+        run(store)
+        write("a.txt", "C\n")
+        assert reasons(status_file("./prog.imgql", store)) == {"a": ["input a.txt changed"]}

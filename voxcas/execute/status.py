@@ -181,9 +181,12 @@ class _Chain(Mapping[NodeId, PlanNode]):
 
 
 def previous_run(store: Store, program: str) -> RunInfo | None:
-    """The newest run of the same program (as given) that recorded goals."""
+    """The newest run of the same program (as given, up to `./` and `a/../`) that recorded goals."""
+    import os
+
+    wanted = os.path.normpath(program)
     for run in store.runs():
-        if run.program == program and run.goals:
+        if os.path.normpath(run.program) == wanted and run.goals:
             return run
     return None
 
