@@ -123,6 +123,27 @@ def write_picture(
     write_image(render(value, parsed, list(masks), labels), path)
 
 
+def save_target_problem(target: str) -> str | None:
+    """What is wrong with a literal `save` path, known before anything runs, or None.
+
+    The same rules `save_path` and `write_value` apply when the goal runs: a relative path that
+    stays inside the output directory, with an extension voxcas can write."""
+    from pathlib import PurePath
+
+    from voxcas.primitives.imageio import WRITE_EXTENSIONS, extension_of
+
+    pure = PurePath(target)
+    if not target or pure.is_absolute() or ".." in pure.parts:
+        return f"save path {target!r} must be relative and stay inside the run's output directory"
+    ext = extension_of(target)
+    if ext not in WRITE_EXTENSIONS and ext not in TEXT_EXTENSIONS:
+        return (
+            f"cannot save to '{target}': unknown extension '{ext or pure.name}' "
+            "(use .json, .csv or .txt for values; .nii.gz, .mha, .nrrd, .png, ... for images)"
+        )
+    return None
+
+
 def save_path(out_dir: Path, target: str) -> Path:
     """Where `save target` writes: `target` taken from the run's output directory.
 

@@ -60,10 +60,11 @@ class TransferReport:
     nodes_added: int
     refs_added: int = 0  # refs (roots named by a ref) created on the receiving side
     refs_skipped: tuple[str, ...] = ()  # refs that already exist there (left as they are)
+    refs_moved: tuple[str, ...] = ()  # refs a forced push moved to the pushed run
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        for key in ("roots", "refs_skipped"):
+        for key in ("roots", "refs_skipped", "refs_moved"):
             data[key] = list(data[key])
         return data
 
@@ -75,6 +76,8 @@ class TransferReport:
         )
         if self.refs_skipped:
             text += f"; ref {', '.join(self.refs_skipped)} already exists there and was left as it is"
+        if self.refs_moved:
+            text += f"; moved ref {', '.join(self.refs_moved)} (--force)"
         return text
 
 
@@ -207,6 +210,27 @@ def _export_request(body: dict[str, Any], digests: list[str], lacking: list[Dige
     return {**body, "objects": None}
 
 
+def _moved_refs(store: Store, http: httpx.Client, url: str, roots: list[str], force: bool) -> dict[str, str]:
+    """The roots that are local refs the peer has pointing at another run (name → the local run).
+
+    Without `force` such a ref is refused: a `RemoteError` naming both runs, before anything is sent."""
+    local = store.refs()
+    named = [r for r in roots if r in local]
+    if not named:
+        return {}
+    response = _call(http, "GET", "/refs", "reading the peer's refs")
+    theirs = {str(r["name"]): str(r["run"]) for r in response.json()["refs"]}
+    moved = {n: str(local[n]) for n in named if theirs.get(n, local[n]) != local[n]}
+    if moved and not force:
+        name = sorted(moved)[0]
+        more = f" (and {len(moved) - 1} more)" if len(moved) > 1 else ""
+        raise RemoteError(
+            f"ref {name}{more} on {url} points at run {theirs[name][:12]}, here at {moved[name][:12]}; "
+            "nothing was sent (vox push --force moves it)"
+        )
+    return moved
+
+
 def push(
     store: Store,
     url: str,
@@ -214,12 +238,17 @@ def push(
     *,
     token: str | None = None,
     closure: bool = False,
+    force: bool = False,
     client: httpx.Client | None = None,
 ) -> TransferReport:
-    """Send the roots' results and the objects the server lacks (see the module docstring)."""
+    """Send the roots' results and the objects the server lacks (see the module docstring).
+
+    A root that is a ref the peer has pointing at another run is refused before anything is
+    sent, unless `force`: then the results are sent and the peer's ref is moved to this run."""
     if not roots:
         raise UsageError("nothing to push: name at least one run, ref, node or object")
     with _session(url, token, client) as http:
+        moved = _moved_refs(store, http, url, roots, force)
         digests = reachable(store, roots, closure=closure)
         lacking = _missing_on_server(http, digests)
         with exported(store, roots, closure=closure, only=lacking) as path:
@@ -233,6 +262,8 @@ def push(
                 headers={"Content-Type": "application/octet-stream", "Content-Length": str(size)},
             )
         report = response.json()
+        for name, run in sorted(moved.items()):
+            _call(http, "PUT", f"/refs/{name}", f"moving the peer's ref {name}", json={"run": run})
         return TransferReport(
             "push",
             url,
@@ -243,7 +274,8 @@ def push(
             int(report["results_added"]),
             int(report["nodes_added"]),
             int(report["refs_added"]),
-            tuple(report["refs_skipped"]),
+            tuple(n for n in report["refs_skipped"] if n not in moved),
+            tuple(sorted(moved)),
         )
 
 

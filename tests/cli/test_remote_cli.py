@@ -100,6 +100,49 @@ def test_push_then_pull_through_the_cli_moves_only_missing_objects(
         assert {r.digest for r in store.results()} == {r.digest for r in remote.results()}
 
 
+def test_pushing_a_ref_that_moved_needs_force_and_otherwise_exits_1_with_the_reason(
+    server: tuple[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, remote_path = server
+    local = tmp_path / "local"
+    first = _run_with_results(local, [1, 2])
+    assert vox("tag", "baseline", first, "--store", str(local)) == 0
+    assert vox("push", url, "baseline", "--store", str(local), "--token", TOKEN) == 0
+    second = _run_with_results(local, [1, 2, 3])
+    assert vox("tag", "baseline", second, "--store", str(local)) == 0
+    capsys.readouterr()
+
+    assert vox("push", url, "baseline", "--store", str(local), "--token", TOKEN) == 1
+    assert capsys.readouterr().err == (
+        f"error: ref baseline on {url} points at run {first[:12]}, here at {second[:12]}; "
+        "nothing was sent (vox push --force moves it)\n"
+    )
+    with SqliteStore(remote_path) as remote:
+        assert remote.refs() == {"baseline": first}
+
+    assert vox("push", url, "baseline", "--force", "--store", str(local), "--token", TOKEN) == 0
+    assert capsys.readouterr().out.endswith("; moved ref baseline (--force)\n")
+    with SqliteStore(remote_path) as remote:
+        assert remote.refs() == {"baseline": second}
+
+
+def test_pull_into_a_new_directory_creates_the_store_and_says_where(
+    server: tuple[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, _ = server
+    run = _run_with_results(tmp_path / "local", [7])
+    assert vox("push", url, run, "--store", str(tmp_path / "local"), "--token", TOKEN) == 0
+    capsys.readouterr()
+    fresh = tmp_path / "fresh"
+    assert vox("pull", url, run, "--store", str(fresh), "--token", TOKEN) == 0
+    assert capsys.readouterr().err == (
+        f"vox: created a new store in {fresh} "
+        "(choose another with --store DIR, or create one with 'vox init')\n"
+    )
+    with SqliteStore(fresh) as store:
+        assert [r.id for r in store.runs()] == [run]
+
+
 def test_a_wrong_token_is_one_clear_line_and_exit_1(
     server: tuple[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

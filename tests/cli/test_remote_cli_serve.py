@@ -66,17 +66,48 @@ def test_vox_serve_answers_health_and_requires_its_token(tmp_path: Path) -> None
     assert proc.returncode in (0, 130, -signal.SIGINT)
 
 
-def test_vox_serve_without_a_store_is_one_clear_line(tmp_path: Path) -> None:
+def test_vox_serve_on_a_new_directory_creates_the_store_and_says_where(tmp_path: Path) -> None:
+    target = tmp_path / "new"
+    port = _free_port()
+    proc = subprocess.Popen(
+        _vox("serve", "--store", str(target), "--port", str(port), "--log-level", "warning"),
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + STARTUP_BOUND
+        while True:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else "vox serve exited"
+            try:
+                refs = httpx.get(f"http://127.0.0.1:{port}/refs", timeout=2.0)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "vox serve did not answer"
+                time.sleep(0.05)
+        assert refs.json() == {"refs": []}
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=STARTUP_BOUND)
+    assert err.splitlines()[0] == (
+        f"vox: created a new store in {target} "
+        "(choose another with --store DIR, or create one with 'vox init')"
+    )
+    assert (target / "store.db").is_file()
+
+
+def test_vox_serve_with_a_bad_port_creates_no_store(tmp_path: Path) -> None:
     result = subprocess.run(
-        _vox("serve", "--store", str(tmp_path / "absent"), "--port", str(_free_port())),
+        _vox("serve", "--store", str(tmp_path / "absent"), "--port", "70000"),
         env=_env(),
         capture_output=True,
         text=True,
-        cwd=tmp_path,
         timeout=60,
     )
-    assert result.returncode == 1
-    assert result.stderr == f"error: no voxcas store at {tmp_path / 'absent'} (missing store.db)\n"
+    assert result.returncode == 2
+    assert result.stderr == "error: --port must be between 0 and 65535, got 70000\n"
+    assert not (tmp_path / "absent").exists()
 
 
 def test_vox_serve_refuses_a_data_root_that_is_not_a_directory(tmp_path: Path) -> None:

@@ -368,7 +368,10 @@ def test_a_fully_cached_run_imports_neither_dask_nor_numpy(tmp_path: Path) -> No
 def test_a_save_that_cannot_be_written_is_an_error_at_the_goal_and_the_other_goals_still_run(
     tmp_path: Path,
 ) -> None:
-    (tmp_path / "prog.imgql").write_text('n = length(range(0, 3))\nsave "out/x.foo" n\nsave "out/y.json" n\n')
+    # a computed path: a literal one with an unknown extension is refused before running
+    (tmp_path / "prog.imgql").write_text(
+        'n = length(range(0, 3))\nsave concat("out/x", ".foo") n\nsave "out/y.json" n\n'
+    )
     done = vox("run", "prog.imgql", cwd=tmp_path, check=1)
     assert done.stderr.splitlines()[0] == (
         "prog.imgql:2:1: error: save: cannot write an int to 'out/x.foo': unknown extension '.foo' "
@@ -404,3 +407,16 @@ def test_a_run_of_a_missing_program_exits_2_and_creates_no_store(tmp_path: Path)
     done = vox("run", "missing.imgql", cwd=tmp_path, check=2)
     assert done.stderr == "error: no such program file 'missing.imgql'\n"
     assert not (tmp_path / ".vox").exists()
+
+
+def test_a_literal_save_path_with_an_unknown_extension_is_refused_before_any_node_runs(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "prog.imgql").write_text('n = length(range(0, 3))\nprint "n" n\nsave "out/x.foo" n\n')
+    done = vox("run", "prog.imgql", cwd=tmp_path, check=2)
+    assert done.stdout == ""
+    assert done.stderr.splitlines()[0] == (
+        "prog.imgql:3:1: error: cannot save to 'out/x.foo': unknown extension '.foo' "
+        "(use .json, .csv or .txt for values; .nii.gz, .mha, .nrrd, .png, ... for images)"
+    )
+    assert json.loads(vox("log", "--json", cwd=tmp_path).stdout) == []  # no run was started

@@ -96,7 +96,7 @@ def test_a_computed_path_outside_the_output_directory_is_refused(
     (dataset / "prog.imgql").write_text(
         'import "strings"\n'
         'for p in dir("data", "*.nii.gz") do save concat("../", stem(p), ".nii.gz") load(p)\n'
-        'save "/tmp/elsewhere.json" 1\n'
+        'save concat("/tmp/", "elsewhere.json") 1\n'
         'save concat("ok", ".json") 2\n'
     )
     code, _, err = vox_run(capsys, "--out", "results")
@@ -109,6 +109,19 @@ def test_a_computed_path_outside_the_output_directory_is_refused(
     ]
     assert not list(dataset.glob("sub-*.nii.gz"))
     assert (dataset / "results" / "ok.json").read_text() == "2\n"
+
+
+def test_a_literal_path_outside_the_output_directory_is_refused_before_anything_runs(
+    dataset: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (dataset / "prog.imgql").write_text('save "ok.json" 2\nsave "/tmp/elsewhere.json" 1\n')
+    code, _, err = vox_run(capsys, "--out", "results")
+    assert code == 2
+    assert err.splitlines()[0] == (
+        "prog.imgql:2:1: error: save path '/tmp/elsewhere.json' must be relative and stay inside "
+        "the run's output directory"
+    )
+    assert not (dataset / "results" / "ok.json").exists()
 
 
 def test_a_symlink_out_of_the_output_directory_is_refused(

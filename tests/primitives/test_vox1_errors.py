@@ -131,7 +131,7 @@ def test_vox_run_reports_bad_image_input_with_the_source_position(tmp_path: Any)
         'other = load("other.nii.gz") >. 0\n'
         'print "n" volume(near(img))\n'
         'print "a" volume(and(img >. 0, other))\n'
-        'save "x.xyz" img\n'
+        'save concat("x", ".xyz") img\n'  # computed: a literal path is checked before running
         'print "c" max(load("corrupt.nii.gz"))\n'
         'print "ok" volume(img >. -1)\n'
     )

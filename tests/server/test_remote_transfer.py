@@ -128,21 +128,28 @@ def test_a_bundle_with_only_some_objects_imports_where_the_rest_exist(
     assert remote.missing(digests) == set()
 
 
-def test_a_ref_pushed_as_a_root_is_created_once_and_then_left_alone(
+def test_a_ref_pushed_as_a_root_is_created_once_and_moved_only_by_force(
     stores: tuple[SqliteStore, SqliteStore], client: TestClient
 ) -> None:
+    from voxcas.errors import RemoteError
+
     local, remote = stores
     run, _ = record_run(local, [1, 2])
     local.tag("baseline", run)
     first = push(local, URL, ["baseline"], client=client)
-    assert (first.refs_added, first.refs_skipped) == (1, ())
+    assert (first.refs_added, first.refs_skipped, first.refs_moved) == (1, (), ())
     assert remote.refs() == {"baseline": run}
+    assert push(local, URL, ["baseline"], client=client).refs_moved == ()  # unchanged: nothing to move
     other, _ = record_run(local, [3])
     local.tag("baseline", other)
-    second = push(local, URL, ["baseline"], client=client)
-    assert (second.refs_added, second.refs_skipped) == (0, ("baseline",))
-    assert remote.refs() == {"baseline": run}
-    assert second.line().endswith("; ref baseline already exists there and was left as it is")
+    with pytest.raises(RemoteError, match="nothing was sent") as refused:
+        push(local, URL, ["baseline"], client=client)
+    assert f"points at run {run[:12]}, here at {other[:12]}" in str(refused.value)
+    assert remote.refs() == {"baseline": run} and other not in {r.id for r in remote.runs()}
+    forced = push(local, URL, ["baseline"], client=client, force=True)
+    assert (forced.refs_added, forced.refs_skipped, forced.refs_moved) == (0, (), ("baseline",))
+    assert remote.refs() == {"baseline": other}
+    assert forced.line().endswith("; moved ref baseline (--force)")
 
 
 def test_a_pull_names_the_shorter_list_of_objects(monkeypatch: pytest.MonkeyPatch) -> None:

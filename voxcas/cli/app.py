@@ -79,6 +79,7 @@ COMMAND_MODULES = (
     "voxcas.cli.status_cmd",
     "voxcas.cli.plan_cmd",
     "voxcas.cli.store_cmds",
+    "voxcas.cli.space_cmds",
     "voxcas.cli.transfer_cmds",
     "voxcas.cli.serve_cmd",
     "voxcas.cli.remote_cmds",

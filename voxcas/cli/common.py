@@ -11,6 +11,7 @@ import typer
 
 if TYPE_CHECKING:
     from voxcas.store.base import Store
+    from voxcas.store.sqlite import SqliteStore
 
 StoreOption = Annotated[
     Path | None,
@@ -51,6 +52,16 @@ def open_store(path: Path | None, *, create: bool = False, announce: bool = Fals
             "(choose another with --store DIR, or create one with 'vox init')",
             file=sys.stderr,
         )
+    return store
+
+
+def sqlite_only(store: Any, command: str) -> SqliteStore:
+    """The store as a `SqliteStore`, or a usage error naming the command that needs one."""
+    from voxcas.errors import UsageError
+    from voxcas.store.sqlite import SqliteStore
+
+    if not isinstance(store, SqliteStore):
+        raise UsageError(f"vox {command} needs a SQLite store, not {type(store).__name__}")
     return store
 
 

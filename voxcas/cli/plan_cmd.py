@@ -57,14 +57,18 @@ def register(app: typer.Typer) -> None:
         ] = None,
         json_out: JsonOption = False,
     ) -> None:
-        """List the primitives programs can call: name, signature and description, by namespace."""
+        """List the primitives programs can call: name, signature and description, by namespace.
+
+        A namespace's prelude functions and operators (vox1's dilate, smoothen, grow, touch,
+        >., &, ...) follow its primitives, each with its definition.
+        """
         from voxcas.primitives.docgen import primitive_table
 
         rows = primitive_table(None, namespace)
         if json_out:
             echo_json(rows)
             return
-        current = None
+        current = current_prelude = None
         width = max((len(r["signature"]) for r in rows), default=0)
         width = min(width, 48)
         for row in rows:
@@ -73,4 +77,7 @@ def register(app: typer.Typer) -> None:
                 if current is not None and row is not rows[0]:
                     print()
                 print(f"{current}:")
+            if row["version"] == "prelude" and current_prelude != current:
+                current_prelude = current
+                print(f"  -- defined by its prelude ({row['flags'][0].removeprefix('prelude ')}):")
             print(f"  {row['signature']:<{width}}  {row['description']}")

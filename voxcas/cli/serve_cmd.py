@@ -41,13 +41,23 @@ def serve(
 ) -> None:
     """Serve the HTTP API: submit runs, read objects, push and pull bundles (OpenAPI docs at /docs).
 
+    Creates the store if there is none (as vox run does, saying where).
     Example: vox serve --store lab/.vox --data-root /data/mri --token "$(cat token.txt)"
     """
+    from voxcas.cli.common import open_store
+    from voxcas.errors import UsageError
+    from voxcas.server.serve import check_address
     from voxcas.server.serve import serve as serve_api
     from voxcas.server.settings import MIB, ServerSettings
 
+    check_address(host, port)  # wrong options are reported before a store is created
+    for root in data_root or ():
+        if not root.is_dir():
+            raise UsageError(f"--data-root {str(root)!r} is not a directory")
+    with open_store(store, create=True, announce=True) as opened:  # a server writes: runs, pushes
+        located = Path(getattr(opened, "directory", store or "."))
     settings = ServerSettings(
-        store_path=store,
+        store_path=located,
         token=token,
         data_roots=tuple(data_root or ()),
         out_root=out_root,

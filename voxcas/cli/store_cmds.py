@@ -1,63 +1,45 @@
-"""Git-style store commands: init, ls, cat, show, log, tag, untag, refs, gc, fsck, du/stats.
+"""Git-style commands that read and name what a store holds: init, ls, cat, show, log, tag, untag, refs.
 
-Thin shell: each command parses its input, calls one function of `voxcas.store` (`locate`,
-`inspect`, `gc`, `fsck`, `stats`), and renders the answer as text or, with `--json`, as JSON.
-Errors are `VoxcasError`s, printed on one line by `voxcas.cli.app.main`.
+Thin shell: each command is a module-level function that parses its input, calls one function of
+`voxcas.store` (`locate`, `inspect`), and renders the answer as text or, with `--json`, as JSON.
+An empty listing says what to do next instead of printing nothing. Errors are `VoxcasError`s,
+printed on one line by `voxcas.cli.app.main`. Space commands (gc, fsck, du) are in `space_cmds`.
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from voxcas.cli.common import JsonOption, StoreOption, echo_json, open_store
+from voxcas.cli.render import human_size, short, table, when
 
-if TYPE_CHECKING:
-    from voxcas.store.sqlite import SqliteStore
-
-
-def human_size(n: int | None) -> str:
-    if n is None:
-        return "-"
-    size = float(n)
-    for unit in ("B", "K", "M", "G", "T"):
-        if size < 1024 or unit == "T":
-            return f"{int(size)}{unit}" if unit == "B" else f"{size:.1f}{unit}"
-        size /= 1024
-    return f"{n}B"  # pragma: no cover
+# what an empty listing prints, by listing: what is missing and the command that makes some
+EMPTY = {
+    "runs": "no runs yet; try: vox run PROG",
+    "results": "no results yet; try: vox run PROG",
+    "objects": "no objects yet; try: vox run PROG",
+    "refs": "no refs yet; try: vox tag NAME RUN",
+}
 
 
-def when(t: float | None) -> str:
-    return "-" if t is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t))
-
-
-def short(ident: str | None, n: int = 12) -> str:
-    from voxcas.ids import short as _short
-
-    return "-" if ident is None else _short(ident, n)
-
-
-def sqlite_only(store: Any, command: str) -> SqliteStore:
-    from voxcas.errors import UsageError
-    from voxcas.store.sqlite import SqliteStore
-
-    if not isinstance(store, SqliteStore):
-        raise UsageError(f"vox {command} needs a SQLite store, not {type(store).__name__}")
-    return store
-
-
-def _table(rows: list[list[str]]) -> None:
-    if not rows:
-        return
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for r in rows:
-        typer.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("ls")(ls)
+    app.command("cat")(cat)
+    app.command("show")(show)
+    app.command("log")(log)
+    app.command("tag")(tag)
+    app.command("untag")(untag)
+    app.command("refs")(refs)
 
 
 def _render_listing(what: str, items: list[dict[str, Any]]) -> None:
+    if not items:
+        typer.echo(EMPTY[what])
+        return
     if what == "runs":
         rows = [
             [
@@ -95,7 +77,7 @@ def _render_listing(what: str, items: list[dict[str, Any]]) -> None:
         ]
     else:
         rows = [[r["name"], short(r["run"]), when(r["started"]), r["program"]] for r in items]
-    _table(rows)
+    table(rows)
 
 
 def _render_node(d: dict[str, Any]) -> None:
@@ -170,323 +152,229 @@ def _render_object(d: dict[str, Any]) -> None:
     typer.echo(f"value     {d['summary']}")
 
 
-def register(app: typer.Typer) -> None:
-    @app.command("init")
-    def init(
-        directory: Annotated[
-            Path | None, typer.Argument(help="Directory to hold the store's .vox/ (default: here).")
-        ] = None,
-        store: StoreOption = None,
-        blobs: Annotated[
-            Path | None,
-            typer.Option(
-                "--blobs",
-                metavar="DIR",
-                help="Keep the bytes of large objects (1 MiB and more) as files in DIR, e.g. a "
-                "directory every cluster worker can reach; the default keeps them in store.db.",
-            ),
-        ] = None,
-    ) -> None:
-        """Create a store (DIRECTORY/.vox, or exactly --store); harmless if it exists."""
-        from voxcas.store.locate import init_store
+def init(
+    directory: Annotated[
+        Path | None, typer.Argument(help="Directory to hold the store's .vox/ (default: here).")
+    ] = None,
+    store: StoreOption = None,
+    blobs: Annotated[
+        Path | None,
+        typer.Option(
+            "--blobs",
+            metavar="DIR",
+            help="Keep the bytes of large objects (1 MiB and more) as files in DIR, e.g. a "
+            "directory every cluster worker can reach; the default keeps them in store.db.",
+        ),
+    ] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Create a store (DIRECTORY/.vox, or exactly --store); harmless if it exists."""
+    from voxcas.store.locate import init_store
 
-        opened, created = init_store(store, directory, blobs=blobs)
-        with opened as s:
-            where = getattr(s, "directory", "?")
-            typer.echo(
-                f"{'initialised empty' if created else 'reinitialised existing'} voxcas store in {where}"
-            )
-            tier = getattr(getattr(s, "blobs", None), "location", "")
-            if tier:
-                typer.echo(f"large objects are kept in {tier}")
+    opened, created = init_store(store, directory, blobs=blobs)
+    with opened as s:
+        where = str(getattr(s, "directory", "?"))
+        tier = str(getattr(getattr(s, "blobs", None), "location", "") or "")
+    if json_out:
+        echo_json({"store": where, "created": created, "blobs": tier or None})
+        return
+    typer.echo(f"{'initialised empty' if created else 'reinitialised existing'} voxcas store in {where}")
+    if tier:
+        typer.echo(f"large objects are kept in {tier}")
 
-    @app.command("ls")
-    def ls(
-        what: Annotated[str, typer.Argument(help="runs, results, objects or refs.")] = "results",
-        limit: Annotated[int | None, typer.Option("--limit", "-n", help="Show at most N entries.")] = None,
-        store: StoreOption = None,
-        json_out: JsonOption = False,
-    ) -> None:
-        """List runs, results, objects or refs, newest first, with sizes and short ids."""
-        from voxcas.store.inspect import listing
+
+def ls(
+    what: Annotated[str, typer.Argument(help="runs, results, objects or refs.")] = "results",
+    limit: Annotated[int | None, typer.Option("--limit", "-n", help="Show at most N entries.")] = None,
+    store: StoreOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """List runs, results, objects or refs, newest first, with sizes and short ids."""
+    from voxcas.store.inspect import listing
+
+    with open_store(store) as s:
+        items = listing(s, what)[:limit]
+    if json_out:
+        echo_json(items)
+    else:
+        _render_listing(what, items)
+
+
+def cat(
+    ident: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID", help="A digest, node id (its result) or prefix, or RUN:NAME (latest:brain)."
+        ),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the value to a file (.nii.gz, .png, .json, ...)."),
+    ] = None,
+    view: Annotated[
+        str | None,
+        typer.Option(
+            "--view",
+            help="How to draw a picture: 'axis=coronal slice=90 window=0:600 mosaic=12 "
+            "style=outline ...' (docs/images.md).",
+        ),
+    ] = None,
+    overlay: Annotated[
+        list[str] | None,
+        typer.Option("--overlay", help="A mask (id or prefix) to draw over the picture (repeatable)."),
+    ] = None,
+    labels: Annotated[
+        str | None, typer.Option("--labels", help="A label map (id or prefix) to draw, with a legend.")
+    ] = None,
+    store: StoreOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Show a value (verified): scalars and sequences printed, arrays and images summarised.
+
+    With -o, write it to a file; pictures (.png) of a volume show its middle axial slice in
+    radiological orientation unless --view says otherwise.
+    Example: vox cat 4efd -o t1.png --view "axis=coronal window=0:600" --overlay 9c2e
+    Example: vox cat latest:brain -o brain.nii.gz (the value of `brain` in the newest run)
+    """
+    from voxcas.store.inspect import summarize, value_of
+    from voxcas.values import kind_of
+
+    picture = view is not None or bool(overlay) or labels is not None
+    if picture and output is None:
+        from voxcas.errors import UsageError
+
+        raise UsageError("--view, --overlay and --labels draw a picture: give the file with -o x.png")
+    with open_store(store) as s:
+        digest, value = value_of(s, ident)
+        if output is not None and picture:
+            from voxcas.output import write_picture
+
+            masks = [value_of(s, m)[1] for m in overlay or ()]
+            label_map = value_of(s, labels)[1] if labels is not None else None
+            write_picture(value, output, view or "", masks, label_map)
+        elif output is not None:
+            from voxcas.output import write_value
+
+            write_value(value, output)
+        # with the store open: a sequence's items are read lazily
+        summary = summarize(value) if json_out or output is None else ""
+    if json_out:
+        written = None if output is None else str(output)
+        echo_json({"digest": digest, "kind": kind_of(value), "summary": summary, "output": written})
+    elif output is not None:
+        typer.echo(f"wrote {digest} to {output}", err=True)
+    else:
+        typer.echo(summary)
+
+
+def show(
+    ident: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="A node, run, digest (or prefix), ref, latest, latest~N, or RUN:NAME.",
+        ),
+    ],
+    program: Annotated[
+        bool,
+        typer.Option(
+            "--program",
+            help="Print the code the run ran: its program and every imported file (with paths).",
+        ),
+    ] = False,
+    store: StoreOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Explain a node (operator, arguments, source, files read, result, timing, provenance) or
+    a run (program, imports, goals, names, nodes).
+
+    Examples: vox show latest --program; vox show latest~1:brain; vox show 3f2a
+    """
+    from voxcas.store.inspect import show as describe
+
+    if program:
+        from voxcas.store.inspect import program_of
 
         with open_store(store) as s:
-            items = listing(s, what)[:limit]
+            files = program_of(s, ident)
         if json_out:
-            echo_json(items)
+            echo_json(files)
         else:
-            _render_listing(what, items)
+            _print_program(files)
+        return
+    with open_store(store) as s:
+        data = describe(s, ident)
+    if json_out:
+        echo_json(data)
+    elif data["type"] == "node":
+        _render_node(data)
+    elif data["type"] == "run":
+        _render_run(data)
+    else:
+        _render_object(data)
 
-    @app.command("cat")
-    def cat(
-        ident: Annotated[
-            str,
-            typer.Argument(
-                metavar="ID", help="A digest, node id (its result) or prefix, or RUN:NAME (latest:brain)."
-            ),
-        ],
-        output: Annotated[
-            Path | None,
-            typer.Option("--output", "-o", help="Write the value to a file (.nii.gz, .png, .json, ...)."),
-        ] = None,
-        view: Annotated[
-            str | None,
-            typer.Option(
-                "--view",
-                help="How to draw a picture: 'axis=coronal slice=90 window=0:600 mosaic=12 "
-                "style=outline ...' (docs/images.md).",
-            ),
-        ] = None,
-        overlay: Annotated[
-            list[str] | None,
-            typer.Option("--overlay", help="A mask (id or prefix) to draw over the picture (repeatable)."),
-        ] = None,
-        labels: Annotated[
-            str | None, typer.Option("--labels", help="A label map (id or prefix) to draw, with a legend.")
-        ] = None,
-        store: StoreOption = None,
-    ) -> None:
-        """Show a value (verified): scalars and sequences printed, arrays and images summarised.
 
-        With -o, write it to a file; pictures (.png) of a volume show its middle axial slice in
-        radiological orientation unless --view says otherwise.
-        Example: vox cat 4efd -o t1.png --view "axis=coronal window=0:600" --overlay 9c2e
-        Example: vox cat latest:brain -o brain.nii.gz (the value of `brain` in the newest run)
-        """
-        from voxcas.store.inspect import summarize, value_of
+def log(
+    limit: Annotated[int | None, typer.Option("--limit", "-n", help="Show at most N runs.")] = None,
+    store: StoreOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Run history, newest first."""
+    from voxcas.store.inspect import list_runs
 
-        picture = view is not None or bool(overlay) or labels is not None
-        if picture and output is None:
-            from voxcas.errors import UsageError
+    with open_store(store) as s:
+        runs = list_runs(s)[:limit]
+    if json_out:
+        echo_json(runs)
+        return
+    if not runs:
+        typer.echo(EMPTY["runs"])
+    for r in runs:
+        refs = f" ({', '.join(r['refs'])})" if r["refs"] else ""
+        typer.echo(f"run {r['id']}{refs}")
+        typer.echo(f"  {when(r['started'])}  {r['status']}  {r['program']}")
+        typer.echo(f"  {r['computed']} computed, {r['reused']} reused, {r['failed']} failed")
 
-            raise UsageError("--view, --overlay and --labels draw a picture: give the file with -o x.png")
-        with open_store(store) as s:
-            digest, value = value_of(s, ident)
-            if output is not None and picture:
-                from voxcas.output import write_picture
 
-                masks = [value_of(s, m)[1] for m in overlay or ()]
-                label_map = value_of(s, labels)[1] if labels is not None else None
-                write_picture(value, output, view or "", masks, label_map)
-                typer.echo(f"wrote {digest} to {output}", err=True)
-            elif output is not None:
-                from voxcas.output import write_value
+def tag(
+    name: Annotated[str, typer.Argument(help="The ref name.")],
+    run: Annotated[str, typer.Argument(help="A run id (or unique prefix), another ref, latest, latest~N.")],
+    store: StoreOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Point a ref at a run: its results survive gc."""
+    from voxcas.store.inspect import tag_run
 
-                write_value(value, output)
-                typer.echo(f"wrote {digest} to {output}", err=True)
-            else:
-                typer.echo(summarize(value))
-
-    @app.command("show")
-    def show(
-        ident: Annotated[
-            str,
-            typer.Argument(
-                metavar="ID",
-                help="A node, run, digest (or prefix), ref, latest, latest~N, or RUN:NAME.",
-            ),
-        ],
-        program: Annotated[
-            bool,
-            typer.Option(
-                "--program",
-                help="Print the code the run ran: its program and every imported file (with paths).",
-            ),
-        ] = False,
-        store: StoreOption = None,
-        json_out: JsonOption = False,
-    ) -> None:
-        """Explain a node (operator, arguments, source, files read, result, timing, provenance) or
-        a run (program, imports, goals, names, nodes).
-
-        Examples: vox show latest --program; vox show latest~1:brain; vox show 3f2a
-        """
-        from voxcas.store.inspect import show as describe
-
-        if program:
-            from voxcas.store.inspect import program_of
-
-            with open_store(store) as s:
-                files = program_of(s, ident)
-            if json_out:
-                echo_json(files)
-            else:
-                _print_program(files)
-            return
-        with open_store(store) as s:
-            data = describe(s, ident)
-        if json_out:
-            echo_json(data)
-        elif data["type"] == "node":
-            _render_node(data)
-        elif data["type"] == "run":
-            _render_run(data)
-        else:
-            _render_object(data)
-
-    @app.command("log")
-    def log(
-        limit: Annotated[int | None, typer.Option("--limit", "-n", help="Show at most N runs.")] = None,
-        store: StoreOption = None,
-        json_out: JsonOption = False,
-    ) -> None:
-        """Run history, newest first."""
-        from voxcas.store.inspect import list_runs
-
-        with open_store(store) as s:
-            runs = list_runs(s)[:limit]
-        if json_out:
-            echo_json(runs)
-            return
-        for r in runs:
-            refs = f" ({', '.join(r['refs'])})" if r["refs"] else ""
-            typer.echo(f"run {r['id']}{refs}")
-            typer.echo(f"  {when(r['started'])}  {r['status']}  {r['program']}")
-            typer.echo(f"  {r['computed']} computed, {r['reused']} reused, {r['failed']} failed")
-
-    @app.command("tag")
-    def tag(
-        name: Annotated[str, typer.Argument(help="The ref name.")],
-        run: Annotated[
-            str, typer.Argument(help="A run id (or unique prefix), another ref, latest, latest~N.")
-        ],
-        store: StoreOption = None,
-    ) -> None:
-        """Point a ref at a run: its results survive gc."""
-        from voxcas.store.inspect import tag_run
-
-        with open_store(store) as s:
-            target = tag_run(s, name, run)
+    with open_store(store) as s:
+        target = tag_run(s, name, run)
+    if json_out:
+        echo_json({"name": name, "run": target})
+    else:
         typer.echo(f"{name} -> {target}")
 
-    @app.command("untag")
-    def untag(
-        name: Annotated[str, typer.Argument(help="The ref to delete.")], store: StoreOption = None
-    ) -> None:
-        """Delete a ref (its run's results become collectable)."""
-        with open_store(store) as s:
-            s.untag(name)
+
+def untag(
+    name: Annotated[str, typer.Argument(help="The ref to delete.")],
+    store: StoreOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Delete a ref (its run's results become collectable)."""
+    with open_store(store) as s:
+        run = s.refs().get(name)
+        s.untag(name)
+    if json_out:
+        echo_json({"name": name, "run": run})
+    else:
         typer.echo(f"deleted ref {name}")
 
-    @app.command("refs")
-    def refs(store: StoreOption = None, json_out: JsonOption = False) -> None:
-        """List refs: names that keep runs alive."""
-        from voxcas.store.inspect import list_refs
 
-        with open_store(store) as s:
-            items = list_refs(s)
-        if json_out:
-            echo_json(items)
-        else:
-            _render_listing("refs", items)
+def refs(store: StoreOption = None, json_out: JsonOption = False) -> None:
+    """List refs: names that keep runs alive."""
+    from voxcas.store.inspect import list_refs
 
-    @app.command("gc")
-    def gc(
-        dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would be deleted.")] = False,
-        keep_runs: Annotated[
-            int, typer.Option("--keep-runs", help="Keep the results of the newest N runs.")
-        ] = 5,
-        older_than: Annotated[
-            str | None, typer.Option("--older-than", help="Only delete results older than this (30d, 12h).")
-        ] = None,
-        max_size: Annotated[
-            str | None, typer.Option("--max-size", help="Also drop the oldest kept results until under (5G).")
-        ] = None,
-        grace: Annotated[
-            str, typer.Option("--grace", help="Never touch anything younger than this (runs in flight).")
-        ] = "1h",
-        store: StoreOption = None,
-        json_out: JsonOption = False,
-    ) -> None:
-        """Delete results no ref or kept run needs, and the objects nothing kept reaches."""
-        from voxcas.store.gc import gc as collect
-        from voxcas.store.gc import parse_duration, parse_size
-
-        older = parse_duration(older_than) if older_than else None
-        cap = parse_size(max_size) if max_size else None
-        with open_store(store) as s:
-            report = collect(
-                sqlite_only(s, "gc"),
-                keep_runs=keep_runs,
-                older_than=older,
-                max_size=cap,
-                grace=parse_duration(grace),
-                dry_run=dry_run,
-            )
-        if json_out:
-            echo_json(report.to_json())
-            return
-        verb = "would delete" if dry_run else "deleted"
-        typer.echo(
-            f"{verb} {report.results_deleted} results, {report.objects_deleted} objects, "
-            f"{report.nodes_deleted} node records: {human_size(report.bytes_freed)} freed"
-        )
-        typer.echo(
-            f"kept {report.results_kept} results and {report.objects_kept} objects "
-            f"({human_size(report.bytes_kept)}) for {report.kept_runs} runs"
-        )
-
-    @app.command("fsck")
-    def fsck(store: StoreOption = None, json_out: JsonOption = False) -> None:
-        """Verify every object, result, item and node id; exit 1 if anything is wrong."""
-        from voxcas.store.fsck import fsck as check
-
-        with open_store(store) as s:
-            report = check(sqlite_only(s, "fsck"))
-        if json_out:
-            echo_json(report.to_json())
-        else:
-            typer.echo(
-                f"checked {report.objects} objects, {report.items} items, {report.results} results, "
-                f"{report.nodes} nodes"
-            )
-            for problem in report.problems:
-                typer.echo(f"problem: {problem}")
-        if not report.ok:
-            from voxcas.errors import StoreError
-
-            count = len(report.problems) + report.unlisted
-            raise StoreError(f"fsck found {count} problem{'s' if count != 1 else ''}")
-        if not json_out:
-            typer.echo("ok")
-
-    def _du(store: Path | None, json_out: bool) -> None:
-        from voxcas.store.stats import store_stats
-
-        with open_store(store) as s:
-            stats = store_stats(sqlite_only(s, "du"))
-        if json_out:
-            echo_json(stats.to_json())
-            return
-        rows = [["kind", "objects", "size", "stored", "ratio"]]
-        rows += [
-            [k.kind, str(k.count), human_size(k.size), human_size(k.stored_size), f"{k.ratio:.2f}"]
-            for k in stats.kinds
-        ]
-        total_ratio = stats.stored_size / stats.size if stats.size else 1.0
-        rows.append(
-            [
-                "total",
-                str(stats.objects),
-                human_size(stats.size),
-                human_size(stats.stored_size),
-                f"{total_ratio:.2f}",
-            ]
-        )
-        _table(rows)
-        typer.echo(
-            f"{stats.results} results ({stats.distinct_result_objects} distinct values), "
-            f"{stats.nodes} nodes, "
-            f"{stats.runs} runs, {stats.refs} refs; files on disk {human_size(stats.file_bytes)}"
-        )
-        typer.echo(f"reuse rate {stats.reuse_rate:.1%} ({stats.reused} reused / {stats.computed} computed)")
-
-    @app.command("du")
-    def du(store: StoreOption = None, json_out: JsonOption = False) -> None:
-        """Space by kind, compression ratio and reuse rate."""
-        _du(store, json_out)
-
-    @app.command("stats")
-    def stats(store: StoreOption = None, json_out: JsonOption = False) -> None:
-        """Same as du."""
-        _du(store, json_out)
+    with open_store(store) as s:
+        items = list_refs(s)
+    if json_out:
+        echo_json(items)
+    else:
+        _render_listing("refs", items)

@@ -28,7 +28,8 @@ def register(app: typer.Typer) -> None:
         json_out: JsonOption = False,
     ) -> None:
         """Write a bundle: the roots' results, their node definitions and every object they reach."""
-        from voxcas.cli.store_cmds import human_size, sqlite_only
+        from voxcas.cli.common import sqlite_only
+        from voxcas.cli.render import human_size
         from voxcas.store.bundle import export_bundle
 
         with open_store(store) as s:
@@ -48,11 +49,20 @@ def register(app: typer.Typer) -> None:
         store: StoreOption = None,
         json_out: JsonOption = False,
     ) -> None:
-        """Verify a bundle completely and add it in one transaction; a bad bundle changes nothing."""
-        from voxcas.cli.store_cmds import sqlite_only
+        """Verify a bundle completely and add it in one transaction; a bad bundle changes nothing.
+
+        Creates the store if there is none (as vox run does, saying where).
+        """
+        from voxcas.cli.common import sqlite_only
         from voxcas.store.bundle import import_bundle
 
-        with open_store(store) as s:
+        try:  # an unreadable bundle is reported before a store is created for it
+            bundle.open("rb").close()
+        except OSError as exc:
+            from voxcas.errors import BundleError
+
+            raise BundleError(f"cannot read bundle {bundle}: {exc.strerror or exc}") from None
+        with open_store(store, create=True, announce=not json_out) as s:
             report = import_bundle(sqlite_only(s, "import"), bundle)
         if json_out:
             echo_json(report.to_json())

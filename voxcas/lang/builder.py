@@ -49,6 +49,7 @@ class Val:
     builder: Builder
     ref: Ref
     const: Const | None = None
+    kind: str = "any"  # the declared result kind of the primitive that computes it (registry kinds)
 
     @property
     def key(self) -> tuple[int, Ref]:

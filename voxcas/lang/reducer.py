@@ -41,6 +41,7 @@ from voxcas.ids import NodeId
 from voxcas.lang import ast as A
 from voxcas.lang.builder import Builder, RootBuilder, TemplateBuilder, Val
 from voxcas.lang.files import FileCtx, parse_cached
+from voxcas.lang.kinds import argument_problem
 from voxcas.lang.parser import gc_paused
 from voxcas.lang.pretty import expr as pretty_expr
 from voxcas.lang.scope import Binding, Env, Function, Names, next_function_serial, plural, suggest
@@ -208,6 +209,12 @@ class Reducer:
         kind: Any = "print" if isinstance(inner, A.Print) else "save"
         target = inner.label if isinstance(inner, A.Print) else inner.path
         if isinstance(target, str) and not isinstance(cmd, A.GoalLoop):
+            if kind == "save":
+                from voxcas.output import save_target_problem
+
+                problem = save_target_problem(target)
+                if problem is not None:  # found before any node runs, at the goal's position
+                    raise self.fail(problem, cmd.span)
             val = self.expr(inner.expr, env)
             self.workplan.goals.append(Goal(kind, target, self.root.lift(val), cmd.span))  # type: ignore[arg-type]
             return
@@ -300,6 +307,9 @@ class Reducer:
             arity = prim.arity_text()  # "1", "1 to 2", "at least 1"
             noun = "argument" if arity.split()[-1] == "1" else "arguments"
             raise self.fail(f"'{prim.name}' expects {arity} {noun}, got {len(vals)}", span)
+        problem = argument_problem(prim, vals)
+        if problem is not None:  # bound to fail when it runs: say so before anything runs
+            raise self.fail(problem, span)
         if prim.base_image:
             vals = [self.base_image(prim, span), *vals]
         fingerprint = None
@@ -359,7 +369,7 @@ class Reducer:
         refs = tuple([lift(v) for v in vals])
         if qualified in LOOP_OPS and target is self.root:
             fingerprint = self.loop_contents(refs, span)  # type: ignore[arg-type]
-        val = Val(target, target.apply(qualified, version, refs, fingerprint, span))
+        val = Val(target, target.apply(qualified, version, refs, fingerprint, span), kind=prim.result)
         if loads_image and self.current.base is None:
             self.current.base = val
         return val

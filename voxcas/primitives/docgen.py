@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from voxcas.errors import UsageError
+from voxcas.primitives.prelude_docs import prelude_rows
 from voxcas.primitives.registry import Primitive, Registry, default_registry
 
 
@@ -63,12 +64,14 @@ def namespaces(registry: Registry, namespace: str | None = None) -> list[str]:
 
 
 def primitive_table(registry: Registry | None = None, namespace: str | None = None) -> list[dict[str, Any]]:
-    """Every primitive of one namespace or of all, sorted by namespace then name (for `vox primitives`)."""
+    """Every primitive of one namespace or of all, sorted by namespace then name, each namespace's
+    prelude functions and operators after its primitives, in the prelude's order (for `vox primitives`)."""
     registry = registry or default_registry()
     rows: list[dict[str, Any]] = []
     for ns in namespaces(registry, namespace):
         prims = registry.namespace(ns).primitives
         rows.extend(primitive_json(prims[name]) for name in sorted(prims))
+        rows.extend(prelude_rows(registry, ns))
     return rows
 
 
@@ -111,6 +114,19 @@ def markdown(registry: Registry | None = None) -> str:
                 f"{', '.join(flags(p))} | {_cell(p.doc)} |"
             )
         lines.append("")
+        derived = prelude_rows(registry, ns_name)
+        if derived:
+            lines += [
+                f"Defined by the prelude `{ns.prelude}`, in the language itself:",
+                "",
+                "| name | use | description |",
+                "|---|---|---|",
+            ]
+            lines += [
+                f"| `{_cell(r['name'])}` | `{_cell(r['signature'])}` | {_cell(r['description'])} |"
+                for r in derived
+            ]
+            lines.append("")
     return "\n".join(lines)
 
 

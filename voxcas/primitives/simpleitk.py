@@ -55,14 +55,38 @@ _INT_TYPES = {
 }  # fmt: skip
 
 
-class _SitkDefault:
-    """Marks an argument left to SimpleITK's own default."""
+class SitkDefault:
+    """Marks an argument left to SimpleITK's own default; shows that default (`vox primitives`)."""
+
+    def __init__(self, shown: str = "SimpleITK's default") -> None:
+        self.shown = shown
 
     def __repr__(self) -> str:
-        return "<default>"
+        return self.shown
 
 
-UNSET: Any = _SitkDefault()
+UNSET: Any = SitkDefault()
+_VECTOR = re.compile(r"^std::vector<\s*[\w: <>]+?\s*>\((\d+),\s*(.+)\)$")
+_LIMIT = re.compile(r"^std::numeric_limits<\s*[\w ]+\s*>::(max|min|lowest)\(\)(.*)$")
+
+
+def shown_default(cpp: str) -> str:
+    """A C++ default from SimpleITK's signatures as a reader of voxcas writes it:
+    `std::vector< double >(3, 1.0)` → `[1.0, 1.0, 1.0]`, `std::string("LPS")` → `"LPS"`,
+    `(uint8_t) itk::simple::sitkWallClock` → `sitkWallClock`; anything else as it is."""
+    text = cpp.strip()
+    if m := _VECTOR.match(text):
+        item = m.group(2).strip().removesuffix("u")
+        item = {"true": "True", "false": "False"}.get(item, item)
+        return "[" + ", ".join([item] * int(m.group(1))) + "]"
+    if re.match(r"^std::vector<.*>\(\)$", text) or re.match(r"^std::map<.*>\(\)$", text):
+        return "[]"
+    if m := _LIMIT.match(text):
+        return f"{m.group(1)}{m.group(2)}"
+    if m := re.match(r'^std::string\((".*")\)$', text):
+        return m.group(1)
+    text = re.sub(r"^\(\w+\)\s*", "", text)
+    return text.rsplit("::", 1)[-1] if "::" in text and "(" not in text else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +94,7 @@ class CParam:
     name: str
     ctype: str
     optional: bool
+    default: str = ""  # the C++ default as SimpleITK's signature writes it
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +139,7 @@ def parse_signatures(name: str, doc: str) -> list[Overload]:
         for part in split_top_level(m.group(2)):
             decl, eq, _default = part.partition("=")
             ctype, _, pname = decl.strip().rpartition(" ")
-            params.append(CParam(pname, ctype.strip(), bool(eq)))
+            params.append(CParam(pname, ctype.strip(), bool(eq), _default.strip()))
         overloads.append(Overload(tuple(params), m.group(3).strip()))
     return overloads
 
@@ -228,7 +253,7 @@ def make_wrapper(name: str, overloads: list[Overload]) -> Any:
 
     def call(*args: Any) -> Any:
         given = list(args)
-        while given and given[-1] is UNSET:
+        while given and isinstance(given[-1], SitkDefault):
             given.pop()
         for ov in overloads:
             if ov.required <= len(given) <= len(ov.params) and all(
@@ -244,11 +269,15 @@ def make_wrapper(name: str, overloads: list[Overload]) -> Any:
     return call
 
 
+def _unset(cpp: str) -> Any:
+    return SitkDefault(shown_default(cpp)) if cpp else UNSET
+
+
 def _params_of(overloads: list[Overload]) -> tuple[Param, ...]:
     widest = max(overloads, key=lambda ov: len(ov.params))
     required = min(ov.required for ov in overloads)
     return tuple(
-        Param(p.name, "any") if i < required else Param(p.name, "any", UNSET)
+        Param(p.name, "any") if i < required else Param(p.name, "any", _unset(p.default))
         for i, p in enumerate(widest.params)
     )
 
@@ -286,7 +315,7 @@ def _register_generated() -> None:
 
 @NAMESPACE.primitive(
     "ReadImage",
-    params=(Param("fileName", "str"), Param("outputPixelType", "any", UNSET)),
+    params=(Param("fileName", "str"), Param("outputPixelType", "any", SitkDefault("sitkUnknown"))),
     result="image",
     reads_files=True,
     path_params=(0,),
@@ -294,7 +323,7 @@ def _register_generated() -> None:
 def read_image_(fileName: str, outputPixelType: Any = UNSET) -> Image:
     """Read an image file (or a DICOM series directory), optionally cast to a pixel type."""
     image = read_image(fileName)
-    if outputPixelType is UNSET:
+    if isinstance(outputPixelType, SitkDefault):
         return image
     pixel = convert(
         "simpleitk.ReadImage",
@@ -359,10 +388,10 @@ def statistics(image: Any) -> list[float | int]:
     "DiscreteGaussian",
     params=(
         Param("image1"),
-        Param("variance", "any", UNSET),
-        Param("maximumKernelWidth", "any", UNSET),
-        Param("maximumError", "any", UNSET),
-        Param("useImageSpacing", "any", UNSET),
+        Param("variance", "any", SitkDefault("[1.0, 1.0, 1.0]")),
+        Param("maximumKernelWidth", "any", SitkDefault("32")),
+        Param("maximumError", "any", SitkDefault("[0.01, 0.01, 0.01]")),
+        Param("useImageSpacing", "any", SitkDefault("True")),
     ),
     result="image",
 )
@@ -374,7 +403,11 @@ def discrete_gaussian(image1: Any, *rest: Any) -> Image:
 
 @NAMESPACE.primitive(
     "SmoothingRecursiveGaussian",
-    params=(Param("image1"), Param("sigma", "any", UNSET), Param("normalizeAcrossScale", "any", UNSET)),
+    params=(
+        Param("image1"),
+        Param("sigma", "any", SitkDefault("[1.0, 1.0, 1.0]")),
+        Param("normalizeAcrossScale", "any", SitkDefault("False")),
+    ),
     result="image",
 )
 def smoothing_recursive_gaussian(image1: Any, *rest: Any) -> Image:
@@ -387,7 +420,7 @@ def _python_wrapper(name: str, image: Any, rest: Sequence[Any], ctypes: Sequence
     args: list[Any] = [_sitk_image(prim, image)]
     names = [p.name for p in NAMESPACE.primitives[name].params[1:]]
     for value, ctype, pname in zip(rest, ctypes, names, strict=False):
-        if value is UNSET:
+        if isinstance(value, SitkDefault):
             break
         if ctype == "VectorDouble" and kind_of(value) in ("int", "float"):
             value = [float(value)] * image.dim  # a single number for every axis
