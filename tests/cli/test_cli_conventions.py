@@ -5,7 +5,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -121,9 +123,17 @@ def test_every_command_that_prints_has_json_output() -> None:
 
     from voxcas.cli.app import app
 
-    commands = get_command(app).commands  # type: ignore[attr-defined]
+    def leaves(group: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+        for name, command in group.commands.items():
+            if hasattr(command, "commands"):  # a group (vox key ...): each of its commands
+                yield from leaves(command, f"{prefix}{name} ")
+            else:
+                yield f"{prefix}{name}", command
+
     lacking = [
-        name for name, command in commands.items() if not any("--json" in p.opts for p in command.params)
+        name
+        for name, command in leaves(get_command(app))
+        if not any("--json" in p.opts for p in command.params)
     ]
     assert lacking == ["plan", "serve"]  # plan: --format json; serve prints only its log
 

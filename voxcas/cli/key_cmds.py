@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(key_app, name="key")
 
     @key_app.command("gen")
-    def gen(store: StoreOption = None) -> None:
+    def gen(store: StoreOption = None, json_out: JsonOption = False) -> None:
         """Create this store's Ed25519 signing key (keys/signing.key); print its public key.
 
         From then on `vox export` and `vox push` sign their bundles. Give the public key to the
@@ -37,10 +37,14 @@ def register(app: typer.Typer) -> None:
         """
         from voxcas.store.trust import generate_key
 
-        typer.echo(generate_key(_directory(store)))
+        key = generate_key(_directory(store))
+        if json_out:
+            echo_json({"key": key})
+        else:
+            typer.echo(key)
 
     @key_app.command("show")
-    def show(store: StoreOption = None) -> None:
+    def show(store: StoreOption = None, json_out: JsonOption = False) -> None:
         """Print this store's public key (what others pass to `vox key trust`)."""
         from voxcas.errors import UsageError
         from voxcas.store.trust import public_key
@@ -48,19 +52,26 @@ def register(app: typer.Typer) -> None:
         key = public_key(_directory(store))
         if key is None:
             raise UsageError("this store has no signing key; create one with 'vox key gen'")
-        typer.echo(key)
+        if json_out:
+            echo_json({"key": key})
+        else:
+            typer.echo(key)
 
     @key_app.command("trust")
     def trust(
         key: Annotated[str, typer.Argument(help="The signer's public key (64 hex digits).")],
         name: Annotated[str, typer.Argument(help="A name for the signer (shown by vox key list).")],
         store: StoreOption = None,
+        json_out: JsonOption = False,
     ) -> None:
         """Reuse the results of bundles this key signs (vox run recomputes other imported results)."""
         from voxcas.store.trust import trust_signer
 
         trust_signer(_directory(store), key, name)
-        typer.echo(f"trusting {name} ({key.strip().lower()[:16]}…)")
+        if json_out:
+            echo_json({"key": key.strip().lower(), "name": name})
+        else:
+            typer.echo(f"trusting {name} ({key.strip().lower()[:16]}…)")
 
     @key_app.command("list")
     def list_keys(store: StoreOption = None, json_out: JsonOption = False) -> None:
