@@ -261,11 +261,21 @@ class SqliteStore(Store):
             return list(self._reader.execute(sql, params))
 
     def checkpoint(self) -> None:
-        """Copy the WAL into the database and truncate it (best effort: skipped while busy)."""
+        """Copy the WAL into the database and truncate it. Best effort: while another connection
+        (the background checkpointer, another process) holds the WAL, it retries for up to a
+        second, then leaves the WAL to the next checkpoint."""
+        import time
+
         import apsw
 
-        with self._lock, suppress(apsw.BusyError):
-            self._conn.wal_checkpoint(mode=apsw.SQLITE_CHECKPOINT_TRUNCATE)
+        for _attempt in range(50):
+            with self._lock:
+                try:
+                    self._conn.wal_checkpoint(mode=apsw.SQLITE_CHECKPOINT_TRUNCATE)
+                    return
+                except apsw.BusyError:
+                    pass
+            time.sleep(0.02)
 
     # -- objects ----------------------------------------------------------------------------
     def _encode(self, value: Any, out: list[codec.Encoded]) -> Digest:
