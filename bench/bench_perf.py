@@ -86,17 +86,28 @@ def _env() -> dict[str, str]:
     return env
 
 
+# Linux keeps a process's peak RSS across fork and exec: a child forked from this (large) bench
+# process would report at least this process's size. A small launcher forks the measured command
+# and reports the peak of that command alone.
+_LAUNCHER = (
+    "import os, subprocess, sys\n"
+    "p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+    "_, status, usage = os.wait4(p.pid, 0)\n"
+    "print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)\n"
+)
+
+
 def _measure(args: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one process."""
+    """Wall seconds and peak RSS (MiB) of one process (its own peak: see `_LAUNCHER`)."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=cwd, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run(
+        [sys.executable, "-c", _LAUNCHER, *args], cwd=cwd, env=_env(), capture_output=True, text=True
+    )
     wall = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}): {err}")
-    return wall, usage.ru_maxrss / 1024.0  # Linux: KiB
+    code, maxrss = (int(word) for word in proc.stdout.split())
+    if code != 0:
+        raise RuntimeError(f"{' '.join(args)} failed ({code}): {proc.stderr}")
+    return wall, maxrss / 1024.0  # Linux: KiB
 
 
 def _vox(*args: str) -> list[str]:
