@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
+from vox_process import run_vox
 
 from voxcas.store.blobs_dir import MARKER
 from voxcas.store.sqlite import SqliteStore
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def run_vox(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "VOX_STORE"}
-    env["PYTHONPATH"] = str(REPO)
-    return subprocess.run(
-        [sys.executable, "-m", "voxcas.cli.app", *map(str, args)],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_init_with_a_blob_directory_says_where_large_objects_go(tmp_path: Path) -> None:

@@ -9,25 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from vox_process import run_vox
 
 from voxcas.plan.identity import node_id
 from voxcas.plan.nodes import Const, PlanNode
 from voxcas.store.sqlite import SqliteStore
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def run_vox(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "VOX_STORE"}
-    env["PYTHONPATH"] = str(REPO)
-    return subprocess.run(
-        [sys.executable, "-m", "voxcas.cli.app", *map(str, args)],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
