@@ -205,7 +205,7 @@ def test_a_cancelled_run_keeps_what_finished(registry: Registry, store: MemorySt
     from voxcas.execute.progress import Progress
 
     class Stopper(Progress):
-        def posttask(self, node: object, status: str) -> None:
+        def posttask(self, node: object, status: str, *_: object) -> None:
             seen.append(node)
             if len(seen) == 10:
                 options.cancel.set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from exec_helpers import PlanBuilder, chain
+from exec_helpers import PlanBuilder, chain, reduce
 
 from voxcas.execute import RunOptions, run_workplan
 from voxcas.execute.progress import JsonProgress, Progress, TerminalProgress
@@ -77,3 +77,56 @@ def test_the_terminal_bar_shows_done_total_reused_and_failures(
     text = bar._render().plain
     assert "4/10 computed, 5 reused, 1 failed" in text
     assert text.startswith("████████████░")
+
+
+def test_json_events_name_each_nodes_primitive_and_label(registry: Registry, store: MemoryStore) -> None:
+    b = PlanBuilder()
+    b.print("ok", b.app("inc", b.const(2), label="x"))
+    events: list[dict[str, object]] = []
+    run_workplan(b.plan, store, RunOptions(registry=registry, scheduler="sync"), JsonProgress(events.append))
+    done = [e for e in events if e["event"] == "posttask"]
+    assert [(e["primitive"], e["label"]) for e in done] == [("t.inc", "x")]
+
+
+def test_a_loop_reports_its_items_done_out_of_their_total(registry: Registry, store: MemoryStore) -> None:
+    plan = reduce('print "ys" for i in range(0, 6) do t.inc(i)', registry)
+    events: list[dict[str, object]] = []
+    options = RunOptions(registry=registry, scheduler="sync", loop_batch=4)
+    run_workplan(plan, store, options, JsonProgress(events.append))
+    assert [e["items_total"] for e in events if e["event"] == "items"] == [6]
+    assert [(e["items_done"], e["item"]) for e in events if e["event"] == "items_done"] == [(4, 3), (6, 5)]
+
+
+def test_the_terminal_display_names_the_loop_item_and_the_running_node() -> None:
+    bar = TerminalProgress(io.StringIO())
+    bar.grow(24, 0)
+    bar.items(24)
+    bar.items_done(5, "/data/cases/case_005.nii.gz")
+    bar.pretask("n", "brain")  # type: ignore[arg-type]
+    text = bar._render().plain
+    assert "item 5/24 (case_005.nii.gz)" in text
+    assert text.endswith("brain")
+
+
+def test_no_eta_is_guessed_before_this_runs_own_work_says_anything() -> None:
+    bar = TerminalProgress(io.StringIO())
+    bar.grow(1000, 900)  # a resumed run: most of it reused
+    bar.posttask("n", "computed")  # type: ignore[arg-type]
+    assert bar.eta() is None  # under two seconds and under 5 % of the work done
+    bar.started -= 10.0
+    for _ in range(99):
+        bar.posttask("n", "computed")  # type: ignore[arg-type]
+    eta = bar.eta()
+    assert eta is not None and 80.0 < eta < 100.0  # 100 done in 10 s, 900 left: 90 s
+
+
+def test_the_terminal_clock_ticks_while_no_node_finishes() -> None:
+    stream = io.StringIO()
+    bar = TerminalProgress(stream)
+    bar.start("r" * 32, 5, 0)  # type: ignore[arg-type]
+    first = bar._render().plain
+    bar.started -= 3.0  # as if three seconds passed with no event
+    later = bar._render().plain
+    assert bar._live is not None and bar._live.auto_refresh  # rich's own thread redraws it
+    bar.finish(None)  # type: ignore[arg-type]
+    assert "0.0s" in first and "3.0s" in later

@@ -135,7 +135,7 @@ def test_cancelling_a_run_on_the_cluster_returns_without_waiting_for_running_tas
     options = RunOptions(scheduler=cluster_address, registry=registry)
 
     class CancelSoonAfterTheFirstResult(Progress):
-        def posttask(self, node: Any, status: str) -> None:
+        def posttask(self, node: Any, status: str, *_: Any) -> None:
             threading.Timer(0.5, options.cancel.set).start()  # both long steps are running by then
 
     plan = reduce_source(text, "p.imgql", registry=registry)

@@ -148,6 +148,7 @@ def run_loop(ctx: RunContext, nodes: Nodes, loop_id: NodeId) -> None:
     # their batches are small: a few per worker; scalar items (paths, numbers) cost nothing
     object_batch = min(batch, max(4, 2 * (ctx.options.workers or os.cpu_count() or 1)))
     first = 0
+    ctx.progress.items(len(items))
     while first < len(items):
         state.check_cancel()
         sub: dict[NodeId, PlanNode] = {}
@@ -227,6 +228,7 @@ def run_loop(ctx: RunContext, nodes: Nodes, loop_id: NodeId) -> None:
             else:
                 out.append(_result_digest(ctx, view, res))
         state.release(p.id for p in params)
+        ctx.progress.items_done(i - first, values[-1] if values else None)
         first = i
     if uncommitted:
         state.flush()

@@ -5,13 +5,21 @@ The engine calls, from the thread that drives the run:
 - `start(run, total, reused)`: the nodes known to need computing and those reused so far;
 - `grow(total, reused)`: a loop was expanded: more nodes to compute / more items reused;
 - `pretask(node, label)`: a node starts computing (not reported by dask.distributed);
-- `posttask(node, status)`: a node ended: "computed", "failed" or "skipped";
+- `posttask(node, status, primitive=None, label=None)`: a node ended: "computed", "failed" or
+  "skipped", with its primitive (`vox1.dt`) and goal label when it has them;
+- `items(total)`: a loop starts over `total` items; `items_done(count, item)`: `count` more items
+  of it ended, the last of them `item` (its path or number, when it is a scalar);
 - `finish(summary)`: the run ended (any status).
 
 Implementations: `NullProgress` (tests, `--quiet`), `JsonProgress` (one JSON event per line, or
-to a callable, for the HTTP API), and `TerminalProgress` (a rich progress bar on a terminal:
-done/total, reused, failed, elapsed, ETA). Callbacks must be cheap; the bar refreshes at most
-ten times a second.
+to a callable, for the HTTP API), and `TerminalProgress` (a rich live display on a terminal:
+done/total, reused, failed, loop items "item 5/24", the node running, a clock that ticks on its
+own — rich redraws it four times a second from its own thread — and an ETA). Callbacks must be
+cheap: they only update counters; drawing happens in rich's refresh thread.
+
+The ETA is shown only once it means something: after two seconds and 5 % of the work, and from
+the rate of this run's own work (items of a loop when one is running, else computed nodes), so a
+resumed run whose first nodes were reused does not extrapolate from them.
 """
 
 from __future__ import annotations
@@ -38,7 +46,15 @@ class Progress:
     def pretask(self, node: NodeId, label: str | None) -> None:
         pass
 
-    def posttask(self, node: NodeId, status: str) -> None:
+    def posttask(
+        self, node: NodeId, status: str, primitive: str | None = None, label: str | None = None
+    ) -> None:
+        pass
+
+    def items(self, total: int) -> None:
+        pass
+
+    def items_done(self, count: int, item: Any = None) -> None:
         pass
 
     def finish(self, summary: RunSummary) -> None:
@@ -58,6 +74,10 @@ class CountingProgress(Progress):
         self.done = 0
         self.failed = 0
         self.skipped = 0
+        self.items_total = 0
+        self.items_finished = 0
+        self.last_item: Any = None
+        self.running: str | None = None
         self.started = time.monotonic()
 
     def start(self, run: RunId, total: int, reused: int) -> None:
@@ -68,19 +88,35 @@ class CountingProgress(Progress):
         self.total += total
         self.reused += reused
 
-    def posttask(self, node: NodeId, status: str) -> None:
+    def pretask(self, node: NodeId, label: str | None) -> None:
+        self.running = label
+
+    def posttask(
+        self, node: NodeId, status: str, primitive: str | None = None, label: str | None = None
+    ) -> None:
         self.done += 1
         if status == "failed":
             self.failed += 1
         elif status == "skipped":
             self.skipped += 1
 
+    def items(self, total: int) -> None:
+        self.items_total += total
+
+    def items_done(self, count: int, item: Any = None) -> None:
+        self.items_finished += count
+        self.last_item = item
+
     def eta(self) -> float | None:
-        """Seconds left at the current rate, when it can be estimated."""
+        """Seconds left at this run's own rate, or None while that rate says nothing yet."""
         elapsed = time.monotonic() - self.started
-        if self.done == 0 or self.total <= self.done:
+        if self.items_total and self.items_finished < self.items_total:
+            done, total = self.items_finished, self.items_total
+        else:
+            done, total = self.done, self.total
+        if elapsed < 2.0 or done == 0 or total <= done or done < 0.05 * total:
             return None
-        return elapsed / self.done * (self.total - self.done)
+        return elapsed / done * (total - done)
 
 
 class JsonProgress(CountingProgress):
@@ -119,22 +155,37 @@ class JsonProgress(CountingProgress):
         super().grow(total, reused)
         self._emit({"event": "grow", **self._counts()})
 
-    def posttask(self, node: NodeId, status: str) -> None:
+    def posttask(
+        self, node: NodeId, status: str, primitive: str | None = None, label: str | None = None
+    ) -> None:
         super().posttask(node, status)
-        self._emit({"event": "posttask", "node": node, "status": status, **self._counts()})
+        event: dict[str, Any] = {"event": "posttask", "node": node, "status": status}
+        event.update({"primitive": primitive, "label": label, **self._counts()})
+        self._emit(event)
+
+    def items(self, total: int) -> None:
+        super().items(total)
+        self._emit({"event": "items", "items_total": self.items_total, **self._counts()})
+
+    def items_done(self, count: int, item: Any = None) -> None:
+        super().items_done(count, item)
+        shown = item if isinstance(item, bool | int | float | str) else None
+        event = {"event": "items_done", "item": shown, "items_done": self.items_finished}
+        self._emit({**event, "items_total": self.items_total, **self._counts()})
 
     def finish(self, summary: RunSummary) -> None:
         self._emit({"event": "finish", "status": summary.status, **self._counts()})
 
 
 class TerminalProgress(CountingProgress):
-    """A progress bar on stderr: nodes done/total, reused, failed, elapsed and ETA."""
+    """A live display on stderr: nodes done/total, reused, failed, loop items, the node running,
+    a ticking clock and the ETA. rich's `Live` redraws it from its own thread (`get_renderable`),
+    so the clock moves while one long node runs."""
 
     def __init__(self, stream: IO[str] | None = None) -> None:
         super().__init__()
         self._stream = stream
         self._live: Any = None
-        self._last = 0.0
 
     def start(self, run: RunId, total: int, reused: int) -> None:
         super().start(run, total, reused)
@@ -142,7 +193,13 @@ class TerminalProgress(CountingProgress):
         from rich.live import Live
 
         console = Console(file=self._stream, stderr=self._stream is None)
-        self._live = Live(self._render(), console=console, auto_refresh=False, transient=True)
+        self._live = Live(
+            console=console,
+            get_renderable=self._render,
+            auto_refresh=True,
+            refresh_per_second=4,
+            transient=True,
+        )
         self._live.start()
 
     def _render(self) -> Any:
@@ -156,27 +213,24 @@ class TerminalProgress(CountingProgress):
         text = f"{bar} {self.done}/{self.total} computed, {self.reused} reused"
         if self.failed:
             text += f", {self.failed} failed"
+        if self.items_total:
+            text += f"  item {self.items_finished}/{self.items_total}"
+            if isinstance(self.last_item, str | int | float) and not isinstance(self.last_item, bool):
+                text += f" ({_short(self.last_item)})"
         text += f"  {elapsed:.1f}s"
         if eta is not None:
             text += f" (ETA {eta:.0f}s)"
+        if self.running:
+            text += f"  {self.running}"
         return Text(text)
-
-    def _refresh(self, force: bool = False) -> None:
-        now = time.monotonic()
-        if self._live is not None and (force or now - self._last >= 0.1):
-            self._last = now
-            self._live.update(self._render(), refresh=True)
-
-    def grow(self, total: int, reused: int) -> None:
-        super().grow(total, reused)
-        self._refresh()
-
-    def posttask(self, node: NodeId, status: str) -> None:
-        super().posttask(node, status)
-        self._refresh()
 
     def finish(self, summary: RunSummary) -> None:
         if self._live is not None:
-            self._refresh(force=True)
             self._live.stop()
             self._live = None
+
+
+def _short(item: str | int | float) -> str:
+    """An item as the display names it: a path by its last component."""
+    text = str(item)
+    return text.rstrip("/").rsplit("/", 1)[-1] or text

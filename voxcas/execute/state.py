@@ -107,19 +107,19 @@ class RunState:
         self._failures.append(Failure(node.id, prim, where_of(node), message))
         self.writer.fail(node, message, tb)
         self.writer.note(node.id, "failed")
-        self.progress.posttask(node.id, "failed")
+        self.progress.posttask(node.id, "failed", prim, node.label)
 
     def mark_skipped(self, node: PlanNode) -> None:
         self._bad[node.id] = "skipped"
         self._walk_skipped.append(node.id)
         self.skipped += 1
         self.writer.note(node.id, "skipped")
-        self.progress.posttask(node.id, "skipped")
+        self.progress.posttask(node.id, "skipped", _primitive(node), node.label)
 
     def mark_computed(self, node: PlanNode, value: Any, seconds: float) -> None:
         self.computed += 1
         self.writer.put(node, value, seconds)  # the writer notes it "computed" once committed
-        self.progress.posttask(node.id, "computed")
+        self.progress.posttask(node.id, "computed", _primitive(node), node.label)
 
     def record(self, node: PlanNode, outcome: Any, *, persisted: bool = False) -> None:
         """Account for one node's outcome (`Ok`, `Failed` or `Skipped`) as its task hands it back;
@@ -128,7 +128,7 @@ class RunState:
             return
         if isinstance(outcome, Ok) and persisted:
             self.computed += 1
-            self.progress.posttask(node.id, "computed")
+            self.progress.posttask(node.id, "computed", _primitive(node), node.label)
         elif isinstance(outcome, Ok):
             self.mark_computed(node, outcome.value, outcome.seconds)
         elif isinstance(outcome, Failed):
@@ -221,3 +221,8 @@ class RunState:
         for nid, message in self._unreadable.items():
             self._failures.append(Failure(nid, None, None, message))
         self._unreadable.clear()
+
+
+def _primitive(node: PlanNode) -> str | None:
+    """The primitive a node applies (`vox1.dt`), for progress events; None for other nodes."""
+    return node.definition.op if isinstance(node.definition, Apply) else None

@@ -94,8 +94,10 @@ def _job_progress(job: RunJob) -> Any:
             super().grow(total, reused)
             self._copy()
 
-        def posttask(self, node: NodeId, status: str) -> None:
-            super().posttask(node, status)
+        def posttask(
+            self, node: NodeId, status: str, primitive: str | None = None, label: str | None = None
+        ) -> None:
+            super().posttask(node, status, primitive, label)
             self._copy()
 
     return JobProgress()
