@@ -98,7 +98,7 @@ def test_vox_primitives_json_gives_every_field(capsys: pytest.CaptureFixture[str
     rows = json.loads(out)
     dir_row = next(r for r in rows if r["name"] == "dir")
     assert dir_row["qualified"] == "default.dir"
-    assert dir_row["signature"] == "dir(root, pattern='*', recursive=False)"
+    assert dir_row["signature"] == "dir(root, pattern='*', recursive=False, full_paths=True)"
     assert dir_row["flags"] == ["foldable", "reads files"]
     assert {r["namespace"] for r in rows} == {"default"}
 

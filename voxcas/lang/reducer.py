@@ -241,34 +241,47 @@ class Reducer:
     def import_(self, cmd: A.Import, ctx: FileCtx) -> None:
         target = cmd.target
         if target.endswith(".imgql") or "/" in target or os.sep in target:
-            path = os.path.normpath(os.path.join(ctx.directory, target))
-            if path in self.file_stack:
-                chain = [*self.file_stack[self.file_stack.index(path) :], path]
-                raise self.fail("import cycle: " + " -> ".join(os.path.basename(p) for p in chain), cmd.span)
-            if path in self.files_done:
+            if self.import_file(cmd, ctx, target):
                 return
-            self.registry.check_import(path, cmd.span)  # before the file is looked at or read
-            importer = self.shown.get(ctx.file, ctx.file)
-            shown = os.path.normpath(os.path.join(os.path.dirname(importer), target))
-            observe(path)
-            if not os.path.isfile(path):
-                if target == VOXLOGICA1_STDLIB and self.registry.has_namespace("vox1"):
-                    # VoxLogicA 1 programs begin with this import; its library is the vox1 namespace
-                    self.warn(
-                        f"{cmd.span}: warning: no file '{shown}': importing the namespace vox1 "
-                        "(VoxLogicA 1's standard library) instead; write import \"vox1\""
-                    )
-                    target = "vox1"
-                else:
-                    raise self.fail(f"cannot import '{target}': no such file '{shown}'", cmd.span)
-            else:
-                imported = parse_cached(path, shown)
-                self.workplan.imports.append((shown, imported.text))
-                self.program(imported, FileCtx.of(path))
-                return
-        if not self.registry.has_namespace(target):
+            target = "vox1"  # the absent stdlib.imgql
+        elif not self.registry.has_namespace(target):
+            # VoxLogicA 1 imports a file by its name without the extension (`import "RegionCalculus"`)
+            for name in (target, f"{target}.imgql"):
+                if os.path.isfile(os.path.join(ctx.directory, name)):
+                    self.import_file(cmd, ctx, name)
+                    return
             names = difflib.get_close_matches(target, self.registry.names(), n=3, cutoff=0.6)
-            raise self.fail(f"unknown namespace '{target}'{suggest(names)}", cmd.span)
+            raise self.fail(f"unknown namespace or file '{target}'{suggest(names)}", cmd.span)
+        self.import_namespace(cmd, target)
+
+    def import_file(self, cmd: A.Import, ctx: FileCtx, target: str) -> bool:
+        """Import the program file `target` (relative to the importing file); False when it is
+        VoxLogicA 1's absent `stdlib.imgql`, which stands for the namespace vox1."""
+        path = os.path.normpath(os.path.join(ctx.directory, target))
+        if path in self.file_stack:
+            chain = [*self.file_stack[self.file_stack.index(path) :], path]
+            raise self.fail("import cycle: " + " -> ".join(os.path.basename(p) for p in chain), cmd.span)
+        if path in self.files_done:
+            return True
+        self.registry.check_import(path, cmd.span)  # before the file is looked at or read
+        importer = self.shown.get(ctx.file, ctx.file)
+        shown = os.path.normpath(os.path.join(os.path.dirname(importer), target))
+        observe(path)
+        if not os.path.isfile(path):
+            if target == VOXLOGICA1_STDLIB and self.registry.has_namespace("vox1"):
+                # VoxLogicA 1 programs begin with this import; its library is the vox1 namespace
+                self.warn(
+                    f"{cmd.span}: warning: no file '{shown}': importing the namespace vox1 "
+                    "(VoxLogicA 1's standard library) instead; write import \"vox1\""
+                )
+                return False
+            raise self.fail(f"cannot import '{target}': no such file '{shown}'", cmd.span)
+        imported = parse_cached(path, shown)
+        self.workplan.imports.append((shown, imported.text))
+        self.program(imported, FileCtx.of(path))
+        return True
+
+    def import_namespace(self, cmd: A.Import, target: str) -> None:
         try:
             self.registry.namespace(target)
         except ImportError as exc:
