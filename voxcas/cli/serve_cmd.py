@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from voxcas.cli.common import StoreOption
+from voxcas.lang.budget import DEFAULT_MAX_NODES
 
 
 def register(app: typer.Typer) -> None:
@@ -33,7 +34,12 @@ def serve(
         Path | None,
         typer.Option(help="Where save goals of HTTP runs write, one sub-directory per run (none: refused)."),
     ] = None,
-    max_run_seconds: Annotated[float, typer.Option(help="Cancel a run still going after this.")] = 3600.0,
+    max_run_seconds: Annotated[
+        float, typer.Option(help="Cancel a run still going after this (reduction included).")
+    ] = 3600.0,
+    max_nodes: Annotated[
+        int, typer.Option(help="Refuse a program whose plan has more nodes than this (422).")
+    ] = DEFAULT_MAX_NODES,
     max_body_mb: Annotated[float, typer.Option(help="Largest request body, in MiB.")] = 4.0,
     max_bundle_mb: Annotated[float, typer.Option(help="Largest bundle upload, in MiB.")] = 1024.0,
     run_workers: Annotated[int, typer.Option(help="Runs executing at once (more wait in a queue).")] = 2,
@@ -62,6 +68,7 @@ def serve(
         data_roots=tuple(data_root or ()),
         out_root=out_root,
         max_run_seconds=max_run_seconds,
+        max_nodes=max_nodes,
         max_body_bytes=int(max_body_mb * MIB),
         max_bundle_bytes=int(max_bundle_mb * MIB),
         run_workers=run_workers,

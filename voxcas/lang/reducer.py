@@ -39,6 +39,7 @@ from typing import Any
 from voxcas.errors import ResolutionError, UsageError, VoxcasError
 from voxcas.ids import NodeId
 from voxcas.lang import ast as A
+from voxcas.lang.budget import CHECK_EVERY, Budget
 from voxcas.lang.builder import Builder, RootBuilder, TemplateBuilder, Val
 from voxcas.lang.files import FileCtx, parse_cached
 from voxcas.lang.kinds import argument_problem
@@ -78,8 +79,12 @@ class Reducer:
         registry: Registry,
         fingerprints: FingerprintCache | None,
         params: dict[str, Const] | None = None,
+        budget: Budget | None = None,
     ) -> None:
         self.registry = registry
+        self.budget = budget
+        self.until_check = CHECK_EVERY  # expressions left before the next budget check
+        self.template_nodes = 0  # nodes of the loop bodies finished so far (`plan_size`)
         self.fingerprints = fingerprints
         self.params = dict(params or {})  # -p NAME=VALUE: replaces a top-level value (lang.params)
         self.params_set: set[str] = set()
@@ -416,11 +421,30 @@ class Reducer:
             template = child.template(result)
         finally:
             self.current = outer
+        self.template_nodes += len(template.nodes)
         return Val(outer, outer.closure(template, tuple(child.captures), span))
 
     # --- expressions ----------------------------------------------------------------------
     def expr(self, node: A.Expr, env: Env) -> Val:
+        self.until_check -= 1
+        if self.until_check <= 0:
+            self.check_budget(node.span)
         return self._expr[type(node)](node, env)
+
+    def node_count(self) -> int:
+        """Nodes made so far: the plan's, the finished loop bodies', the open loop bodies'."""
+        count = len(self.workplan.nodes) + self.template_nodes
+        b: Builder | None = self.current
+        while isinstance(b, TemplateBuilder):
+            count += len(b.nodes)
+            b = b.parent
+        return count
+
+    def check_budget(self, span: Span | None) -> None:
+        """Stop if the reduction was cancelled or the plan is over its node limit (`Budget`)."""
+        self.until_check = CHECK_EVERY
+        if self.budget is not None:
+            self.budget.check(self.node_count(), span)
 
     def num(self, node: A.Num, env: Env) -> Val:
         value = node.value
