@@ -63,6 +63,7 @@ class ResultInfo:
     created: float  # unix time
     run: RunId | None
     provenance: Provenance
+    bytes: int | None = None  # stored bytes of its object and the items it reaches (None: unknown)
 
 
 @dataclass(frozen=True, slots=True)

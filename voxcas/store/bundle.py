@@ -10,9 +10,11 @@ A run travels with its code (program and imported texts) and its top-level names
 **Export** (`export_bundle`) resolves the roots (runs, ref names, node ids, digests, as for
 `vox show`), gathers their results (a run's: the results it computed, the nodes it noted as
 computed/reused, and its goals), with `closure=True` also the results of every node their
-definitions depend on, then every object these reach (sequence and mapping items included). Every
-object is verified as it is read. The file is written to a temporary name in the target directory
-and renamed into place when complete, so a reader never sees half a bundle.
+definitions depend on, plus the records of the constants and closures their applications take
+(so the importer can recompute them: `vox verify`), then every object these reach (sequence and
+mapping items included). Every object is verified as it is read. The file is written to a
+temporary name in the target directory and renamed into place when complete, so a reader never
+sees half a bundle.
 
 **Import** (`import_bundle`) checks the header, the SQLite structure (`quick_check`), the format
 version and the manifest; then, in ONE store transaction, it re-hashes every object, checks that
@@ -51,7 +53,7 @@ from voxcas.store.bundle_check import (
     check_shape,
     verify_object,
 )
-from voxcas.store.schema import RUN_COLUMNS, SCHEMA_VERSION, migrate, read_version
+from voxcas.store.schema import RESULT_BYTES, RUN_COLUMNS, SCHEMA_VERSION, migrate, read_version
 from voxcas.store.sqlite import SqliteStore, digest_of_file
 from voxcas.store.trust import SIGNED, check_signature, content_digest, sign
 
@@ -107,6 +109,22 @@ def _dependencies(store: SqliteStore, node: NodeId) -> tuple[NodeId, ...]:
     if isinstance(definition, Closure):
         return definition.captures
     return ()
+
+
+def _definition_arguments(store: SqliteStore, nodes: set[NodeId]) -> set[NodeId]:
+    """The constants and closures the applications among `nodes` take (and, through closures,
+    capture): their records travel, so an importer can recompute a result (`vox verify`)."""
+    found: set[NodeId] = set()
+    stack = list(nodes)
+    while stack:
+        for dep in _dependencies(store, stack.pop()):
+            if dep in nodes or dep in found:
+                continue
+            rows = store.query("SELECT op FROM nodes WHERE id=?", (dep,))
+            if rows and rows[0][0] in ("const", "closure"):
+                found.add(dep)
+                stack.append(dep)
+    return found
 
 
 def _run_nodes(store: SqliteStore, run: RunId) -> set[NodeId]:
@@ -187,6 +205,7 @@ def _select(store: SqliteStore, roots: list[str], closure: bool) -> _Selection:
                 if dep not in nodes:
                     nodes.add(dep)
                     stack.append(dep)
+    nodes |= _definition_arguments(store, nodes)
     results = [r for n in sorted(nodes) if (r := store.result(n)) is not None]
     for n in sorted(nodes):
         rows = store.query("SELECT definition FROM nodes WHERE id=?", (n,))
@@ -542,6 +561,7 @@ def import_bundle(
                     report.results_added += 1
                 else:
                     report.results_present += 1
+            conn.execute(f"UPDATE results SET bytes = {RESULT_BYTES} WHERE bytes IS NULL")
             cols = RUN_COLUMNS
             bundled_runs: set[str] = set()
             for row in src.execute(f"SELECT {cols} FROM runs"):

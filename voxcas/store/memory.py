@@ -130,9 +130,26 @@ class MemoryStore(Store):
                 self._nodes.setdefault(p.node.id, node_record(p.node))
                 old = self._results.get(p.node.id)
                 if old is None or old[0].digest != digest:
-                    info = ResultInfo(p.node.id, digest, p.seconds, time.time(), p.run, "local")
+                    info = ResultInfo(
+                        p.node.id, digest, p.seconds, time.time(), p.run, "local", self._reach_bytes(digest)
+                    )
                     self._results[p.node.id] = (info, next(self._seq))
             return digests
+
+    def _reach_bytes(self, digest: Digest) -> int:
+        """The bytes of an object and of every object it reaches through items, each once."""
+        seen: set[Digest] = set()
+        todo = [digest]
+        total = 0
+        while todo:
+            d = todo.pop()
+            if d in seen or d not in self._objects:
+                continue
+            seen.add(d)
+            data = self._objects[d].data
+            total += len(data)
+            todo.extend(codec.children_of(data, d)[1])
+        return total
 
     def put_nodes(self, nodes: Iterable[PlanNode]) -> None:
         with self._lock:
