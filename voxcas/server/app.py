@@ -36,6 +36,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     from fastapi.staticfiles import StaticFiles
 
     from voxcas.primitives.registry import default_registry
+    from voxcas.server.apidocs import install_docs
     from voxcas.server.deps import ServerState, require_token
     from voxcas.server.errors import install_error_handlers
     from voxcas.server.limits import BodyLimitMiddleware
@@ -66,9 +67,12 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         version=__version__,
         description=API_DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from the package below (FastAPI's loads from a CDN)
+        redoc_url=None,
     )
     app.state.vox = state
     install_error_handlers(app)
+    install_docs(app, "voxcas")
     app.add_middleware(
         BodyLimitMiddleware,  # type: ignore[arg-type]
         max_body_bytes=settings.max_body_bytes,
