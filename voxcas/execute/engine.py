@@ -288,6 +288,7 @@ def run_file(
     reduction cache beside the store (`voxcas.plan.cache`), completed lazily if anything is missing.
     """
     from voxcas.lang import load_workplan
+    from voxcas.lang.budget import Budget
     from voxcas.lang.files import read_source
     from voxcas.plan import cache
     from voxcas.plan.observe import recording
@@ -300,15 +301,20 @@ def run_file(
         options.program_text = read_source(str(path))  # the front-end's own errors for unreadable files
 
     fingerprints: FingerprintCache = RehashingCache(store) if options.rehash else store
+    budget = Budget(options.max_nodes, options.cancel)
 
     def reduce() -> Workplan:
-        return load_workplan(path, registry=registry, fingerprints=fingerprints, params=options.params)
+        return load_workplan(
+            path, registry=registry, fingerprints=fingerprints, params=options.params, budget=budget
+        )
 
     directory: Path | None = getattr(store, "directory", None)
     if directory is None or options.registry is not None or options.show:
         return run_workplan(reduce(), store, options, progress)
     key = cache.plan_key(path, options.program_text, options.params)
-    plan = None if options.rehash else cache.load(directory, key, reduce, registry)
+    # a cached plan holds only its goals: with a node limit the program is reduced, to be counted
+    counted = options.rehash or options.max_nodes is not None
+    plan = None if counted else cache.load(directory, key, reduce, registry)
     if plan is None:
         with recording() as observations:
             plan = reduce()
