@@ -7,9 +7,14 @@ Mark and sweep, in ONE write transaction (writers wait for it; readers never blo
 2. **Kept results**: results computed by a kept run, nodes a kept run noted as computed or reused
    (`run_nodes`), the goal nodes of kept runs, every result younger than the grace period, and,
    with `older_than`, every result younger than that.
+   With the retention policy `keep="goals"` (`voxcas.store.retention`), of a kept run's results
+   only its goals and those saving at least `min_saving` seconds per stored byte are kept.
+   A `settle` run (`vox run --keep goals`, at its end) is finished: its young results and the
+   objects they reach are judged by the policy, not spared by the grace period.
 3. **Size cap** (`max_size`): while the objects kept by step 2 take more than `max_size` stored
-   bytes, the oldest kept results are dropped (never those of ref'd runs nor those inside the grace
-   period), then the mark is recomputed.
+   bytes, kept results are dropped in order of least seconds saved per byte, the oldest first
+   among equals (never the goals of kept runs, nor, with `keep="all"`, the results of ref'd runs,
+   unless `force`; never those inside the grace period), then the mark is recomputed.
 4. **Kept objects**: the digests of kept results, values named by kept `value` nodes, objects younger
    than the grace period, the program and imported texts of every run (`run_sources`: history),
    and, transitively, every item of a kept sequence or mapping.
@@ -33,6 +38,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from voxcas.errors import UsageError
+from voxcas.ids import RunId
+from voxcas.store.retention import Retention
 from voxcas.store.sqlite import SqliteStore
 
 DEFAULT_KEEP_RUNS = 5
@@ -69,6 +76,17 @@ def parse_size(text: str) -> int:
 
 
 @dataclass(frozen=True, slots=True)
+class Dropped:
+    """A result of a kept run that the retention policy (or the size cap) let go."""
+
+    node: str
+    op: str | None
+    label: str | None
+    seconds: float
+    bytes: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class GcReport:
     dry_run: bool
     kept_runs: int
@@ -81,6 +99,10 @@ class GcReport:
     bytes_kept: int
     plans_deleted: int = 0  # reduction-cache entries (voxcas.plan.cache), rebuilt by the next run
     blobs_deleted: int = 0  # files of a blob directory that no object row names any more
+    keep: str = "all"  # the retention policy applied (voxcas.store.retention)
+    min_saving: float = 0.0  # seconds saved per stored byte a result needed to stay (keep="goals")
+    fits: bool | None = None  # with max_size: whether the kept objects fit under it
+    dropped: tuple[Dropped, ...] = ()  # results of kept runs let go, largest first
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -91,8 +113,31 @@ CREATE TEMP TABLE IF NOT EXISTS gc_runs(id TEXT PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS gc_pin(node TEXT PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS gc_keep(node TEXT PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS gc_objs(digest TEXT PRIMARY KEY);
+CREATE TEMP TABLE IF NOT EXISTS gc_goals(node TEXT PRIMARY KEY);
+CREATE TEMP TABLE IF NOT EXISTS gc_owned(node TEXT PRIMARY KEY);
+CREATE TEMP TABLE IF NOT EXISTS gc_settled(digest TEXT PRIMARY KEY);
 DELETE FROM gc_runs; DELETE FROM gc_pin; DELETE FROM gc_keep; DELETE FROM gc_objs;
+DELETE FROM gc_goals; DELETE FROM gc_owned; DELETE FROM gc_settled;
 """
+
+# the goal nodes of the runs in gc_runs
+_GOALS = """
+SELECT json_extract(g.value, '$.node') FROM runs, json_each(runs.goals) AS g
+WHERE runs.id IN (SELECT id FROM gc_runs) AND json_extract(g.value, '$.node') IS NOT NULL
+"""
+
+# every object the results of one run reach (a settled run's: the grace does not spare them)
+_SETTLED = """
+INSERT OR IGNORE INTO gc_settled
+WITH RECURSIVE reach(d) AS (
+    SELECT digest FROM results WHERE run = ?1
+    UNION SELECT child FROM object_items JOIN reach ON object_items.parent = reach.d
+)
+SELECT d FROM reach WHERE d IS NOT NULL
+"""
+
+# seconds saved per stored byte by a result row (an unknown or empty size counts as one byte)
+_WORTH = "(results.seconds / max(coalesce(results.bytes, 1), 1))"
 
 # nodes of the runs in `table` that keep results alive
 _RUN_NODES = """
@@ -107,7 +152,7 @@ DELETE FROM gc_objs;
 INSERT INTO gc_objs
 WITH RECURSIVE reach(d) AS (
     SELECT digest FROM results WHERE node IN (SELECT node FROM gc_keep)
-    UNION SELECT digest FROM objects WHERE created >= ?1
+    UNION SELECT digest FROM objects WHERE created >= ?1 AND digest NOT IN (SELECT digest FROM gc_settled)
     UNION SELECT digest FROM run_sources
     UNION SELECT json_extract(definition, '$[2]') FROM nodes
           WHERE json_extract(definition, '$[1]') = 'value' AND id IN (SELECT node FROM gc_keep)
@@ -139,17 +184,30 @@ def gc(
     grace: float = DEFAULT_GRACE,
     dry_run: bool = False,
     now: float | None = None,
+    retention: Retention | None = None,
+    settle: RunId | None = None,
+    clear_plans: bool = True,
 ) -> GcReport:
-    """Collect garbage as the module docstring says; return what was (or would be) freed."""
+    """Collect garbage as the module docstring says; return what was (or would be) freed.
+
+    `retention` is the policy (default: keep everything a kept run has); `settle` a finished run
+    whose young results the policy judges despite the grace period; `clear_plans=False` leaves
+    the reduction cache alone (a run's own gc: the entries stay valid)."""
     if keep_runs < 0:
         raise UsageError(f"--keep-runs must be 0 or more, not {keep_runs}")
+    if max_size is not None and max_size < 0:
+        raise UsageError(f"--max-size must be 0 or more, not {max_size}")
+    policy = retention or Retention()
     keep_runs = min(keep_runs, _MAX_KEEP_RUNS)
     now = time.time() if now is None else now
     grace_cut = now - grace
     with store.transaction() as conn:
         conn.execute(_TEMP)
+        if settle is not None:
+            conn.execute(_SETTLED, (settle,))
         conn.execute("INSERT OR IGNORE INTO gc_runs SELECT run FROM refs")
-        conn.execute("INSERT OR IGNORE INTO gc_pin " + _RUN_NODES.format(t="gc_runs"))
+        if policy.keep == "all" and not policy.force:
+            conn.execute("INSERT OR IGNORE INTO gc_pin " + _RUN_NODES.format(t="gc_runs"))
         conn.execute(
             "INSERT OR IGNORE INTO gc_runs SELECT id FROM runs ORDER BY started DESC, rowid DESC LIMIT ?",
             (keep_runs,),
@@ -158,9 +216,25 @@ def gc(
             "INSERT OR IGNORE INTO gc_runs SELECT id FROM runs WHERE status = 'running' AND started >= ?",
             (grace_cut,),
         )
-        conn.execute("INSERT OR IGNORE INTO gc_pin SELECT node FROM results WHERE created >= ?", (grace_cut,))
+        conn.execute(
+            "INSERT OR IGNORE INTO gc_pin SELECT node FROM results WHERE created >= ? "
+            "AND (?2 IS NULL OR run IS NULL OR run != ?2)",
+            (grace_cut, settle),
+        )
+        conn.execute("INSERT OR IGNORE INTO gc_goals " + _GOALS)
+        if not policy.force:
+            conn.execute("INSERT OR IGNORE INTO gc_pin SELECT node FROM gc_goals")
         conn.execute("INSERT OR IGNORE INTO gc_keep SELECT node FROM gc_pin")
-        conn.execute("INSERT OR IGNORE INTO gc_keep " + _RUN_NODES.format(t="gc_runs"))
+        conn.execute("INSERT OR IGNORE INTO gc_owned " + _RUN_NODES.format(t="gc_runs"))
+        if policy.keep == "all":
+            conn.execute("INSERT OR IGNORE INTO gc_keep SELECT node FROM gc_owned")
+        else:
+            conn.execute("INSERT OR IGNORE INTO gc_keep SELECT node FROM gc_goals")
+            conn.execute(
+                "INSERT OR IGNORE INTO gc_keep SELECT node FROM results "
+                f"WHERE node IN (SELECT node FROM gc_owned) AND {_WORTH} >= ?",
+                (policy.min_saving,),
+            )
         if older_than is not None:
             conn.execute(
                 "INSERT OR IGNORE INTO gc_keep SELECT node FROM results WHERE created >= ?",
@@ -175,7 +249,7 @@ def gc(
                 r[0]
                 for r in conn.execute(
                     "SELECT node FROM results WHERE node IN (SELECT node FROM gc_keep) "
-                    "AND node NOT IN (SELECT node FROM gc_pin) ORDER BY created, rowid"
+                    f"AND node NOT IN (SELECT node FROM gc_pin) ORDER BY {_WORTH}, created, rowid"
                 )
             ]
             step = max(1, len(candidates) // 20)
@@ -186,6 +260,16 @@ def gc(
                 kept_bytes = _one(
                     conn, "SELECT sum(stored_size) FROM objects WHERE digest IN (SELECT digest FROM gc_objs)"
                 )
+        dropped = tuple(
+            Dropped(str(n), op, label, float(sec), None if b is None else int(b))
+            for n, op, label, sec, b in conn.execute(
+                "SELECT results.node, nodes.op, nodes.label, results.seconds, results.bytes "
+                "FROM results LEFT JOIN nodes ON nodes.id = results.node "
+                "WHERE results.node IN (SELECT node FROM gc_owned) "
+                "AND results.node NOT IN (SELECT node FROM gc_keep) "
+                "ORDER BY coalesce(results.bytes, 0) DESC, results.node"
+            )
+        )
         dead_results = _one(conn, "SELECT count(*) FROM results WHERE node NOT IN (SELECT node FROM gc_keep)")
         dead_objects = _one(
             conn, "SELECT count(*) FROM objects WHERE digest NOT IN (SELECT digest FROM gc_objs)"
@@ -217,7 +301,7 @@ def gc(
         blobs_deleted = store.sweep_blobs(grace_cut)
         from voxcas.plan import cache
 
-        plans_deleted = cache.clear(store.directory)
+        plans_deleted = cache.clear(store.directory) if clear_plans else 0
     return GcReport(
         dry_run=dry_run,
         kept_runs=kept_runs,
@@ -230,4 +314,8 @@ def gc(
         bytes_kept=kept_bytes,
         plans_deleted=plans_deleted,
         blobs_deleted=blobs_deleted,
+        keep=policy.keep,
+        min_saving=policy.min_saving if policy.keep == "goals" else 0.0,
+        fits=None if max_size is None else kept_bytes <= max_size,
+        dropped=dropped,
     )
