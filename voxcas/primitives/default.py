@@ -526,3 +526,24 @@ from voxcas.primitives.geometry import GEOMETRY  # noqa: E402
 for _fragment in (READERS, GEOMETRY, PICTURES):
     for _primitive in _fragment.primitives.values():
         NAMESPACE.add(_primitive)
+
+# VoxLogicA-2's names for the operators (`implementation/python/voxlogica/primitives/default/`:
+# `addition.py`, `subtraction.py`, `multiplication.py`, `division.py`, and the scalar operators
+# of its `__init__.py`): the operators themselves, so `addition(a, b)` is the node of `a + b`
+VOXLOGICA2_SYNONYMS = {
+    "addition": "+",
+    "subtraction": "-",
+    "multiplication": "*",
+    "division": "/",
+    "num_eq": "==",
+    "num_neq": "!=",
+    "num_leq": "<=",
+    "num_lt": "<",
+    "num_geq": ">=",
+    "num_gt": ">",
+    "bool_and_scalar": "&&",
+    "bool_or_scalar": "||",
+    "not_compat": "!",
+}
+for _name, _target in VOXLOGICA2_SYNONYMS.items():
+    NAMESPACE.synonym(_name, _target)
