@@ -35,6 +35,17 @@ _BYTES = {"": 1.0, "b": 1.0, "k": float(1 << 10), "m": float(1 << 20), "g": GIB,
 
 
 @dataclass(frozen=True, slots=True)
+class Dropped:
+    """A result of a kept run that the retention policy (or the size cap) let go."""
+
+    node: str
+    op: str | None
+    label: str | None
+    seconds: float
+    bytes: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class Retention:
     """What gc keeps of the results of kept runs (see the module docstring)."""
 
