@@ -420,6 +420,11 @@ class SqliteStore(Store):
         self._insert_objects([(enc, how, stored)])
         return True
 
+    def fill_result_bytes(self) -> None:
+        """Record `results.bytes` wherever it is unknown (results a bundle import just bound),
+        inside the caller's transaction."""
+        self._conn.execute(f"UPDATE results SET bytes = {RESULT_BYTES} WHERE bytes IS NULL")
+
     def has_row(self, digest: Digest) -> bool:
         """Whether the object's row exists (seen from inside this thread's transaction)."""
         return bool(self.query("SELECT 1 FROM objects WHERE digest=?", (digest,)))
