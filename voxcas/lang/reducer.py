@@ -308,6 +308,14 @@ class Reducer:
             if b.base is not None:
                 return b.base
             b = b.parent
+        # no image loaded anywhere: inside a loop, the base is resolved when it runs, as
+        # VoxLogicA-2 does: the item of the innermost loop (an image another `map` loaded; an item
+        # that is no image is the primitive's error at run time)
+        b = self.current
+        while b is not None:
+            if isinstance(b, TemplateBuilder):
+                return Val(b, ("param", 0))
+            b = b.parent
         raise self.fail(f"'{prim.name}' needs a base image: load an image before using it", span)
 
     def info(self, prim: Primitive) -> tuple[Primitive, int, int | None, str, str]:

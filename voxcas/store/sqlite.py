@@ -70,6 +70,7 @@ from voxcas.store.base import (
 from voxcas.store.blobs import LARGE, BlobStore
 from voxcas.store.blobs_dir import DirectoryBlobs
 from voxcas.store.common import check_ref_name, op_of, resolve_text
+from voxcas.store.detached import Detached, DetachedRow
 from voxcas.store.preencoded import InTier, PreEncoded
 from voxcas.store.schema import RESULT_BYTES, RUN_COLUMNS, migrate
 from voxcas.store.sqlite_blobs import SqliteBlobs
@@ -416,6 +417,11 @@ class SqliteStore(Store):
         self._insert_objects([(enc, how, stored)])
         return True
 
+    def fill_result_bytes(self) -> None:
+        """Record `results.bytes` wherever it is unknown (results a bundle import just bound),
+        inside the caller's transaction."""
+        self._conn.execute(f"UPDATE results SET bytes = {RESULT_BYTES} WHERE bytes IS NULL")
+
     def has_row(self, digest: Digest) -> bool:
         """Whether the object's row exists (seen from inside this thread's transaction)."""
         return bool(self.query("SELECT 1 FROM objects WHERE digest=?", (digest,)))
@@ -511,6 +517,35 @@ class SqliteStore(Store):
         codec.verify(data, digest)
         return data
 
+    def detached(self, digest: Digest) -> Detached:
+        """The rows a worker needs to read the value of `digest` from the blob tier itself
+        (`voxcas.store.detached`): every object it reaches, the bytes of small ones (and of
+        large ones kept inside this database) included, nothing read from the blob tier."""
+        rows: list[DetachedRow] = []
+        seen: set[Digest] = set()
+        todo = [digest]
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            with self._lock:
+                found = list(
+                    self._conn.execute(
+                        "SELECT size, codec, stored_size, CASE WHEN stored_size < ? THEN data END, "
+                        "length(data) FROM objects WHERE digest=?",
+                        (LARGE, current),
+                    )
+                )
+                if not found:
+                    raise ObjectNotFoundError(f"no object {current} in the store")
+                size, how, stored_size, data, length = found[0]
+                if data is None and length:  # a large object inside this database: shipped
+                    data = bytes(self._inline.read(current, stored_size))
+            rows.append(DetachedRow(current, int(size), str(how), int(stored_size), data))
+            todo.extend(self.items_of(current))
+        return Detached(digest, tuple(rows))
+
     def read_stored(self, digest: Digest) -> tuple[str, int, str, Any]:
         """kind, size, codec and stored (possibly compressed) bytes of an object, verified first."""
         kind, size, how, stored = self._row(digest)
@@ -549,6 +584,21 @@ class SqliteStore(Store):
 
     def has(self, digest: Digest) -> bool:
         return bool(self.query("SELECT 1 FROM objects WHERE digest=?", (digest,)))
+
+    def discard_damaged(self, digest: Digest) -> bool:
+        try:
+            self.read_verified(digest)
+            return False
+        except ObjectNotFoundError:
+            return False
+        except CorruptObjectError:
+            pass
+        with self.transaction() as conn:  # its item rows go with it; the items themselves stay
+            conn.execute("DELETE FROM object_items WHERE parent=?", (digest,))
+            conn.execute("DELETE FROM objects WHERE digest=?", (digest,))
+        if not self.blobs.inline:
+            self.blobs.delete(digest)
+        return True
 
     def missing(self, digests: Iterable[Digest]) -> set[Digest]:
         wanted = list(dict.fromkeys(digests))
