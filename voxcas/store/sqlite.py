@@ -85,6 +85,7 @@ from voxcas.store.sqlite_conn import (
     connect,
     connect_reader,
 )
+from voxcas.store.tiers import normal_location, open_tier
 from voxcas.store.trust import Trust
 
 # (encoded object, codec, stored bytes); items of containers come before their parent
@@ -94,9 +95,11 @@ Prepared = tuple[codec.Encoded, str, Any]
 class SqliteStore(Store):
     """The store in `directory/store.db` (see the module docstring for the guarantees)."""
 
-    def __init__(self, directory: Path, *, create: bool = False, blobs: Path | None = None) -> None:
+    def __init__(
+        self, directory: Path, *, create: bool = False, blobs: Path | str | None = None
+    ) -> None:
         """Open (or with `create`, create) the store; `blobs` (with `create`) puts the bytes of
-        large objects in that directory from now on (`vox init --blobs DIR`)."""
+        large objects in that directory or fsspec URL from now on (`vox init --blobs DIR|URL`)."""
         import apsw
 
         self.directory = Path(directory)
@@ -136,18 +139,18 @@ class SqliteStore(Store):
         self._checkpointer = Checkpointer(self.db_path)
         self._conn.set_wal_hook(self._checkpointer.hook)  # replaces SQLite's automatic checkpoint
 
-    def _open_blobs(self, wanted: Path | None) -> BlobStore:
+    def _open_blobs(self, wanted: Path | str | None) -> BlobStore:
         """The blob tier `meta.blobs` names (choosing `wanted` first, when given)."""
         rows = list(self._conn.execute("SELECT value FROM meta WHERE key='blobs'"))
         tier = str(rows[0][0]) if rows else ""
         if wanted is None:
-            return DirectoryBlobs(Path(tier)) if tier else self._inline
-        location = str(Path(wanted).expanduser().absolute())
+            return open_tier(tier) if tier else self._inline
+        location = normal_location(wanted)
         if tier and tier != location:
             raise UsageError(
                 f"the store {self.directory} keeps its large objects in {tier}, not in {location}"
             )
-        chosen = DirectoryBlobs(Path(location), create=True)
+        chosen = open_tier(location, create=True)
         if not tier:  # objects stored so far keep their bytes where their rows say
             self._conn.execute(
                 "INSERT INTO meta(key, value) VALUES('blobs', ?) "
