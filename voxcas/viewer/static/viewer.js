@@ -50,7 +50,7 @@ function fail(error) {
 }
 
 function thumbUrl(digest) {
-  return `/viewer/api/images/${encodeURIComponent(digest)}/slice?axis=z`;
+  return `/viewer/api/images/${encodeURIComponent(digest)}/slice?axis=z&thumbnail=true`;
 }
 
 function imageLink(value, run, extra) {
