@@ -217,10 +217,12 @@ def placement_for(
     options: RunOptions, store: Store, writer: Writer, registry: Registry, unreadable: Unreadable
 ) -> Placement:
     """The placement of a run on `options.scheduler`: on a cluster, `SharedTier` when the store
-    keeps large objects in a blob directory (the workers must reach it at the same path)."""
+    keeps large objects in a blob directory given to it (`vox init --blobs DIR`: the workers must
+    reach it at the same path; a store's own `blobs/` is not assumed to be reachable)."""
     if options.scheduler in ("threads", "sync"):
         return InProcess(options, store, writer, registry, unreadable)
-    location = getattr(getattr(store, "blobs", None), "location", "")
+    blobs = getattr(store, "blobs", None)
+    location = getattr(blobs, "location", "") if getattr(blobs, "shared", False) else ""
     if "://" in options.scheduler and location:
         return SharedTier(options, store, writer, registry, unreadable, location)
     return ClientSide(options, store, writer, registry, unreadable)
