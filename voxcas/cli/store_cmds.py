@@ -159,12 +159,13 @@ def init(
     ] = None,
     store: StoreOption = None,
     blobs: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--blobs",
-            metavar="DIR",
+            metavar="DIR|URL",
             help="Keep the bytes of large objects (1 MiB and more) as files in DIR, e.g. a "
-            "directory every cluster worker can reach; the default keeps them in the store's own blobs/.",
+            "directory every cluster worker can reach, or under an fsspec URL (s3://bucket/prefix; "
+            "needs the fsspec extra); the default keeps them in the store's own blobs/.",
         ),
     ] = None,
     json_out: JsonOption = False,

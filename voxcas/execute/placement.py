@@ -269,8 +269,7 @@ def placement_for(
         return InProcess(options, store, writer, registry, unreadable)
     from voxcas.store.sqlite import SqliteStore
 
-    shared = isinstance(store, SqliteStore) and store.blobs.shared
-    if "://" in options.scheduler and shared:
+    if "://" in options.scheduler and isinstance(store, SqliteStore) and store.blobs.shared:
         return SharedTier(options, store, writer, registry, unreadable, store.blobs.location)
     placement = ClientSide(options, store, writer, registry, unreadable)
     if "://" in options.scheduler and warn is not None:

@@ -87,6 +87,7 @@ from voxcas.store.sqlite_conn import (
     connect,
     connect_reader,
 )
+from voxcas.store.tiers import normal_location, open_tier
 from voxcas.store.trust import Trust
 
 # A new store keeps the bytes of large objects as files in this directory of its own (recorded
@@ -103,14 +104,19 @@ class SqliteStore(Store):
     """The store in `directory/store.db` (see the module docstring for the guarantees)."""
 
     def __init__(
-        self, directory: Path, *, create: bool = False, blobs: Path | None = None, inline: bool = False
+        self,
+        directory: Path,
+        *,
+        create: bool = False,
+        blobs: Path | str | None = None,
+        inline: bool = False,
     ) -> None:
         """Open (or with `create`, create) the store.
 
-        With `create`, `blobs` puts the bytes of large objects in that directory from now on
-        (`vox init --blobs DIR`). A store created now without `blobs` keeps them in its own
-        `blobs/` directory (`OWN_BLOBS`), or with `inline` inside store.db; an existing store
-        keeps the tier it has."""
+        With `create`, `blobs` puts the bytes of large objects in that directory or fsspec URL
+        from now on (`vox init --blobs DIR|URL`). A store created now without `blobs` keeps them
+        in its own `blobs/` directory (`OWN_BLOBS`), or with `inline` inside store.db; an
+        existing store keeps the tier it has."""
         import apsw
 
         self.directory = Path(directory)
@@ -153,7 +159,7 @@ class SqliteStore(Store):
         self._checkpointer = Checkpointer(self.db_path)
         self._conn.set_wal_hook(self._checkpointer.hook)  # replaces SQLite's automatic checkpoint
 
-    def _open_blobs(self, wanted: Path | None) -> BlobStore:
+    def _open_blobs(self, wanted: Path | str | None) -> BlobStore:
         """The blob tier `meta.blobs` names (choosing `wanted` first, when given)."""
         rows = list(self._conn.execute("SELECT value FROM meta WHERE key='blobs'"))
         tier = str(rows[0][0]) if rows else ""
@@ -161,20 +167,25 @@ class SqliteStore(Store):
         if wanted is None:
             if not tier:
                 return self._inline
-            return DirectoryBlobs(self.directory / tier if own else Path(tier), shared=not own)
-        location = str(Path(wanted).expanduser().absolute())
-        current = str((self.directory / tier).absolute()) if own else tier
+            if own:
+                return DirectoryBlobs(self.directory / OWN_BLOBS, shared=False)
+            return open_tier(tier)
+        location = normal_location(wanted)
+        mine = normal_location(self.directory / OWN_BLOBS)
+        current = mine if own else tier
         if tier and current != location:
             raise UsageError(
                 f"the store {self.directory} keeps its large objects in {current}, not in {location}"
             )
-        mine = Path(location) == (self.directory / OWN_BLOBS).absolute()
-        chosen = DirectoryBlobs(Path(location), create=True, shared=not mine)
+        if location == mine:
+            chosen: BlobStore = DirectoryBlobs(Path(location), create=True, shared=False)
+        else:
+            chosen = open_tier(location, create=True)
         if not tier:  # objects stored so far keep their bytes where their rows say
             self._conn.execute(
                 "INSERT INTO meta(key, value) VALUES('blobs', ?) "
                 "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-                (OWN_BLOBS if mine else chosen.location,),
+                (OWN_BLOBS if location == mine else chosen.location,),
             )
         return chosen
 
