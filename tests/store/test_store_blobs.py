@@ -156,7 +156,7 @@ def test_a_store_refuses_to_switch_to_another_blob_directory(tmp_path: Path) -> 
 
 
 def test_an_inline_store_given_a_blob_directory_keeps_reading_its_old_objects(tmp_path: Path) -> None:
-    with SqliteStore(tmp_path / ".vox", create=True) as store:
+    with SqliteStore(tmp_path / ".vox", create=True, inline=True) as store:
         old = store.put(payload(6))
     with SqliteStore(tmp_path / ".vox", create=True, blobs=tmp_path / "blobs") as store:
         new = store.put(payload(7))
@@ -204,6 +204,31 @@ def test_gc_removes_the_file_of_an_object_it_sweeps(tmp_path: Path) -> None:
         report = gc(store, grace=3600)
         assert report.objects_deleted == 1 and report.blobs_deleted == 1
         assert list(store.blobs.stored()) == []
+
+
+def test_a_new_store_keeps_large_objects_in_its_own_blobs_directory_found_again_when_moved(
+    tmp_path: Path,
+) -> None:
+    with SqliteStore(tmp_path / "a" / ".vox", create=True) as store:
+        big, small = store.put(payload(9)), store.put(b"small")
+        assert isinstance(store.blobs, DirectoryBlobs) and not store.blobs.shared
+        assert store.blobs.root == tmp_path / "a" / ".vox" / "blobs"
+        assert store.blobs.has(big) and not store.blobs.has(small)
+    (tmp_path / "a" / ".vox").rename(tmp_path / "moved")  # recorded relative to the store
+    with SqliteStore(tmp_path / "moved") as store:
+        assert isinstance(store.blobs, DirectoryBlobs)
+        assert store.blobs.root == tmp_path / "moved" / "blobs"
+        assert store.get(big) == payload(9) and fsck(store).ok
+
+
+def test_a_store_with_its_own_blobs_directory_refuses_another(tmp_path: Path) -> None:
+    SqliteStore(tmp_path / ".vox", create=True).close()
+    with pytest.raises(UsageError) as info:
+        SqliteStore(tmp_path / ".vox", create=True, blobs=tmp_path / "b")
+    assert str(info.value) == (
+        f"the store {tmp_path / '.vox'} keeps its large objects in {tmp_path / '.vox' / 'blobs'}, "
+        f"not in {tmp_path / 'b'}"
+    )
 
 
 # -- the fsspec URL tier ------------------------------------------------------------------------

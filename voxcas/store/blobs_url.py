@@ -33,6 +33,8 @@ def _reason(exc: BaseException) -> str:
 class UrlBlobs(BlobStore):
     """Large objects' bytes under the fsspec URL `url` (see the module docstring)."""
 
+    shared = True  # given explicitly (vox init --blobs URL): cluster workers reach it too
+
     def __init__(self, url: str, *, create: bool = False) -> None:
         self.location = url.rstrip("/")
         try:
