@@ -142,3 +142,13 @@ def test_a_plan_growing_past_the_node_limit_is_stopped_while_it_is_reduced(make_
         r"over the limit of 1,000 nodes \(--max-nodes\); nothing was run",
         response.json()["error"],
     )
+
+
+def test_a_range_of_a_billion_items_is_stored_as_its_bounds_not_item_by_item(
+    client: TestClient, store: Any
+) -> None:
+    program = 'r = range(0, 1000000000)\nprint "n" length(r)\nprint "last" r[999999999]\n'
+    run_id = client.post("/runs", json={"program": program}).json()["id"]
+    assert wait_final(client, run_id)["status"] == "ok"
+    assert client.get(f"/runs/{run_id}/goals").json()["outputs"] == ["n=1000000000", "last=999999999"]
+    assert len(list(store.objects())) < 20  # a handful of objects, not a billion

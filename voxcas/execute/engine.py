@@ -43,7 +43,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -74,11 +74,17 @@ class _Engine:
     """Builds a run's context and drives its walks; `satisfy` is the context's callable."""
 
     def __init__(
-        self, store: Store, registry: Registry, options: RunOptions, progress: Progress, run: RunId
+        self,
+        store: Store,
+        registry: Registry,
+        options: RunOptions,
+        progress: Progress,
+        run: RunId,
+        warn: Callable[[str], None] | None = None,
     ) -> None:
         writer = Writer(store, run)
         state = RunState(store, writer, progress, options, run)
-        placement = placement_for(options, store, writer, registry, state.unreadable_input)
+        placement = placement_for(options, store, writer, registry, state.unreadable_input, warn)
         lookup = Lookup(store, registry, options, state)
         # where fingerprints of inputs are cached: the store, or (--rehash) nowhere
         fingerprints: FingerprintCache = RehashingCache(store) if options.rehash else store
@@ -203,9 +209,7 @@ def run_workplan(
         return _run_workplan(plan, store, options, progress)
 
 
-def _run_workplan(
-    plan: Workplan, store: Store, options: RunOptions, progress: Progress | None
-) -> RunSummary:
+def _run_workplan(plan: Workplan, store: Store, options: RunOptions, progress: Progress | None) -> RunSummary:
     from voxcas.execute import goals as goal_runner
     from voxcas.execute import provenance
 
@@ -234,7 +238,13 @@ def _run_workplan(
     if options.on_warning is not None:
         for warning in plan.warnings:
             options.on_warning(warning)
-    engine = _Engine(store, registry, options, progress, run)
+
+    def warn(text: str) -> None:  # a warning of the run itself (where large results travel)
+        summary.warnings.append(text)
+        if options.on_warning is not None:
+            options.on_warning(text)
+
+    engine = _Engine(store, registry, options, progress, run, warn)
     state = engine.state
     state.find_volatile(plan.nodes, registry)
     progress.start(run, 0, 0)

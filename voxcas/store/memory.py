@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from voxcas.errors import ObjectNotFoundError
+from voxcas.errors import CorruptObjectError, ObjectNotFoundError
 from voxcas.ids import Digest, NodeId, RunId, new_run_id
 from voxcas.plan.nodes import PlanNode
 from voxcas.store import codec
@@ -97,6 +97,17 @@ class MemoryStore(Store):
 
     def has(self, digest: Digest) -> bool:
         return digest in self._objects
+
+    def discard_damaged(self, digest: Digest) -> bool:
+        try:
+            self.get_encoded(digest)
+            return False
+        except ObjectNotFoundError:
+            return False
+        except CorruptObjectError:
+            with self._lock:
+                self._objects.pop(digest, None)
+            return True
 
     def missing(self, digests: Iterable[Digest]) -> set[Digest]:
         return {d for d in digests if d not in self._objects}
