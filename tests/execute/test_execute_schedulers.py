@@ -343,8 +343,10 @@ def test_a_loop_on_a_shared_tier_keeps_its_items_values_on_the_workers(
     paths = _noise_volumes(tmp_path, 4)  # two items per worker: the loop runs as a bag of items
     listed = ", ".join(f'"{p}"' for p in paths)
     program = tmp_path / "loop.imgql"
-    program.write_text(
+    program.write_text(  # a loop over paths, then one over the images the first one stored
         f'import "vox1"\nprint "vols" for p in [{listed}] do volume(N(load(p) >. 0.5))\n'
+        f"imgs = for p in [{listed}] do load(p)\n"
+        'print "again" for img in imgs do volume(img >. 0.5)\n'
     )
     found = {}
     for name, scheduler in (("threads", "threads"), ("cluster", cluster_address)):
