@@ -199,7 +199,9 @@ def run_workplan(
     plan: Workplan, store: Store, options: RunOptions, progress: Progress | None = None
 ) -> RunSummary:
     """Run a reduced program: compute what is missing, persist it, run the goals, record the run."""
-    with _older_objects_frozen():
+    from voxcas.access import using
+
+    with _older_objects_frozen(), using(options.access):
         return _run_workplan(plan, store, options, progress)
 
 
@@ -292,10 +294,14 @@ def run_file(
     fingerprints: FingerprintCache = RehashingCache(store) if options.rehash else store
 
     def reduce() -> Workplan:
-        return load_workplan(path, registry=registry, fingerprints=fingerprints, params=options.params)
+        from voxcas.access import using
+
+        with using(options.access):  # imports and the files read while reducing, held to the policy
+            return load_workplan(path, registry=registry, fingerprints=fingerprints, params=options.params)
 
     directory: Path | None = getattr(store, "directory", None)
-    if directory is None or options.registry is not None or options.show:
+    confined = options.access is not None and options.access.restricted  # its checks happen while reducing
+    if directory is None or options.registry is not None or options.show or confined:
         return run_workplan(reduce(), store, options, progress)
     key = cache.plan_key(path, options.program_text, options.params)
     plan = None if options.rehash else cache.load(directory, key, reduce, registry)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +30,7 @@ from voxcas.errors import ObjectNotFoundError, RunCancelled, VoxcasError
 from voxcas.ids import RunId, new_run_id
 
 if TYPE_CHECKING:
+    from voxcas.access import AccessPolicy
     from voxcas.execute.options import RunSummary
     from voxcas.ids import NodeId
     from voxcas.plan.nodes import Workplan
@@ -48,7 +49,8 @@ class RunJob:
     max_seconds: float
     workers: int | None
     out_dir: Path | None
-    registry: Registry | None = None  # the (guarded) registry the run reads files through
+    registry: Registry | None = None
+    access: AccessPolicy | None = None  # where the run may read and write (`voxcas.access`)
     submitted: float = field(default_factory=time.time)
     status: str = "queued"  # queued | running | ok | failed | cancelled | timeout
     started: float | None = None
@@ -118,6 +120,7 @@ def execute_job(job: RunJob, store: Store, progress: Any) -> RunSummary:
         program_text=job.program_text,
         cancel=job.cancel,
         registry=job.registry,
+        access=job.access,
     )
     return run_workplan(job.plan, store, options, progress=progress)
 
@@ -159,8 +162,14 @@ class RunManager:
         workers: int | None = None,
         out_root: Path | None = None,
         registry: Registry | None = None,
+        data_roots: Sequence[Path] | None = None,
     ) -> RunJob:
+        """Queue `plan`; with `data_roots`, it runs under `voxcas.server.guard.run_policy` (reads
+        under them, writes under its own output directory, `out_root/<id>`)."""
+        from voxcas.server.guard import run_policy
+
         run_id = new_run_id()
+        out_dir = (out_root / run_id) if out_root is not None else None
         job = RunJob(
             id=run_id,
             name=name,
@@ -168,8 +177,9 @@ class RunManager:
             program_text=program_text,
             max_seconds=max_seconds,
             workers=workers,
-            out_dir=(out_root / run_id) if out_root is not None else None,
+            out_dir=out_dir,
             registry=registry,
+            access=run_policy(data_roots, out_dir) if data_roots is not None else None,
         )
         with self._lock:
             self._jobs[run_id] = job

@@ -51,10 +51,9 @@ def run_public(job: RunJob) -> RunPublic:
     },
 )
 def create_run(state: StateDep, store: StoreDep, body: RunCreate) -> RunPublic:
-    from voxcas.server.guard import guarded_registry
     from voxcas.server.submit import prepare_program
 
-    registry = guarded_registry(state.settings.data_roots, registry=state.registry, cache=store)
+    registry = state.registry
     plan = prepare_program(body.program, body.name, state.settings, registry, fingerprints=store)
     limit = state.settings.max_run_seconds
     job = state.runs.submit(
@@ -65,6 +64,7 @@ def create_run(state: StateDep, store: StoreDep, body: RunCreate) -> RunPublic:
         max_seconds=min(limit, body.max_seconds) if body.max_seconds else limit,
         workers=body.workers or state.settings.workers_per_run,
         out_root=state.settings.out_root,
+        data_roots=state.settings.data_roots,
     )
     return run_public(job)
 
