@@ -19,4 +19,5 @@ STORE_COMMANDS = (
     "stats",
     "export",
     "import",
+    "verify",
 )

@@ -13,6 +13,7 @@ from store_commands import STORE_COMMANDS
 from typer.testing import CliRunner
 
 from voxcas.cli.app import app
+from voxcas.cli.render import human_size
 from voxcas.ids import NodeId, RunId
 from voxcas.plan.identity import node_id
 from voxcas.plan.nodes import Apply, Const, PlanNode
@@ -122,8 +123,13 @@ def test_show_explains_a_node(filled: Filled) -> None:
     )
     assert [a["node"] for a in data["arguments"]] == [filled.a.id]
     assert data["result"]["seconds"] == 0.25 and data["result"]["provenance"] == "local"
+    with SqliteStore(filled.dir) as store:
+        stored = store.object_info(data["result"]["digest"]).stored_size  # type: ignore[union-attr]
+    assert data["result"]["bytes"] == stored
     text = vox("show", filled.img.id)
     assert "operator  vox1.img (version 1)" in text and "source    p.imgql:2:7" in text
+    assert "computed  " in text and " in 0.250s by run " in text
+    assert f"holds     {human_size(stored)} stored\n" in text
 
 
 def test_show_explains_a_run_with_its_failures(filled: Filled) -> None:

@@ -217,6 +217,18 @@ def test_put_result_binds_the_node_and_keeps_its_definition(store: Store) -> Non
     assert (result.digest, result.seconds, result.provenance, result.run) == (digest, 0.25, "local", None)
 
 
+def test_a_result_records_the_stored_bytes_of_its_object_and_of_each_item_once(store: Store) -> None:
+    rng = np.random.default_rng(3)
+    big = rng.standard_normal(20_000)
+    node = const_node(8)
+    digest = store.put_result(node, [big, "x", big], seconds=1.5)
+    items = set(store.get(digest).digests)
+    assert len(items) == 2  # the array twice is one object
+    expected = sum(store.object_info(d).stored_size for d in {digest, *items})  # type: ignore[union-attr]
+    result = store.result(node.id)
+    assert result is not None and (result.seconds, result.bytes) == (1.5, expected)
+
+
 def test_an_application_records_its_operator(store: Store) -> None:
     a = const_node(1)
     node = apply_node("default.+", a.id, a.id)

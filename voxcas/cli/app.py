@@ -85,6 +85,7 @@ COMMAND_MODULES = (
     "voxcas.cli.remote_cmds",
     "voxcas.cli.key_cmds",
     "voxcas.cli.explain_cmds",
+    "voxcas.cli.verify_cmd",
 )
 
 

@@ -101,6 +101,7 @@ def _render_node(d: dict[str, Any]) -> None:
         missing = "" if r["present"] else "  (object missing)"
         typer.echo(f"result    {r['digest']}{missing}")
         typer.echo(f"computed  {when(r['created'])} in {r['seconds']:.3f}s by run {short(r['run'])}")
+        typer.echo(f"holds     {human_size(r['bytes'])} stored")
         typer.echo(f"origin    {r['provenance']}")
     for f in d["failures"]:
         typer.echo(f"failed    in run {short(f['run'])}: {f['message']}")

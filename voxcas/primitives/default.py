@@ -69,7 +69,9 @@ def _binary(name: str, scalar: Callable[[Any, Any], Any], a: Any, b: Any) -> Any
         x = _image_array(name, img, a)
         y = _image_array(name, img, b)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = scalar(np.asarray(x), np.asarray(y)) if isinstance(x, int | float) else scalar(x, y)
+            # a Python number stays a Python number: numpy treats it as weakly typed, so
+            # `4 + i` has i's pixel type exactly like `i + 4` (a 0-d array would promote to float64)
+            out = scalar(x, y)
         return img.with_array(np.asarray(out), img.components)
     a_seq, b_seq = is_sequence(a), is_sequence(b)
     if a_seq and b_seq:
@@ -112,21 +114,26 @@ def _compare(name: str, op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], A
     return scalar
 
 
-def _register_binary(symbol: str, scalar: Callable[[Any, Any], Any], doc: str) -> None:
+def _register_binary(symbol: str, scalar: Callable[[Any, Any], Any], doc: str, version: str = "1") -> None:
     qualified = f"default.{symbol}"
 
     def fn(a: Any, b: Any) -> Any:
         return _binary(qualified, scalar, a, b)
 
-    NAMESPACE.primitive(symbol, params=(Param("a"), Param("b")), doc=doc, foldable=True)(fn)
+    NAMESPACE.primitive(symbol, params=(Param("a"), Param("b")), doc=doc, foldable=True, version=version)(fn)
 
 
 # --- arithmetic and comparison -----------------------------------------------------------
 
-_register_binary("+", _arith("+", operator.add), "Addition (numbers, strings, sequences, images).")
-_register_binary("*", _arith("*", operator.mul), "Multiplication (numbers, sequences, images).")
-_register_binary("/", _arith("/", operator.truediv), "Division: always a float (numbers, sequences, images).")
-_register_binary("%", _arith("%", operator.mod), "Remainder (numbers, sequences, images).")
+# version 2: a number on the left keeps the image's pixel type (`4 + i` was float64 for float32 i)
+_ARITH_VERSION = "2"
+for _sym, _op, _doc in (
+    ("+", operator.add, "Addition (numbers, strings, sequences, images)."),
+    ("*", operator.mul, "Multiplication (numbers, sequences, images)."),
+    ("/", operator.truediv, "Division: always a float (numbers, sequences, images)."),
+    ("%", operator.mod, "Remainder (numbers, sequences, images)."),
+):
+    _register_binary(_sym, _arith(_sym, _op), _doc, _ARITH_VERSION)
 for _sym, _op in (
     ("==", operator.eq),
     ("!=", operator.ne),
@@ -142,7 +149,7 @@ for _sym, _op in (
 _minus = _arith("-", operator.sub)
 
 
-@prim("-", params=(Param("a"), Param("b", default=None)), foldable=True)
+@prim("-", params=(Param("a"), Param("b", default=None)), foldable=True, version=_ARITH_VERSION)
 def minus(a: Any, b: Any = None) -> Any:
     """Subtraction, or negation with one argument (numbers, sequences, images)."""
     if b is None:  # negation (not 0 - a: -0.0 stays -0.0)
@@ -519,3 +526,24 @@ from voxcas.primitives.geometry import GEOMETRY  # noqa: E402
 for _fragment in (READERS, GEOMETRY, PICTURES):
     for _primitive in _fragment.primitives.values():
         NAMESPACE.add(_primitive)
+
+# VoxLogicA-2's names for the operators (`implementation/python/voxlogica/primitives/default/`:
+# `addition.py`, `subtraction.py`, `multiplication.py`, `division.py`, and the scalar operators
+# of its `__init__.py`): the operators themselves, so `addition(a, b)` is the node of `a + b`
+VOXLOGICA2_SYNONYMS = {
+    "addition": "+",
+    "subtraction": "-",
+    "multiplication": "*",
+    "division": "/",
+    "num_eq": "==",
+    "num_neq": "!=",
+    "num_leq": "<=",
+    "num_lt": "<",
+    "num_geq": ">=",
+    "num_gt": ">",
+    "bool_and_scalar": "&&",
+    "bool_or_scalar": "||",
+    "not_compat": "!",
+}
+for _name, _target in VOXLOGICA2_SYNONYMS.items():
+    NAMESPACE.synonym(_name, _target)

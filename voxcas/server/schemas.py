@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-RunStatus = Literal["queued", "running", "ok", "failed", "cancelled", "timeout"]
+RunStatus = Literal["reducing", "queued", "running", "ok", "failed", "cancelled", "timeout"]
 
 
 class ErrorPublic(BaseModel):

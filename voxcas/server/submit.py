@@ -7,6 +7,8 @@ at any depth, folded listings and fingerprints only inside the data roots; names
 as `import "vox1"` are always allowed); after reduction, `voxcas.server.guard.check_plan` proves
 every file read and save target is allowed before anything runs (403 otherwise), and the run
 itself reads and writes under `run_policy`.
+Reduction runs under the run's `Budget` (its cancel event and the server's node limit), in the
+run manager's reducer threads, never on the event loop (`voxcas.server.runner.submit_program`).
 The program's name is a bare file name: it appears in error positions and the run record, and
 relative paths in the program resolve against the server's working directory, as in `vox run`.
 """
@@ -24,6 +26,7 @@ from voxcas.server.guard import PathPolicy, check_plan, read_policy
 from voxcas.server.settings import ServerSettings
 
 if TYPE_CHECKING:
+    from voxcas.lang.budget import Budget
     from voxcas.plan.fingerprint import FingerprintCache
 
 
@@ -69,8 +72,10 @@ def prepare_program(
     settings: ServerSettings,
     registry: Registry | None = None,
     fingerprints: FingerprintCache | None = None,
+    budget: Budget | None = None,
 ) -> Workplan:
-    """The checked workplan of a program submitted over HTTP (400 on bad source, 403 on forbidden reads).
+    """The checked workplan of a program submitted over HTTP (400 on bad source, 403 on forbidden reads,
+    422 over the node limit of `budget`, `RunCancelled` once its cancel event is set).
 
     The program is reduced under `read_policy` (`voxcas.access`): imports at any depth, folded
     listings and fingerprints read only inside the data roots, and a read the policy refuses comes
@@ -82,7 +87,7 @@ def prepare_program(
     check_program_name(name)
     try:
         with using(read_policy(settings.data_roots)):
-            plan = reduce_source(text, name, registry=registry, fingerprints=fingerprints)
+            plan = reduce_source(text, name, registry=registry, fingerprints=fingerprints, budget=budget)
     except SourceError as exc:
         where = f"{exc.span}: " if exc.span is not None else ""
         denied = exc.__context__

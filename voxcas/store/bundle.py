@@ -10,9 +10,11 @@ A run travels with its code (program and imported texts) and its top-level names
 **Export** (`export_bundle`) resolves the roots (runs, ref names, node ids, digests, as for
 `vox show`), gathers their results (a run's: the results it computed, the nodes it noted as
 computed/reused, and its goals), with `closure=True` also the results of every node their
-definitions depend on, then every object these reach (sequence and mapping items included). Every
-object is verified as it is read. The file is written to a temporary name in the target directory
-and renamed into place when complete, so a reader never sees half a bundle.
+definitions depend on, plus the records of the constants and closures their applications take
+(so the importer can recompute them: `vox verify`), then every object these reach (sequence and
+mapping items included). Every object is verified as it is read. The file is written to a
+temporary name in the target directory and renamed into place when complete, so a reader never
+sees half a bundle.
 
 **Import** (`import_bundle`) checks the header, the SQLite structure (`quick_check`), the format
 version and the manifest; then, in ONE store transaction, it re-hashes every object, checks that
@@ -51,7 +53,7 @@ from voxcas.store.bundle_check import (
     check_shape,
     verify_object,
 )
-from voxcas.store.schema import RUN_COLUMNS, SCHEMA_VERSION, migrate, read_version
+from voxcas.store.schema import RESULT_BYTES, RUN_COLUMNS, SCHEMA_VERSION, migrate, read_version
 from voxcas.store.sqlite import SqliteStore, digest_of_file
 from voxcas.store.trust import SIGNED, check_signature, content_digest, sign
 
@@ -107,6 +109,22 @@ def _dependencies(store: SqliteStore, node: NodeId) -> tuple[NodeId, ...]:
     if isinstance(definition, Closure):
         return definition.captures
     return ()
+
+
+def _definition_arguments(store: SqliteStore, nodes: set[NodeId]) -> set[NodeId]:
+    """The constants and closures the applications among `nodes` take (and, through closures,
+    capture): their records travel, so an importer can recompute a result (`vox verify`)."""
+    found: set[NodeId] = set()
+    stack = list(nodes)
+    while stack:
+        for dep in _dependencies(store, stack.pop()):
+            if dep in nodes or dep in found:
+                continue
+            rows = store.query("SELECT op FROM nodes WHERE id=?", (dep,))
+            if rows and rows[0][0] in ("const", "closure"):
+                found.add(dep)
+                stack.append(dep)
+    return found
 
 
 def _run_nodes(store: SqliteStore, run: RunId) -> set[NodeId]:
@@ -187,6 +205,7 @@ def _select(store: SqliteStore, roots: list[str], closure: bool) -> _Selection:
                 if dep not in nodes:
                     nodes.add(dep)
                     stack.append(dep)
+    nodes |= _definition_arguments(store, nodes)
     results = [r for n in sorted(nodes) if (r := store.result(n)) is not None]
     for n in sorted(nodes):
         rows = store.query("SELECT definition FROM nodes WHERE id=?", (n,))
@@ -466,10 +485,10 @@ def _import_objects(
         )
 
 
-def _import_provenance(src: Any, conn: Any, path: Path) -> None:
+def _import_provenance(store: SqliteStore, src: Any, conn: Any, path: Path) -> None:
     """The runs' code (each text an object the bundle or the store holds) and names."""
     for run, idx, source, digest in src.execute("SELECT run, idx, path, digest FROM run_sources"):
-        if not conn.execute("SELECT 1 FROM objects WHERE digest=?", (digest,)).fetchone():
+        if not store.has_row(digest):
             raise BundleError(f"{path}: the code of run {run} needs object {digest}, which is missing")
         conn.execute(
             "INSERT OR IGNORE INTO run_sources(run, idx, path, digest) VALUES(?,?,?,?)",
@@ -527,7 +546,7 @@ def import_bundle(
                 "SELECT node, digest, seconds, created, run FROM results"
             ):
                 check_result_times(where, node, seconds, created, now)
-                if not conn.execute("SELECT 1 FROM objects WHERE digest=?", (digest,)).fetchone():
+                if not store.has_row(digest):
                     raise BundleError(
                         f"{path}: the result of node {node} needs object {digest}, which is missing"
                     )
@@ -542,6 +561,7 @@ def import_bundle(
                     report.results_added += 1
                 else:
                     report.results_present += 1
+            conn.execute(f"UPDATE results SET bytes = {RESULT_BYTES} WHERE bytes IS NULL")
             cols = RUN_COLUMNS
             bundled_runs: set[str] = set()
             for row in src.execute(f"SELECT {cols} FROM runs"):
@@ -555,7 +575,7 @@ def import_bundle(
                     raise BundleError(f"{path}: an entry of run {run!r} for node {node!r} is invalid")
             conn.executemany("INSERT OR IGNORE INTO run_nodes(run, node, status) VALUES(?,?,?)", run_nodes)
             if _has_table(src, "run_sources"):
-                _import_provenance(src, conn, path)
+                _import_provenance(store, src, conn, path)
             for name, run in src.execute("SELECT name, run FROM refs ORDER BY name"):
                 check_ref_row(where, name, run, bundled_runs)
                 conn.execute("INSERT OR IGNORE INTO refs(name, run) VALUES(?,?)", (name, run))

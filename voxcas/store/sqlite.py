@@ -70,8 +70,9 @@ from voxcas.store.base import (
 from voxcas.store.blobs import LARGE, BlobStore
 from voxcas.store.blobs_dir import DirectoryBlobs
 from voxcas.store.common import check_ref_name, op_of, resolve_text
+from voxcas.store.detached import Detached, DetachedRow
 from voxcas.store.preencoded import InTier, PreEncoded
-from voxcas.store.schema import RUN_COLUMNS, migrate
+from voxcas.store.schema import RESULT_BYTES, RUN_COLUMNS, migrate
 from voxcas.store.sqlite_blobs import SqliteBlobs
 from voxcas.store.sqlite_conn import (
     BUSY_TIMEOUT_MS,
@@ -511,6 +512,35 @@ class SqliteStore(Store):
         codec.verify(data, digest)
         return data
 
+    def detached(self, digest: Digest) -> Detached:
+        """The rows a worker needs to read the value of `digest` from the blob tier itself
+        (`voxcas.store.detached`): every object it reaches, the bytes of small ones (and of
+        large ones kept inside this database) included, nothing read from the blob tier."""
+        rows: list[DetachedRow] = []
+        seen: set[Digest] = set()
+        todo = [digest]
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            with self._lock:
+                found = list(
+                    self._conn.execute(
+                        "SELECT size, codec, stored_size, CASE WHEN stored_size < ? THEN data END, "
+                        "length(data) FROM objects WHERE digest=?",
+                        (LARGE, current),
+                    )
+                )
+                if not found:
+                    raise ObjectNotFoundError(f"no object {current} in the store")
+                size, how, stored_size, data, length = found[0]
+                if data is None and length:  # a large object inside this database: shipped
+                    data = bytes(self._inline.read(current, stored_size))
+            rows.append(DetachedRow(current, int(size), str(how), int(stored_size), data))
+            todo.extend(self.items_of(current))
+        return Detached(digest, tuple(rows))
+
     def read_stored(self, digest: Digest) -> tuple[str, int, str, Any]:
         """kind, size, codec and stored (possibly compressed) bytes of an object, verified first."""
         kind, size, how, stored = self._row(digest)
@@ -549,6 +579,21 @@ class SqliteStore(Store):
 
     def has(self, digest: Digest) -> bool:
         return bool(self.query("SELECT 1 FROM objects WHERE digest=?", (digest,)))
+
+    def discard_damaged(self, digest: Digest) -> bool:
+        try:
+            self.read_verified(digest)
+            return False
+        except ObjectNotFoundError:
+            return False
+        except CorruptObjectError:
+            pass
+        with self.transaction() as conn:  # its item rows go with it; the items themselves stay
+            conn.execute("DELETE FROM object_items WHERE parent=?", (digest,))
+            conn.execute("DELETE FROM objects WHERE digest=?", (digest,))
+        if not self.blobs.inline:
+            self.blobs.delete(digest)
+        return True
 
     def missing(self, digests: Iterable[Digest]) -> set[Digest]:
         wanted = list(dict.fromkeys(digests))
@@ -598,19 +643,27 @@ class SqliteStore(Store):
         self._put_blobs(prepared)
         nodes = [self._node_row(p.node) for p in pending]
         now = time.time()
-        bindings = [(p.node.id, d, p.seconds, now, p.run) for p, d in zip(pending, digests, strict=True)]
+        held = _held_bytes(digests, prepared, encoded)
+        bindings = [
+            (p.node.id, d, p.seconds, now, p.run, held.get(d)) for p, d in zip(pending, digests, strict=True)
+        ]
         with self.transaction() as conn:
             self._insert_objects(prepared)
             conn.executemany(self._INSERT_NODE, nodes)
             conn.executemany(
-                "INSERT INTO results(node, digest, seconds, created, run, provenance) "
-                "VALUES(?,?,?,?,?, 'local') "
+                "INSERT INTO results(node, digest, seconds, created, run, provenance, bytes) "
+                "VALUES(?,?,?,?,?, 'local', ?) "
                 "ON CONFLICT(node) DO UPDATE SET digest=excluded.digest, seconds=excluded.seconds, "
-                "created=excluded.created, run=excluded.run, provenance='local' "
+                "created=excluded.created, run=excluded.run, provenance='local', bytes=excluded.bytes "
                 "WHERE results.digest != excluded.digest",
                 bindings,
             )
+            unknown = [(b[0],) for b in bindings if b[5] is None]
+            if unknown:  # objects stored before this batch: their sizes are in the table
+                conn.executemany(self._SET_BYTES, unknown)
         return digests
+
+    _SET_BYTES = f"UPDATE results SET bytes = {RESULT_BYTES} WHERE node = ? AND bytes IS NULL"
 
     def put_nodes(self, nodes: Iterable[PlanNode]) -> None:
         rows = [self._node_row(n) for n in nodes]
@@ -651,10 +704,12 @@ class SqliteStore(Store):
 
     @staticmethod
     def _result(row: tuple[Any, ...]) -> ResultInfo:
-        n, d, s, c, r, p = row
-        return ResultInfo(NodeId(n), Digest(d), float(s), float(c), None if r is None else RunId(r), str(p))
+        n, d, s, c, r, p, b = row
+        run = None if r is None else RunId(r)
+        held = None if b is None else int(b)
+        return ResultInfo(NodeId(n), Digest(d), float(s), float(c), run, str(p), held)
 
-    _RESULT_COLS = "node, digest, seconds, created, run, provenance"
+    _RESULT_COLS = "node, digest, seconds, created, run, provenance, bytes"
 
     def result(self, node: NodeId) -> ResultInfo | None:
         rows = self.query(f"SELECT {self._RESULT_COLS} FROM results WHERE node=?", (node,))
@@ -869,6 +924,40 @@ class SqliteStore(Store):
 
     def __repr__(self) -> str:
         return f"SqliteStore({str(self.directory)!r})"
+
+
+def _held_bytes(
+    roots: Sequence[Digest], prepared: Sequence[Prepared], encoded: Sequence[codec.Encoded]
+) -> dict[Digest, int]:
+    """`results.bytes` of the roots whose objects (and items, transitively) are all among the
+    objects this batch prepared, computed without a query; the others are left out (the caller
+    asks the table, `RESULT_BYTES`)."""
+    sizes: dict[str, int] = {}
+    children: dict[str, tuple[Digest, ...]] = {e.digest: e.children for e in encoded}
+    for enc, _, stored in prepared:
+        sizes[enc.digest] = stored.stored_size if isinstance(stored, InTier) else memoryview(stored).nbytes
+        children[enc.digest] = enc.children
+    held: dict[Digest, int] = {}
+    for root in dict.fromkeys(roots):
+        if not children.get(root):  # the common case: a scalar, an array, an image
+            if root in sizes:
+                held[root] = sizes[root]
+            continue
+        seen: set[str] = set()
+        todo: list[str] = [root]
+        total = 0
+        while todo:
+            d = todo.pop()
+            if d in seen:
+                continue
+            if d not in sizes:
+                break
+            seen.add(d)
+            total += sizes[d]
+            todo.extend(children.get(d, ()))
+        else:
+            held[root] = total
+    return held
 
 
 def digest_of_file(path: Path) -> Digest:
