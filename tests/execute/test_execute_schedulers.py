@@ -343,8 +343,10 @@ def test_a_loop_on_a_shared_tier_keeps_its_items_values_on_the_workers(
     paths = _noise_volumes(tmp_path, 4)  # two items per worker: the loop runs as a bag of items
     listed = ", ".join(f'"{p}"' for p in paths)
     program = tmp_path / "loop.imgql"
-    program.write_text(
+    program.write_text(  # a loop over paths, then one over the images the first one stored
         f'import "vox1"\nprint "vols" for p in [{listed}] do volume(N(load(p) >. 0.5))\n'
+        f"imgs = for p in [{listed}] do load(p)\n"
+        'print "again" for img in imgs do volume(img >. 0.5)\n'
     )
     found = {}
     for name, scheduler in (("threads", "threads"), ("cluster", cluster_address)):
@@ -407,3 +409,50 @@ def test_without_a_shared_tier_a_cluster_run_says_once_that_results_travel(
     assert (again, computed) == ([], 0)  # answered from the store: nothing travels, nothing said
     _, _, _, shared, _ = _run_on(tmp_path, "shared", program, cluster_address)
     assert shared == []
+
+
+@pytest.mark.slow
+def test_two_clients_sharing_one_store_and_blob_tier_on_a_cluster_never_corrupt_each_other(
+    tmp_path: Path, cluster_address: str
+) -> None:
+    import subprocess
+
+    from voxcas.store.fsck import fsck
+    from voxcas.store.sqlite import SqliteStore
+
+    _noise_volumes(tmp_path, 2)
+    programs = []
+    for i, extra in enumerate(("volume(N(m))", "volume(grow(m, img >. -1))")):
+        program = tmp_path / f"client{i}.imgql"
+        program.write_text(  # the same image and mask in both: both write the same blobs
+            'import "vox1"\nimg = load(concat($dir, "/noise0.nii.gz"))\nm = img >. 0\n'
+            f'other = load(concat($dir, "/noise1.nii.gz")) >. {i}\n'
+            f'print "a" {extra}\nprint "b" volume(other)\n'
+        )
+        programs.append(program)
+    alone = [_run_on(tmp_path, f"threads{i}", p, "threads") for i, p in enumerate(programs)]
+    expected = [run[1] for run in alone]
+    SqliteStore(tmp_path / "shared", create=True, blobs=tmp_path / "blobs-shared").close()
+    env = {k: v for k, v in os.environ.items() if k != "VOX_STORE"}
+    clients = [
+        subprocess.Popen(
+            [
+                *(sys.executable, "-m", "voxcas.cli.app", "run", str(p), "--store", str(tmp_path / "shared")),
+                *("--scheduler", cluster_address, "--quiet", "--no-progress"),
+            ],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for p in programs
+    ]  # both at once
+    outputs = [c.communicate(timeout=300) for c in clients]
+    assert [c.returncode for c in clients] == [0, 0], [err for _, err in outputs]
+    assert [out.splitlines() for out, _ in outputs] == expected
+    with SqliteStore(tmp_path / "shared") as store:
+        assert fsck(store).ok  # every object whole, every row's blob present
+        found = {r.digest for r in store.results()}
+    # the values both clients stored are the ones each computes alone (digests name content)
+    assert found == {d for run in alone for d in run[2].values()}

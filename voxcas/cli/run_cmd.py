@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from voxcas.cli.common import JsonOption, ParamOption, StoreOption, echo_json, open_store, sqlite_only
+from voxcas.cli.common import (
+    DialectOption,
+    JsonOption,
+    ParamOption,
+    StoreOption,
+    echo_json,
+    open_store,
+    sqlite_only,
+)
 from voxcas.cli.render import human_size
 
 if TYPE_CHECKING:
@@ -60,6 +68,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         param: ParamOption = None,
+        dialect: DialectOption = None,
         no_cache: Annotated[
             bool,
             typer.Option(
@@ -137,12 +146,14 @@ def register(app: typer.Typer) -> None:
             return
         from voxcas.errors import ExecutionError, RunCancelled
         from voxcas.execute import RunOptions, run_file
+        from voxcas.lang.dialect import check_dialect
         from voxcas.lang.params import parse_assignments
         from voxcas.store.retention import Retention, check_keep, parse_saving
 
         policy = Retention(check_keep(keep), parse_saving(min_saving))  # bad options fail before work
 
         options = RunOptions(
+            dialect=check_dialect(dialect),
             scheduler=scheduler,
             workers=workers,
             out_dir=out,

@@ -6,7 +6,8 @@ available. For each item:
 
 1. the item becomes a parameter node, `param_node(item, digest)`: a constant for scalars (a
    path from `dir()`, an integer from `range`), a `ValueRef` to the stored object otherwise
-   (an image of a dataset, loaded once here and held in memory while its item is in flight);
+   (an image of a dataset, loaded once here and held in memory while its item is in flight;
+   with a shared blob tier, not loaded here at all: the worker reads it by digest);
 2. `instantiate(closure, [param])` gives the item's sub-workplan and its result id. Ids depend
    on the item's *value*, not its index, so adding one file to a dataset leaves every other
    item's ids unchanged;
@@ -45,7 +46,7 @@ from voxcas.execute.keys import where_of
 from voxcas.execute.options import Failure
 from voxcas.ids import Digest, NodeId
 from voxcas.plan.nodes import RUNTIME_READ, Apply, Closure, Const, PlanNode, ValueRef
-from voxcas.store.base import StoredSequence
+from voxcas.store.base import StoredObject, StoredSequence
 from voxcas.values import kind_of
 
 
@@ -89,6 +90,17 @@ class _Items:
     def item(self, i: int) -> Any:
         assert self.values is not None
         return self.values[i]
+
+    def stored_object(self, i: int) -> StoredObject | None:
+        """Item i, not loaded, when it is a stored object other than a scalar (an image of a
+        dataset): what a run whose workers read the blob tier hands on; else None."""
+        if self._stored is None:
+            return None
+        digest = self._stored.digests[i]
+        info = self.store.object_info(digest)
+        if info is None or info.kind == "scalar":
+            return None
+        return StoredObject(digest)
 
     def digest(self, i: int) -> Digest | None:
         """The stored digest of item i (None while the sequence exists only in memory)."""
@@ -144,6 +156,7 @@ def run_loop(ctx: RunContext, nodes: Nodes, loop_id: NodeId) -> None:
     uncommitted: list[tuple[int, NodeId]] = []  # (position in out, item result) awaiting a commit
     any_failed = False
     batch = ctx.options.loop_batch
+    lazy = ctx.placement.item_tier is not None
     # items that are objects (images of a dataset) are held in memory while their batch runs, so
     # their batches are small: a few per worker; scalar items (paths, numbers) cost nothing
     object_batch = min(batch, max(4, 2 * (ctx.options.workers or os.cpu_count() or 1)))
@@ -160,7 +173,8 @@ def run_loop(ctx: RunContext, nodes: Nodes, loop_id: NodeId) -> None:
         i = first
         while i < len(items) and len(results) < batch and objects < object_batch:
             try:
-                value = items.item(i)
+                # with a shared blob tier, a stored image item is read by the worker, not here
+                value = (items.stored_object(i) if lazy else None) or items.item(i)
             except (CorruptObjectError, ObjectNotFoundError) as error:  # a damaged dataset item
                 item_failed(error)
                 any_failed = True
@@ -191,7 +205,7 @@ def run_loop(ctx: RunContext, nodes: Nodes, loop_id: NodeId) -> None:
                 continue
             if contents is not None:
                 contents.item(result)
-            if isinstance(param.definition, ValueRef):
+            if isinstance(param.definition, ValueRef) and not isinstance(value, StoredObject):
                 state.hold(param.id, value)
             sub[param.id] = param
             for node in body:

@@ -13,7 +13,7 @@ function el(tag, attrs, ...children) {
     else if (key === "dataset") Object.assign(node.dataset, value);
     else node.setAttribute(key, value === true ? "" : String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -40,7 +40,7 @@ function short(id) {
 }
 
 function show(...nodes) {
-  app.replaceChildren(...nodes);
+  app.replaceChildren(...nodes.flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false));
   app.dataset.state = "ready";
 }
 
@@ -50,7 +50,7 @@ function fail(error) {
 }
 
 function thumbUrl(digest) {
-  return `/viewer/api/images/${encodeURIComponent(digest)}/slice?axis=z`;
+  return `/viewer/api/images/${encodeURIComponent(digest)}/slice?axis=z&thumbnail=true`;
 }
 
 function imageLink(value, run, extra) {
@@ -160,7 +160,9 @@ function candidatesOf(page, base) {
   // images of the run on the same grid as the base: the overlays one may choose
   const seen = new Map();
   const add = (name, v) => {
-    if (v && v.kind === "image" && v.digest && v.digest !== base.digest && !seen.has(v.digest)
+    // masks, and whole-number images as label maps (a float image is an intensity, not labels)
+    const usable = v && (v.mask || /^u?int/.test(v.pixel_type || ""));
+    if (usable && v.kind === "image" && v.digest && v.digest !== base.digest && !seen.has(v.digest)
       && JSON.stringify(v.size) === JSON.stringify(base.size) && v.components === 1) {
       seen.set(v.digest, { digest: v.digest, name, mask: v.mask });
     }
@@ -274,8 +276,18 @@ async function imagePage(digest) {
     p.img.src = p.want;
   }
 
+  // the picture fills its plane, keeping its aspect (its pixels are square millimetres already)
+  function fit(p) {
+    const nw = p.img.naturalWidth, nh = p.img.naturalHeight;
+    if (!nw || !nh) return;
+    const scale = Math.min(p.frame.clientWidth / nw, (window.innerHeight * 0.7) / nh);
+    p.img.style.width = `${Math.max(1, Math.floor(nw * scale))}px`;
+    p.img.style.height = `${Math.max(1, Math.floor(nh * scale))}px`;
+  }
+
   function loaded(p) {
     p.busy = false;
+    fit(p);
     p.img.dataset.index = p.loadingIndex;
     if (p.want !== p.loading) { load(p); return; }
     p.img.dataset.state = "ready";
@@ -437,7 +449,7 @@ async function imagePage(digest) {
     el("div", { class: "viewer" }, grid, controls));
   setWindow(state.window[0], state.window[1]);
   showLegend();
-  window.addEventListener("resize", drawCross);
+  window.addEventListener("resize", () => { for (const [axis] of axes) fit(planes[axis]); drawCross(); });
 }
 
 // -- routing ------------------------------------------------------------------------------------
