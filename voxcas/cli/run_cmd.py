@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from voxcas.cli.common import JsonOption, ParamOption, StoreOption, echo_json, open_store
+from voxcas.cli.common import DialectOption, JsonOption, ParamOption, StoreOption, echo_json, open_store
 
 if TYPE_CHECKING:
     from voxcas.execute.progress import Progress
@@ -59,6 +59,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         param: ParamOption = None,
+        dialect: DialectOption = None,
         no_cache: Annotated[
             bool,
             typer.Option(
@@ -118,9 +119,11 @@ def register(app: typer.Typer) -> None:
             return
         from voxcas.errors import ExecutionError, RunCancelled
         from voxcas.execute import RunOptions, run_file
+        from voxcas.lang.dialect import check_dialect
         from voxcas.lang.params import parse_assignments
 
         options = RunOptions(
+            dialect=check_dialect(dialect),
             scheduler=scheduler,
             workers=workers,
             out_dir=out,

@@ -98,6 +98,7 @@ class Reducer:
         self.texts: dict[str, str] = {}  # shown path -> source text (for error carets)
         self.shown: dict[str, str] = {}  # absolute path -> the path errors show
         self.pos = 0
+        self.dialect = "voxlogica2"  # the program's grammar: its imported files are read with it
         self.memo: dict[tuple[Any, ...], Val] = {}
         self.active: set[int] = set()
         self.warned: set[str] = set()
@@ -169,6 +170,10 @@ class Reducer:
             self._program(program, ctx)
 
     def _program(self, program: A.Program, ctx: FileCtx) -> None:
+        if not self.file_stack:  # the program itself
+            self.dialect = program.dialect
+            for note in program.notes:
+                self.warn(note)
         self.texts[program.path] = program.text
         self.shown[ctx.file] = program.path
         self.files_done.add(ctx.file)
@@ -281,7 +286,7 @@ class Reducer:
                 )
                 return False
             raise self.fail(f"cannot import '{target}': no such file '{shown}'", cmd.span)
-        imported = parse_cached(path, shown)
+        imported = parse_cached(path, shown, self.dialect)
         self.workplan.imports.append((shown, imported.text))
         self.program(imported, FileCtx.of(path))
         return True
