@@ -431,6 +431,43 @@ def test_without_a_shared_tier_a_cluster_run_says_once_that_results_travel(
     assert shared == []
 
 
+def test_cancel_is_seen_while_dask_orders_a_graph_and_nothing_runs_after_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    import dask.local
+
+    from voxcas.errors import RunCancelled
+    from voxcas.execute.schedulers import Scheduler
+
+    ordering, release, ordered = threading.Event(), threading.Event(), threading.Event()
+    real_order = dask.local.order
+
+    def slow_order(dsk: Any, *args: Any, **kwargs: Any) -> Any:  # a graph that takes long to order
+        ordering.set()
+        release.wait(60)
+        ordered.set()
+        return real_order(dsk, *args, **kwargs)
+
+    monkeypatch.setattr(dask.local, "order", slow_order)
+    ran: list[Any] = []
+    cancel = threading.Event()
+    scheduler = Scheduler("threads", 2)
+    threading.Thread(target=lambda: (ordering.wait(60), cancel.set()), daemon=True).start()
+    try:
+        with pytest.raises(RunCancelled):
+            scheduler.run({"a": (ran.append, 1)}, ["a"], lambda k: None, lambda k, r: None, cancel=cancel)
+        assert not ordered.is_set()  # the caller returned while Dask was still ordering
+    finally:
+        release.set()
+        for thread in threading.enumerate():
+            if thread.name == "voxcas-graph":
+                thread.join(60)
+        scheduler.close()
+    assert ran == []  # once ordered, the graph found every submission refused
+
+
 @pytest.mark.slow
 def test_two_clients_sharing_one_store_and_blob_tier_on_a_cluster_never_corrupt_each_other(
     tmp_path: Path, cluster_address: str

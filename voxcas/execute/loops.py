@@ -25,6 +25,9 @@ available. For each item:
 4. `for`/`map` read their items' digests once, after the last batch (one wait for the writer,
    not one per batch); `filter` reads each batch's predicates when the batch ends.
 
+Bounds: a loop over more than `MAX_LOOP_ITEMS` items fails at once, naming the count and the
+limit; cancel and the time limit are checked before every item.
+
 The loop's value is a sequence object of the item results' digests (`StoredSequence`, stored
 without copying its items); `filter` keeps the digests of the items whose predicate is true.
 A failing item is recorded (with its source position inside the body); the other items still
@@ -48,6 +51,8 @@ from voxcas.ids import Digest, NodeId
 from voxcas.plan.nodes import RUNTIME_READ, Apply, Closure, Const, PlanNode, ValueRef
 from voxcas.store.base import StoredObject, StoredSequence
 from voxcas.values import kind_of
+
+MAX_LOOP_ITEMS = 1_000_000  # items one loop may run over (`for i in range(0, 10^9)` is refused)
 
 
 def _split(nodes: Nodes, loop: PlanNode) -> tuple[NodeId, NodeId]:
@@ -148,6 +153,9 @@ def run_loop(ctx: RunContext, nodes: Nodes, loop_id: NodeId) -> None:
         state.unreadable_input(seq_id, f"error: cannot read the stored value of node {seq_id[:12]}: {error}")
         state.mark_skipped(loop)
         return
+    if len(items) > MAX_LOOP_ITEMS:  # its result alone would be a list of that many digests
+        fail(f"the sequence has {len(items):,} items, over the limit of {MAX_LOOP_ITEMS:,} per loop")
+        return
     # what the items read must be what the loop's id was made with (voxcas.plan.template)
     expected = loop.definition.fingerprint if isinstance(loop.definition, Apply) else None
     contents = LoopContents() if expected is not None and expected != RUNTIME_READ else None
@@ -172,6 +180,7 @@ def run_loop(ctx: RunContext, nodes: Nodes, loop_id: NodeId) -> None:
         objects = 0
         i = first
         while i < len(items) and len(results) < batch and objects < object_batch:
+            state.check_cancel()  # between items too: an item's body may be large to instantiate
             try:
                 # with a shared blob tier, a stored image item is read by the worker, not here
                 value = (items.stored_object(i) if lazy else None) or items.item(i)
