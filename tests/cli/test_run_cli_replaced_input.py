@@ -38,7 +38,9 @@ def _run(*args: str, cwd: Path) -> tuple[int, str, str]:
     return child.returncode, out, err
 
 
-def test_a_same_size_copy_over_an_input_during_its_read_fails_the_node_and_binds_nothing(tmp_path: Path) -> None:
+def test_a_same_size_copy_over_an_input_during_its_read_fails_the_node_and_binds_nothing(
+    tmp_path: Path,
+) -> None:
     from voxcas.store.sqlite import SqliteStore
 
     SqliteStore(tmp_path / ".vox", create=True).close()

@@ -165,6 +165,38 @@ def test_gc_reports_what_it_frees(filled: Filled) -> None:
     assert vox("gc").startswith("deleted 0 results, 0 objects")
 
 
+def test_gc_keep_goals_lists_the_results_it_lets_go_and_a_dry_run_keeps_them(filled: Filled) -> None:
+    with SqliteStore(filled.dir) as store:  # a = 7 took no time: it saves nothing per byte
+        held = store.result(filled.a.id).bytes  # type: ignore[union-attr]
+    args = ("gc", "--keep", "goals", "--grace", "0s")
+    lines = vox(*args, "--dry-run").splitlines()
+    assert lines[:3] == [
+        "would delete 1 results, 0 objects, 0 node records: 0B freed",  # 7 is also an item of seq
+        "1 results of kept runs would go (largest first):",
+        f"  {filled.a.id[:12]}  {human_size(held):>7}  0.000s  a",
+    ]
+    assert lines[3].startswith("kept 2 results and 4 objects (") and len(lines) == 4
+    assert len(jvox("ls")) == 3
+    report = jvox(*args)
+    assert (report["keep"], report["results_deleted"], report["min_saving"] * (1 << 30)) == ("goals", 1, 60.0)
+    assert report["dropped"] == [
+        {"node": filled.a.id, "op": "const", "label": "a", "seconds": 0.0, "bytes": held}
+    ]
+    assert [r["label"] for r in jvox("ls")] == ["seq", "img"]  # the goal and the 0.25 s image
+
+
+def test_gc_max_size_says_when_the_goals_alone_do_not_fit(filled: Filled) -> None:
+    lines = vox("gc", "--max-size", "10", "--grace", "0s").splitlines()
+    assert lines[1] == "2 results of kept runs went (largest first):"
+    assert lines[-1] == (
+        "the store is still over 10B: what is left is the goals of kept runs, their refs and the last "
+        "--grace; --force evicts goals too"
+    )
+    assert [r["label"] for r in jvox("ls")] == ["seq"]
+    report = jvox("gc", "--max-size", "10", "--grace", "0s", "--force")
+    assert report["fits"] is True and report["results_deleted"] == 1 and jvox("ls") == []
+
+
 def test_fsck_passes_on_a_healthy_store(filled: Filled) -> None:
     assert vox("fsck").splitlines() == ["checked 4 objects, 2 items, 3 results, 3 nodes", "ok"]
     assert jvox("fsck")["ok"] is True

@@ -203,3 +203,12 @@ def test_a_number_on_the_left_keeps_the_image_pixel_type_as_on_the_right(op: str
     assert np.array_equal(left, py_op(4, values)) and np.array_equal(right, py_op(values, 4))
     if dtype is np.float32:
         assert left.dtype == np.float32
+
+
+def test_concat_refuses_sequences_and_strings_over_the_bounds() -> None:
+    half = call("range", 600_000)
+    assert "1,200,000 items, over the limit of 1,000,000" in error("concat", half, half)
+    text = "x" * (40 * 1024 * 1024)
+    assert "83,886,080 characters, over the limit of 67,108,864" in error("concat", text, text)
+    assert "over the limit of 67,108,864" in error("+", text, text)
+    assert len(call("concat", "ab", "cd")) == 4

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from voxcas.store.memory import MemoryStore
 from voxcas.store.sqlite import SqliteStore
 from voxcas.values import Image
 
-STORE_KINDS = ("memory", "sqlite", "sqlite-blob-directory")
+STORE_KINDS = ("memory", "sqlite", "sqlite-blob-directory", "sqlite-blob-url")
 
 
 @pytest.fixture(params=STORE_KINDS)
@@ -34,8 +35,10 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         s = MemoryStore()
     elif request.param == "sqlite":
         s = SqliteStore(tmp_path / ".vox", create=True)
-    else:
+    elif request.param == "sqlite-blob-directory":
         s = SqliteStore(tmp_path / ".vox", create=True, blobs=tmp_path / "blobs")
+    else:  # fsspec's in-memory file system: the URL tier (voxcas.store.blobs_url)
+        s = SqliteStore(tmp_path / ".vox", create=True, blobs=f"memory://vox-{uuid.uuid4().hex}/blobs")
     yield s
     s.close()
 

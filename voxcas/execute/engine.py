@@ -306,18 +306,29 @@ def run_file(
     budget = Budget(options.max_nodes, options.cancel)
 
     def reduce() -> Workplan:
+<<<<<<< HEAD
         from voxcas.access import using
 
         with using(options.access):  # imports and the files read while reducing, held to the policy
             return load_workplan(
                 path, registry=registry, fingerprints=fingerprints, params=options.params, budget=budget
             )
+=======
+        return load_workplan(
+            path,
+            registry=registry,
+            fingerprints=fingerprints,
+            params=options.params,
+            budget=budget,
+            dialect=options.dialect,
+        )
+>>>>>>> main
 
     directory: Path | None = getattr(store, "directory", None)
     confined = options.access is not None and options.access.restricted  # its checks happen while reducing
     if directory is None or options.registry is not None or options.show or confined:
         return run_workplan(reduce(), store, options, progress)
-    key = cache.plan_key(path, options.program_text, options.params)
+    key = cache.plan_key(path, options.program_text, options.params, options.dialect)
     # a cached plan holds only its goals: with a node limit the program is reduced, to be counted
     counted = options.rehash or options.max_nodes is not None
     plan = None if counted else cache.load(directory, key, reduce, registry)

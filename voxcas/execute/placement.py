@@ -265,14 +265,15 @@ def placement_for(
     warn: Warn | None = None,
 ) -> Placement:
     """The placement of a run on `options.scheduler`: on a cluster, `SharedTier` when the store
-    keeps large objects in a blob directory (the workers must reach it at the same path); else
+    keeps large objects in a blob directory given to it (`vox init --blobs DIR`: the workers must
+    reach it at the same path; a store's own `blobs/` is not assumed reachable); else
     `ClientSide`, and on a cluster `warn` is told that large results travel to this client, once,
     when the run first needs the cluster (a run answered from the store says nothing)."""
     if options.scheduler in ("threads", "sync"):
         return InProcess(options, store, writer, registry, unreadable)
     from voxcas.store.sqlite import SqliteStore
 
-    if "://" in options.scheduler and isinstance(store, SqliteStore) and store.blobs.location:
+    if "://" in options.scheduler and isinstance(store, SqliteStore) and store.blobs.shared:
         return SharedTier(options, store, writer, registry, unreadable, store.blobs.location)
     placement = ClientSide(options, store, writer, registry, unreadable)
     if "://" in options.scheduler and warn is not None:
@@ -281,7 +282,7 @@ def placement_for(
 
 
 NO_SHARED_TIER = (
-    "warning: this store keeps large objects inside its index, where the cluster's workers cannot "
+    "warning: this store keeps large objects where the cluster's workers cannot "
     "reach them: every result travels to this client to be stored (give the store a blob "
     "directory on a shared file system, 'vox init --blobs DIR', see docs/run.md)"
 )

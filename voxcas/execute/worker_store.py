@@ -19,16 +19,16 @@ from __future__ import annotations
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from voxcas.errors import VoxcasError
 from voxcas.execute.tasks import GIVEN, Failed, Literal, Ok, Outcome, Step
 from voxcas.ids import Digest, NodeId
-from voxcas.store.blobs_dir import DirectoryBlobs
+from voxcas.store.blobs import BlobStore
 from voxcas.store.detached import Detached, read_detached
 from voxcas.store.preencoded import pre_encode
+from voxcas.store.tiers import open_tier
 
-_tiers: dict[str, DirectoryBlobs] = {}  # opened once per worker process
+_tiers: dict[str, BlobStore] = {}  # opened once per worker process
 
 
 def persist_outcome(outcome: Outcome, where: Literal) -> Outcome:
@@ -43,10 +43,10 @@ def persist_outcome(outcome: Outcome, where: Literal) -> Outcome:
         return Failed(str(exc), "")
 
 
-def _tier(location: str) -> DirectoryBlobs:
+def _tier(location: str) -> BlobStore:
     tier = _tiers.get(location)
     if tier is None:
-        tier = _tiers[location] = DirectoryBlobs(Path(location))
+        tier = _tiers[location] = open_tier(location)
     return tier
 
 

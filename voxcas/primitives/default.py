@@ -27,11 +27,32 @@ NAMESPACE = Namespace(
 )
 prim = NAMESPACE.primitive
 
+# bounds on what one primitive call may build (issue 10: a string or a list doubled at each step
+# reached gigabytes; `range` itself is lazy and stored as its bounds)
+MAX_SEQUENCE_ITEMS = 1_000_000
+MAX_TEXT_CHARS = 64 * 1024 * 1024
+
 # --- helpers ---------------------------------------------------------------------------------
 
 
 def is_sequence(value: Any) -> bool:
     return isinstance(value, Sequence) and not isinstance(value, str | bytes)
+
+
+def check_items(name: str, what: str, n: int) -> None:
+    """Refuse to build a sequence of more than `MAX_SEQUENCE_ITEMS` items, naming its size."""
+    if n > MAX_SEQUENCE_ITEMS:
+        raise PrimitiveError(
+            name, f"{what} would have {n:,} items, over the limit of {MAX_SEQUENCE_ITEMS:,} per sequence"
+        )
+
+
+def check_text(name: str, n: int) -> None:
+    """Refuse to build a string of more than `MAX_TEXT_CHARS` characters, naming its length."""
+    if n > MAX_TEXT_CHARS:
+        raise PrimitiveError(
+            name, f"the string would have {n:,} characters, over the limit of {MAX_TEXT_CHARS:,}"
+        )
 
 
 def _number(name: str, value: Any, arg: str) -> int | float:
@@ -90,6 +111,7 @@ def _arith(name: str, op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any
         if type(x).__module__ == "numpy" or type(y).__module__ == "numpy":
             return op(x, y)
         if name == "+" and isinstance(x, str) and isinstance(y, str):
+            check_text("default.+", len(x) + len(y))
             return x + y
         xv = _number(f"default.{name}", x, "a")
         yv = _number(f"default.{name}", y, "b")
@@ -254,7 +276,7 @@ def make_list(*items: Any) -> list[Any]:
 
 @prim("range", params=(Param("a", "int"), Param("b", "int", default=None)))
 def make_range(a: int, b: int | None = None) -> range:
-    """`range(n)` is 0 … n−1, `range(a, b)` is a … b−1: a lazy sequence."""
+    """`range(n)` is 0 … n−1, `range(a, b)` is a … b−1: a lazy sequence (stored as its bounds)."""
     return range(a) if b is None else range(a, b)
 
 
@@ -456,13 +478,17 @@ def _text(value: Any) -> str:
 
 @prim("concat", variadic=Param("parts"), foldable=True)
 def concat(*parts: Any) -> Any:
-    """Concatenate strings (other values are written as `print` shows them), or sequences."""
+    """Concatenate strings (other values are written as `print` shows them), or sequences: at most
+    1,000,000 items or 64 MiB of text."""
     if parts and all(is_sequence(p) for p in parts):
+        check_items("default.concat", "the concatenation", sum(len(p) for p in parts))
         out: list[Any] = []
         for p in parts:
             out.extend(p)
         return out
-    return "".join(_text(p) for p in parts)
+    texts = [_text(p) for p in parts]
+    check_text("default.concat", sum(len(t) for t in texts))
+    return "".join(texts)
 
 
 @prim("format_string", params=(Param("template", "str"),), variadic=Param("values"), foldable=True)

@@ -36,9 +36,10 @@ def _fail(root: Path, exc: OSError) -> StoreError:
 class DirectoryBlobs(BlobStore):
     """Large objects' bytes in `root` (see the module docstring)."""
 
-    def __init__(self, root: Path, *, create: bool = False) -> None:
+    def __init__(self, root: Path, *, create: bool = False, shared: bool = True) -> None:
         self.root = Path(root).expanduser().absolute()
         self.location = str(self.root)
+        self.shared = shared
         marker = self.root / MARKER
         if create and not marker.is_file():
             try:

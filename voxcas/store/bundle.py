@@ -53,7 +53,7 @@ from voxcas.store.bundle_check import (
     check_shape,
     verify_object,
 )
-from voxcas.store.schema import RESULT_BYTES, RUN_COLUMNS, SCHEMA_VERSION, migrate, read_version
+from voxcas.store.schema import RUN_COLUMNS, SCHEMA_VERSION, migrate, read_version
 from voxcas.store.sqlite import SqliteStore, digest_of_file
 from voxcas.store.trust import SIGNED, check_signature, content_digest, sign
 
@@ -561,7 +561,7 @@ def import_bundle(
                     report.results_added += 1
                 else:
                     report.results_present += 1
-            conn.execute(f"UPDATE results SET bytes = {RESULT_BYTES} WHERE bytes IS NULL")
+            store.fill_result_bytes()
             cols = RUN_COLUMNS
             bundled_runs: set[str] = set()
             for row in src.execute(f"SELECT {cols} FROM runs"):

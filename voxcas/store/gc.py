@@ -7,9 +7,14 @@ Mark and sweep, in ONE write transaction (writers wait for it; readers never blo
 2. **Kept results**: results computed by a kept run, nodes a kept run noted as computed or reused
    (`run_nodes`), the goal nodes of kept runs, every result younger than the grace period, and,
    with `older_than`, every result younger than that.
+   With the retention policy `keep="goals"` (`voxcas.store.retention`), of a kept run's results
+   only its goals and those saving at least `min_saving` seconds per stored byte are kept.
+   A `settle` run (`vox run --keep goals`, at its end) is finished: its young results and the
+   objects they reach are judged by the policy, not spared by the grace period.
 3. **Size cap** (`max_size`): while the objects kept by step 2 take more than `max_size` stored
-   bytes, the oldest kept results are dropped (never those of ref'd runs nor those inside the grace
-   period), then the mark is recomputed.
+   bytes, kept results are dropped in order of least seconds saved per byte, the oldest first
+   among equals (never the goals of kept runs, nor, with `keep="all"`, the results of ref'd runs,
+   unless `force`; never those inside the grace period), then the mark is recomputed.
 4. **Kept objects**: the digests of kept results, values named by kept `value` nodes, objects younger
    than the grace period, the program and imported texts of every run (`run_sources`: history),
    and, transitively, every item of a kept sequence or mapping.
@@ -33,8 +38,21 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from voxcas.errors import UsageError
+from voxcas.ids import RunId
+from voxcas.store.retention import Dropped, Retention
 from voxcas.store.sqlite import SqliteStore
 from voxcas.store.sqlite_gc import mark_and_sweep, vacuum
+
+__all__ = [
+    "DEFAULT_GRACE",
+    "DEFAULT_KEEP_RUNS",
+    "Dropped",
+    "GcReport",
+    "gc",
+    "parse_duration",
+    "parse_size",
+    "settle_run",
+]
 
 DEFAULT_KEEP_RUNS = 5
 DEFAULT_GRACE = 3600.0  # seconds
@@ -82,6 +100,10 @@ class GcReport:
     bytes_kept: int
     plans_deleted: int = 0  # reduction-cache entries (voxcas.plan.cache), rebuilt by the next run
     blobs_deleted: int = 0  # files of a blob directory that no object row names any more
+    keep: str = "all"  # the retention policy applied (voxcas.store.retention)
+    min_saving: float = 0.0  # seconds saved per stored byte a result needed to stay (keep="goals")
+    fits: bool | None = None  # with max_size: whether the kept objects fit under it
+    dropped: tuple[Dropped, ...] = ()  # results of kept runs let go, largest first
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -96,10 +118,20 @@ def gc(
     grace: float = DEFAULT_GRACE,
     dry_run: bool = False,
     now: float | None = None,
+    retention: Retention | None = None,
+    settle: RunId | None = None,
+    clear_plans: bool = True,
 ) -> GcReport:
-    """Collect garbage as the module docstring says; return what was (or would be) freed."""
+    """Collect garbage as the module docstring says; return what was (or would be) freed.
+
+    `retention` is the policy (default: keep everything a kept run has); `settle` a finished run
+    whose young results the policy judges despite the grace period; `clear_plans=False` leaves
+    the reduction cache alone (a run's own gc: the entries stay valid)."""
     if keep_runs < 0:
         raise UsageError(f"--keep-runs must be 0 or more, not {keep_runs}")
+    if max_size is not None and max_size < 0:
+        raise UsageError(f"--max-size must be 0 or more, not {max_size}")
+    policy = retention or Retention()
     keep_runs = min(keep_runs, _MAX_KEEP_RUNS)
     now = time.time() if now is None else now
     grace_cut = now - grace
@@ -111,6 +143,8 @@ def gc(
         grace_cut=grace_cut,
         now=now,
         dry_run=dry_run,
+        retention=policy,
+        settle=settle,
     )
     plans_deleted = blobs_deleted = 0
     if not dry_run:
@@ -118,7 +152,7 @@ def gc(
         blobs_deleted = store.sweep_blobs(grace_cut)
         from voxcas.plan import cache
 
-        plans_deleted = cache.clear(store.directory)
+        plans_deleted = cache.clear(store.directory) if clear_plans else 0
     return GcReport(
         dry_run=dry_run,
         kept_runs=swept.kept_runs,
@@ -131,4 +165,25 @@ def gc(
         bytes_kept=swept.bytes_kept,
         plans_deleted=plans_deleted,
         blobs_deleted=blobs_deleted,
+        keep=policy.keep,
+        min_saving=policy.min_saving if policy.keep == "goals" else 0.0,
+        fits=None if max_size is None else swept.bytes_kept <= max_size,
+        dropped=swept.dropped,
+    )
+
+
+def settle_run(
+    store: SqliteStore, run: RunId, retention: Retention, *, grace: float = DEFAULT_GRACE
+) -> GcReport:
+    """The policy applied at the end of a run (`vox run --keep goals`): every run is kept (nothing
+    is collected for age or count), the policy judges every kept run's results, this finished
+    run's own young ones included, while other runs' results younger than `grace` stay (runs in
+    flight). The reduction cache is left alone: its entries stay valid."""
+    return gc(
+        store,
+        keep_runs=_MAX_KEEP_RUNS,
+        grace=grace,
+        retention=retention,
+        settle=run,
+        clear_plans=False,
     )

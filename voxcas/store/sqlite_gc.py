@@ -5,7 +5,9 @@ methods); this module owns the SQL that applies it to the tables of a `SqliteSto
 transaction: temporary tables of the runs kept (`gc_runs`), the results pinned (`gc_pin`:
 ref'd runs, the grace period) and kept (`gc_keep`), and the objects kept (`gc_objs`, every
 object a kept result, a kept value node or a run's code reaches, and every object younger than
-the grace period), then the deletion of the rest.
+the grace period), then the deletion of the rest. The retention policy (`voxcas.store.retention`)
+adds `gc_goals` (the goals of kept runs), `gc_owned` (every node a kept run has) and
+`gc_settled` (the objects of a finished run whose young results the policy judges).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from voxcas.ids import RunId
+from voxcas.store.retention import Dropped, Retention
 from voxcas.store.sqlite import SqliteStore
 
 _TEMP = """
@@ -20,8 +24,31 @@ CREATE TEMP TABLE IF NOT EXISTS gc_runs(id TEXT PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS gc_pin(node TEXT PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS gc_keep(node TEXT PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS gc_objs(digest TEXT PRIMARY KEY);
+CREATE TEMP TABLE IF NOT EXISTS gc_goals(node TEXT PRIMARY KEY);
+CREATE TEMP TABLE IF NOT EXISTS gc_owned(node TEXT PRIMARY KEY);
+CREATE TEMP TABLE IF NOT EXISTS gc_settled(digest TEXT PRIMARY KEY);
 DELETE FROM gc_runs; DELETE FROM gc_pin; DELETE FROM gc_keep; DELETE FROM gc_objs;
+DELETE FROM gc_goals; DELETE FROM gc_owned; DELETE FROM gc_settled;
 """
+
+# the goal nodes of the runs in gc_runs
+_GOALS = """
+SELECT json_extract(g.value, '$.node') FROM runs, json_each(runs.goals) AS g
+WHERE runs.id IN (SELECT id FROM gc_runs) AND json_extract(g.value, '$.node') IS NOT NULL
+"""
+
+# every object the results of one run reach (a settled run's: the grace does not spare them)
+_SETTLED = """
+INSERT OR IGNORE INTO gc_settled
+WITH RECURSIVE reach(d) AS (
+    SELECT digest FROM results WHERE run = ?1
+    UNION SELECT child FROM object_items JOIN reach ON object_items.parent = reach.d
+)
+SELECT d FROM reach WHERE d IS NOT NULL
+"""
+
+# seconds saved per stored byte by a result row (an unknown or empty size counts as one byte)
+_WORTH = "(results.seconds / max(coalesce(results.bytes, 1), 1))"
 
 # nodes of the runs in `table` that keep results alive
 _RUN_NODES = """
@@ -36,7 +63,7 @@ DELETE FROM gc_objs;
 INSERT INTO gc_objs
 WITH RECURSIVE reach(d) AS (
     SELECT digest FROM results WHERE node IN (SELECT node FROM gc_keep)
-    UNION SELECT digest FROM objects WHERE created >= ?1
+    UNION SELECT digest FROM objects WHERE created >= ?1 AND digest NOT IN (SELECT digest FROM gc_settled)
     UNION SELECT digest FROM run_sources
     UNION SELECT json_extract(definition, '$[2]') FROM nodes
           WHERE json_extract(definition, '$[1]') = 'value' AND id IN (SELECT node FROM gc_keep)
@@ -71,6 +98,7 @@ class Sweep:
     results_total: int
     objects_total: int
     bytes_kept: int
+    dropped: tuple[Dropped, ...] = ()
 
 
 def mark_and_sweep(
@@ -82,12 +110,18 @@ def mark_and_sweep(
     grace_cut: float,
     now: float,
     dry_run: bool,
+    retention: Retention,
+    settle: RunId | None = None,
 ) -> Sweep:
     """Mark what `voxcas.store.gc` keeps and (unless `dry_run`) delete the rest, in one transaction."""
+    policy = retention
     with store.transaction() as conn:
         conn.execute(_TEMP)
+        if settle is not None:
+            conn.execute(_SETTLED, (settle,))
         conn.execute("INSERT OR IGNORE INTO gc_runs SELECT run FROM refs")
-        conn.execute("INSERT OR IGNORE INTO gc_pin " + _RUN_NODES.format(t="gc_runs"))
+        if policy.keep == "all" and not policy.force:
+            conn.execute("INSERT OR IGNORE INTO gc_pin " + _RUN_NODES.format(t="gc_runs"))
         conn.execute(
             "INSERT OR IGNORE INTO gc_runs SELECT id FROM runs ORDER BY started DESC, rowid DESC LIMIT ?",
             (keep_runs,),
@@ -96,9 +130,25 @@ def mark_and_sweep(
             "INSERT OR IGNORE INTO gc_runs SELECT id FROM runs WHERE status = 'running' AND started >= ?",
             (grace_cut,),
         )
-        conn.execute("INSERT OR IGNORE INTO gc_pin SELECT node FROM results WHERE created >= ?", (grace_cut,))
+        conn.execute(
+            "INSERT OR IGNORE INTO gc_pin SELECT node FROM results WHERE created >= ? "
+            "AND (?2 IS NULL OR run IS NULL OR run != ?2)",
+            (grace_cut, settle),
+        )
+        conn.execute("INSERT OR IGNORE INTO gc_goals " + _GOALS)
+        if not policy.force:
+            conn.execute("INSERT OR IGNORE INTO gc_pin SELECT node FROM gc_goals")
         conn.execute("INSERT OR IGNORE INTO gc_keep SELECT node FROM gc_pin")
-        conn.execute("INSERT OR IGNORE INTO gc_keep " + _RUN_NODES.format(t="gc_runs"))
+        conn.execute("INSERT OR IGNORE INTO gc_owned " + _RUN_NODES.format(t="gc_runs"))
+        if policy.keep == "all":
+            conn.execute("INSERT OR IGNORE INTO gc_keep SELECT node FROM gc_owned")
+        else:
+            conn.execute("INSERT OR IGNORE INTO gc_keep SELECT node FROM gc_goals")
+            conn.execute(
+                "INSERT OR IGNORE INTO gc_keep SELECT node FROM results "
+                f"WHERE node IN (SELECT node FROM gc_owned) AND {_WORTH} >= ?",
+                (policy.min_saving,),
+            )
         if older_than is not None:
             conn.execute(
                 "INSERT OR IGNORE INTO gc_keep SELECT node FROM results WHERE created >= ?",
@@ -113,7 +163,7 @@ def mark_and_sweep(
                 r[0]
                 for r in conn.execute(
                     "SELECT node FROM results WHERE node IN (SELECT node FROM gc_keep) "
-                    "AND node NOT IN (SELECT node FROM gc_pin) ORDER BY created, rowid"
+                    f"AND node NOT IN (SELECT node FROM gc_pin) ORDER BY {_WORTH}, created, rowid"
                 )
             ]
             step = max(1, len(candidates) // 20)
@@ -124,6 +174,16 @@ def mark_and_sweep(
                 kept_bytes = _one(
                     conn, "SELECT sum(stored_size) FROM objects WHERE digest IN (SELECT digest FROM gc_objs)"
                 )
+        dropped = tuple(
+            Dropped(str(n), op, label, float(sec), None if b is None else int(b))
+            for n, op, label, sec, b in conn.execute(
+                "SELECT results.node, nodes.op, nodes.label, results.seconds, results.bytes "
+                "FROM results LEFT JOIN nodes ON nodes.id = results.node "
+                "WHERE results.node IN (SELECT node FROM gc_owned) "
+                "AND results.node NOT IN (SELECT node FROM gc_keep) "
+                "ORDER BY coalesce(results.bytes, 0) DESC, results.node"
+            )
+        )
         dead_results = _one(conn, "SELECT count(*) FROM results WHERE node NOT IN (SELECT node FROM gc_keep)")
         dead_objects = _one(
             conn, "SELECT count(*) FROM objects WHERE digest NOT IN (SELECT digest FROM gc_objs)"
@@ -156,6 +216,7 @@ def mark_and_sweep(
         results_total=results_total,
         objects_total=objects_total,
         bytes_kept=kept_bytes,
+        dropped=dropped,
     )
 
 

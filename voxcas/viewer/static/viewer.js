@@ -13,7 +13,7 @@ function el(tag, attrs, ...children) {
     else if (key === "dataset") Object.assign(node.dataset, value);
     else node.setAttribute(key, value === true ? "" : String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -40,7 +40,7 @@ function short(id) {
 }
 
 function show(...nodes) {
-  app.replaceChildren(...nodes);
+  app.replaceChildren(...nodes.flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false));
   app.dataset.state = "ready";
 }
 
@@ -50,7 +50,7 @@ function fail(error) {
 }
 
 function thumbUrl(digest) {
-  return `/viewer/api/images/${encodeURIComponent(digest)}/slice?axis=z`;
+  return `/viewer/api/images/${encodeURIComponent(digest)}/slice?axis=z&thumbnail=true`;
 }
 
 function imageLink(value, run, extra) {
@@ -160,7 +160,9 @@ function candidatesOf(page, base) {
   // images of the run on the same grid as the base: the overlays one may choose
   const seen = new Map();
   const add = (name, v) => {
-    if (v && v.kind === "image" && v.digest && v.digest !== base.digest && !seen.has(v.digest)
+    // masks, and whole-number images as label maps (a float image is an intensity, not labels)
+    const usable = v && (v.mask || /^u?int/.test(v.pixel_type || ""));
+    if (usable && v.kind === "image" && v.digest && v.digest !== base.digest && !seen.has(v.digest)
       && JSON.stringify(v.size) === JSON.stringify(base.size) && v.components === 1) {
       seen.set(v.digest, { digest: v.digest, name, mask: v.mask });
     }
@@ -208,8 +210,11 @@ async function imagePage(digest) {
       }
     } catch (error) { /* the run is only a source of overlays: the image shows without it */ }
   }
-  if (state.labels && !state.overlays.find((o) => o.digest === state.labels)) {
-    state.overlays.push({ digest: state.labels, name: short(state.labels.replace("sha256:", "")), mask: false, on: false, color: null });
+  if (state.labels) {  // a label map asked for in the address is shown, alone
+    const known = state.overlays.find((o) => o.digest === state.labels);
+    for (const o of state.overlays) o.on = false;
+    if (known) Object.assign(known, { mask: false, on: true });
+    else state.overlays.push({ digest: state.labels, name: short(state.labels.replace("sha256:", "")), mask: false, on: true, color: null });
   }
   const axes = info.dim === 3 ? PLANES : [["z", "slice"]];
   for (const [axis] of axes) {
@@ -274,8 +279,18 @@ async function imagePage(digest) {
     p.img.src = p.want;
   }
 
+  // the picture fills its plane, keeping its aspect (its pixels are square millimetres already)
+  function fit(p) {
+    const nw = p.img.naturalWidth, nh = p.img.naturalHeight;
+    if (!nw || !nh) return;
+    const scale = Math.min(p.frame.clientWidth / nw, (window.innerHeight * 0.7) / nh);
+    p.img.style.width = `${Math.max(1, Math.floor(nw * scale))}px`;
+    p.img.style.height = `${Math.max(1, Math.floor(nh * scale))}px`;
+  }
+
   function loaded(p) {
     p.busy = false;
+    fit(p);
     p.img.dataset.index = p.loadingIndex;
     if (p.want !== p.loading) { load(p); return; }
     p.img.dataset.state = "ready";
@@ -379,8 +394,9 @@ async function imagePage(digest) {
     levelText.textContent = `level ${Number(((a + b) / 2).toPrecision(5))}, width ${Number((b - a).toPrecision(5))}`;
     refreshAll();
   }
-  lo.addEventListener("change", () => setWindow(Number(lo.value), state.window[1]));
-  hi.addEventListener("change", () => setWindow(state.window[0], Number(hi.value)));
+  // an empty or unfinished number changes nothing
+  lo.addEventListener("change", () => { if (lo.value !== "") setWindow(Number(lo.value), state.window[1]); });
+  hi.addEventListener("change", () => { if (hi.value !== "") setWindow(state.window[0], Number(hi.value)); });
   const auto = el("button", { type: "button", id: "window-auto", onclick: () => setWindow(info.window[0], info.window[1]) }, "auto");
   const full = el("button", { type: "button", id: "window-full", onclick: () => setWindow(info.min ?? 0, info.max ?? 1) }, "full range");
 
@@ -437,7 +453,7 @@ async function imagePage(digest) {
     el("div", { class: "viewer" }, grid, controls));
   setWindow(state.window[0], state.window[1]);
   showLegend();
-  window.addEventListener("resize", drawCross);
+  window.addEventListener("resize", () => { for (const [axis] of axes) fit(planes[axis]); drawCross(); });
 }
 
 // -- routing ------------------------------------------------------------------------------------
