@@ -306,23 +306,17 @@ def run_file(
     budget = Budget(options.max_nodes, options.cancel)
 
     def reduce() -> Workplan:
-<<<<<<< HEAD
         from voxcas.access import using
 
         with using(options.access):  # imports and the files read while reducing, held to the policy
             return load_workplan(
-                path, registry=registry, fingerprints=fingerprints, params=options.params, budget=budget
+                path,
+                registry=registry,
+                fingerprints=fingerprints,
+                params=options.params,
+                budget=budget,
+                dialect=options.dialect,
             )
-=======
-        return load_workplan(
-            path,
-            registry=registry,
-            fingerprints=fingerprints,
-            params=options.params,
-            budget=budget,
-            dialect=options.dialect,
-        )
->>>>>>> main
 
     directory: Path | None = getattr(store, "directory", None)
     confined = options.access is not None and options.access.restricted  # its checks happen while reducing
