@@ -2,8 +2,11 @@
 
 Mark and sweep, in ONE write transaction (writers wait for it; readers never block):
 
-1. **Kept runs**: every run a ref points at, the newest `keep_runs` runs, and runs still marked
-   `running` that started within the grace period (runs in flight).
+0. **Leases** (`voxcas.store.lease`): every run in flight holds one. The grace period is
+   extended back to the start of the oldest live lease, so steps 2 and 4 keep every result and
+   object written since then; a lease of a process that is gone is deleted, not obeyed.
+1. **Kept runs**: every run a ref points at, the newest `keep_runs` runs, runs that hold a live
+   lease, and runs still marked `running` that started within the grace period.
 2. **Kept results**: results computed by a kept run, nodes a kept run noted as computed or reused
    (`run_nodes`), the goal nodes of kept runs, every result younger than the grace period, and,
    with `older_than`, every result younger than that.
@@ -33,6 +36,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from voxcas.errors import UsageError
+from voxcas.store.lease import MARGIN_SECONDS, live_leases
 from voxcas.store.sqlite import SqliteStore
 
 DEFAULT_KEEP_RUNS = 5
@@ -81,6 +85,7 @@ class GcReport:
     bytes_kept: int
     plans_deleted: int = 0  # reduction-cache entries (voxcas.plan.cache), rebuilt by the next run
     blobs_deleted: int = 0  # files of a blob directory that no object row names any more
+    leases: int = 0  # live leases of runs in flight, whose work was kept
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -145,10 +150,15 @@ def gc(
         raise UsageError(f"--keep-runs must be 0 or more, not {keep_runs}")
     keep_runs = min(keep_runs, _MAX_KEEP_RUNS)
     now = time.time() if now is None else now
-    grace_cut = now - grace
     with store.transaction() as conn:
+        # read under the write lock: a run that starts now takes its lease before it can write
+        leases = live_leases(store.directory)
+        grace_cut = min([now - grace, *(held.started - MARGIN_SECONDS for held in leases)])
         conn.execute(_TEMP)
         conn.execute("INSERT OR IGNORE INTO gc_runs SELECT run FROM refs")
+        conn.executemany(
+            "INSERT OR IGNORE INTO gc_runs VALUES(?)", [(held.run,) for held in leases if held.run]
+        )
         conn.execute("INSERT OR IGNORE INTO gc_pin " + _RUN_NODES.format(t="gc_runs"))
         conn.execute(
             "INSERT OR IGNORE INTO gc_runs SELECT id FROM runs ORDER BY started DESC, rowid DESC LIMIT ?",
@@ -230,4 +240,5 @@ def gc(
         bytes_kept=kept_bytes,
         plans_deleted=plans_deleted,
         blobs_deleted=blobs_deleted,
+        leases=len(leases),
     )
