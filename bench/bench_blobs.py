@@ -32,7 +32,7 @@ def _tier(work: Path, name: str, array: Any) -> tuple[float, float]:
     from voxcas.store.sqlite import SqliteStore
 
     blobs = work / f"blobs-{name}" if name == "directory" else None
-    store = SqliteStore(work / f"store-{name}", create=True, blobs=blobs)
+    store = SqliteStore(work / f"store-{name}", create=True, blobs=blobs, inline=blobs is None)
     variants = []
     for i in range(REPEAT + 1):
         v = array.copy()

@@ -40,3 +40,13 @@ def test_an_accepted_template_formats_exactly_like_str_format(parts: list[str]) 
             fill(template, 5)
         return
     assert fill(template, 5) == expected
+
+
+@pytest.mark.parametrize("template", ["{:>1000000000}", "{0:.20000f}", "{:x<10001}"])
+def test_a_width_or_precision_over_the_bound_is_refused_before_anything_is_built(template: str) -> None:
+    with pytest.raises(ValueError, match="more than 10000 characters"):
+        fill(template, 1)
+
+
+def test_a_width_at_the_bound_still_fills() -> None:
+    assert len(fill("{:>10000}", 1)) == 10000

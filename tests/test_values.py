@@ -65,3 +65,12 @@ def test_kinds_are_named_for_error_messages() -> None:
     assert kind_of(Image.from_array(np.zeros((2, 2)))) == "image"
     assert kind_of((1, 2)) == "sequence"
     assert kind_of(b"x") == "bytes"
+
+
+def test_a_sequence_of_a_billion_items_prints_its_first_items_and_its_length() -> None:
+    from voxcas.values import MAX_PRINTED_ITEMS
+
+    text = format_value(range(10**9))
+    assert text.startswith("[0, 1, 2, ")
+    assert text.endswith(f", {MAX_PRINTED_ITEMS - 1}, … (1,000,000,000 items, the first 100,000 shown)]")
+    assert format_value(range(3)) == "[0, 1, 2]"

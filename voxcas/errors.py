@@ -8,6 +8,7 @@ caret) and exits with `error.exit_code`; the HTTP app (`voxcas.server`) answers 
 
     VoxcasError
     ├── UsageError                      bad command-line / API input (exit 2, HTTP 400)
+    │   └── PlanTooLargeError           a plan over the node limit (--max-nodes; HTTP 422)
     ├── AccessDeniedError (PermissionError)  a program asks for a file outside the allowed roots (HTTP 403)
     ├── SourceError                     a problem at a position in a program (exit 2)
     │   ├── VoxSyntaxError              lexing / parsing
@@ -48,6 +49,12 @@ class UsageError(VoxcasError):
 
     exit_code = 2
     http_status = 400
+
+
+class PlanTooLargeError(UsageError):
+    """A program whose plan has more nodes than the limit (`--max-nodes`); nothing was run."""
+
+    http_status = 422
 
 
 class AccessDeniedError(VoxcasError, PermissionError):

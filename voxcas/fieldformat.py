@@ -6,14 +6,19 @@ spec without nested fields (`{:03d}`, `{1:.2f}`). Anything else — attribute ac
 (`{0.__class__}`), indexing (`{0[1]}`), named fields, nested specs — is refused with a
 `ValueError` naming the field, before any value is formatted: a template written by whoever
 submits a program must not reach into Python objects (`{0.__truediv__.__doc__[11]}` is a `/`).
+Widths and precisions are at most `MAX_FIELD_WIDTH`: `{:>1000000000}` would build a 1 GB string
+in one call, before anything could stop it.
 """
 
 from __future__ import annotations
 
+import re
 import string
 from typing import Any
 
 _FORMATTER = string.Formatter()
+_NUMBERS = re.compile(r"\d+")
+MAX_FIELD_WIDTH = 10_000
 
 
 def check_template(template: str) -> None:
@@ -32,6 +37,11 @@ def check_template(template: str) -> None:
             )
         if spec and ("{" in spec or "}" in spec):
             raise ValueError(f"nested fields in the format spec {spec!r} are not allowed")
+        if spec and any(int(n) > MAX_FIELD_WIDTH for n in _NUMBERS.findall(spec)):
+            raise ValueError(
+                f"the format spec {spec!r} asks for more than {MAX_FIELD_WIDTH} characters "
+                "(widths and precisions are at most that)"
+            )
 
 
 def fill(template: str, *values: Any) -> str:

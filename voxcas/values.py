@@ -174,6 +174,9 @@ def format_number(x: float | int) -> str:
     return repr(float(x))
 
 
+MAX_PRINTED_ITEMS = 100_000  # a longer sequence prints its first items and its length
+
+
 def format_value(value: Any, *, nested: bool = False) -> str:
     """Render a value the way `print "label" e` shows it (language.md §4 Goals)."""
     kind = kind_of(value)
@@ -203,5 +206,9 @@ def format_value(value: Any, *, nested: bool = False) -> str:
         )
         return "{" + inner + "}"
     if kind == "sequence":
+        n = len(value)
+        if n > MAX_PRINTED_ITEMS:  # `print "r" range(0, 10^9)` must not build a 10 GB line
+            shown = ", ".join(format_value(value[i], nested=True) for i in range(MAX_PRINTED_ITEMS))
+            return f"[{shown}, … ({n:,} items, the first {MAX_PRINTED_ITEMS:,} shown)]"
         return "[" + ", ".join(format_value(v, nested=True) for v in value) + "]"
     return repr(value)

@@ -135,7 +135,7 @@ def test_every_command_that_prints_has_json_output() -> None:
         for name, command in leaves(get_command(app))
         if not any("--json" in p.opts for p in command.params)
     ]
-    assert lacking == ["plan", "serve"]  # plan: --format json; serve prints only its log
+    assert lacking == ["plan", "serve", "view"]  # plan: --format json; serve, view: an address and a log
 
 
 def test_the_documented_empty_log_is_what_vox_prints(

@@ -54,3 +54,25 @@ def test_another_blob_directory_for_an_existing_store_is_refused_with_exit_2(tmp
         f"error: the store {tmp_path / '.vox'} keeps its large objects in {tmp_path / 'a'}, "
         f"not in {tmp_path / 'b'}"
     )
+
+
+def test_a_blob_url_of_an_unknown_protocol_is_one_line_naming_it(tmp_path: Path) -> None:
+    result = run_vox("init", "--blobs", "nosuchprotocol://bucket/blobs", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: cannot open the blob tier nosuchprotocol://bucket/blobs: Protocol not known: nosuchprotocol"
+    ]
+
+
+def test_a_store_whose_blob_url_holds_no_tier_is_one_line_naming_it(tmp_path: Path) -> None:
+    # fsspec's memory:// file system lives in one process: the next `vox` finds the URL empty,
+    # as it would find a wrong bucket or a deleted prefix
+    created = run_vox("init", "--blobs", "memory://voxcas-test/blobs", cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.splitlines()[-1] == "large objects are kept in memory://voxcas-test/blobs"
+    result = run_vox("ls", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: the blob tier memory://voxcas-test/blobs is missing or is not a voxcas blob tier "
+        "(no VOXCAS-BLOBS in it)"
+    ]

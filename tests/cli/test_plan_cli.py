@@ -98,7 +98,7 @@ def test_vox_primitives_json_gives_every_field(capsys: pytest.CaptureFixture[str
     rows = json.loads(out)
     dir_row = next(r for r in rows if r["name"] == "dir")
     assert dir_row["qualified"] == "default.dir"
-    assert dir_row["signature"] == "dir(root, pattern='*', recursive=False)"
+    assert dir_row["signature"] == "dir(root, pattern='*', recursive=False, full_paths=True)"
     assert dir_row["flags"] == ["foldable", "reads files"]
     assert {r["namespace"] for r in rows} == {"default"}
 
@@ -106,7 +106,7 @@ def test_vox_primitives_json_gives_every_field(capsys: pytest.CaptureFixture[str
 def test_vox_primitives_of_an_unknown_namespace_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["primitives", "nope"], capsys)
     assert code == 2
-    assert err.startswith("error: unknown namespace 'nope' (known: default, ")
+    assert err.startswith("error: unknown namespace 'nope' (known: arrays, default, ")
 
 
 def test_plan_and_primitives_have_help(capsys: pytest.CaptureFixture[str]) -> None:

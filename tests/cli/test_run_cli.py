@@ -420,3 +420,35 @@ def test_a_literal_save_path_with_an_unknown_extension_is_refused_before_any_nod
         "(use .json, .csv or .txt for values; .nii.gz, .mha, .nrrd, .png, ... for images)"
     )
     assert json.loads(vox("log", "--json", cwd=tmp_path).stdout) == []  # no run was started
+
+
+def test_a_plan_over_max_nodes_is_refused_with_exit_2_naming_the_count_and_the_limit(tmp_path: Path) -> None:
+    (tmp_path / "prog.imgql").write_text('print "n" length(range(3)) + 1\n', encoding="utf-8")
+    done = vox("run", "prog.imgql", "--max-nodes", "2", cwd=tmp_path, check=2)
+    expected = "prog.imgql: the plan has 5 nodes, over the limit of 2 nodes (--max-nodes); nothing was run"
+    assert done.stderr.strip() == f"error: {expected}"
+    assert f"`error: {expected}`" in (REPO / "docs" / "run.md").read_text(encoding="utf-8")
+    assert vox("run", "prog.imgql", "--max-nodes", "5", cwd=tmp_path).stdout == "n=4\n"
+    # the plan now comes from the reduction cache: the limit still holds
+    vox("run", "prog.imgql", "--max-nodes", "2", cwd=tmp_path, check=2)
+
+
+def test_a_plan_growing_past_max_nodes_stops_the_reduction_at_a_position(tmp_path: Path) -> None:
+    lines = ["f0(x) = x"] + [f"f{i}(x) = f{i - 1}(x * 2) + f{i - 1}(x * 2 + 1)" for i in range(1, 41)]
+    program = "\n".join([*lines, 'print "r" f40(length(range(3)))']) + "\n"
+    (tmp_path / "prog.imgql").write_text(program, encoding="utf-8")
+    done = vox("run", "prog.imgql", "--max-nodes", "1000", cwd=tmp_path, check=2)
+    assert re.fullmatch(
+        r"error: prog\.imgql:\d+:\d+: the plan grew to [\d,]+ nodes while this was reduced, "
+        r"over the limit of 1,000 nodes \(--max-nodes\); nothing was run\n",
+        done.stderr,
+    )
+
+
+def test_a_hundred_thousand_nested_parentheses_are_exit_2_with_the_position(tmp_path: Path) -> None:
+    n = 100_000
+    (tmp_path / "deep.imgql").write_text('print "x" ' + "(" * n + "1" + ")" * n + "\n", encoding="utf-8")
+    done = vox("run", "deep.imgql", cwd=tmp_path, check=2)
+    headline = done.stderr.splitlines()[0]
+    assert headline == "deep.imgql:1:20011: error: expressions nested deeper than 20000 levels"
+    assert "Traceback" not in done.stderr

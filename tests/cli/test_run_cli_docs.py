@@ -66,3 +66,9 @@ def test_the_documented_errors_are_the_real_messages() -> None:
         with pytest.raises(UsageError) as info:
             RunOptions(**kwargs)  # type: ignore[arg-type]
         assert f"`error: {info.value}`" in text
+
+
+def test_the_documented_cluster_warning_is_the_one_a_run_without_a_shared_tier_gives() -> None:
+    from voxcas.execute.placement import NO_SHARED_TIER
+
+    assert f"```\n{NO_SHARED_TIER}\n```" in DOC.read_text(encoding="utf-8")

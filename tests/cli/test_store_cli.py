@@ -13,6 +13,7 @@ from store_commands import STORE_COMMANDS
 from typer.testing import CliRunner
 
 from voxcas.cli.app import app
+from voxcas.cli.render import human_size
 from voxcas.ids import NodeId, RunId
 from voxcas.plan.identity import node_id
 from voxcas.plan.nodes import Apply, Const, PlanNode
@@ -122,8 +123,13 @@ def test_show_explains_a_node(filled: Filled) -> None:
     )
     assert [a["node"] for a in data["arguments"]] == [filled.a.id]
     assert data["result"]["seconds"] == 0.25 and data["result"]["provenance"] == "local"
+    with SqliteStore(filled.dir) as store:
+        stored = store.object_info(data["result"]["digest"]).stored_size  # type: ignore[union-attr]
+    assert data["result"]["bytes"] == stored
     text = vox("show", filled.img.id)
     assert "operator  vox1.img (version 1)" in text and "source    p.imgql:2:7" in text
+    assert "computed  " in text and " in 0.250s by run " in text
+    assert f"holds     {human_size(stored)} stored\n" in text
 
 
 def test_show_explains_a_run_with_its_failures(filled: Filled) -> None:
@@ -157,6 +163,38 @@ def test_gc_reports_what_it_frees(filled: Filled) -> None:
     assert report["results_deleted"] == 3 and report["bytes_freed"] > 0
     assert jvox("ls") == [] and jvox("ls", "objects") == []
     assert vox("gc").startswith("deleted 0 results, 0 objects")
+
+
+def test_gc_keep_goals_lists_the_results_it_lets_go_and_a_dry_run_keeps_them(filled: Filled) -> None:
+    with SqliteStore(filled.dir) as store:  # a = 7 took no time: it saves nothing per byte
+        held = store.result(filled.a.id).bytes  # type: ignore[union-attr]
+    args = ("gc", "--keep", "goals", "--grace", "0s")
+    lines = vox(*args, "--dry-run").splitlines()
+    assert lines[:3] == [
+        "would delete 1 results, 0 objects, 0 node records: 0B freed",  # 7 is also an item of seq
+        "1 results of kept runs would go (largest first):",
+        f"  {filled.a.id[:12]}  {human_size(held):>7}  0.000s  a",
+    ]
+    assert lines[3].startswith("kept 2 results and 4 objects (") and len(lines) == 4
+    assert len(jvox("ls")) == 3
+    report = jvox(*args)
+    assert (report["keep"], report["results_deleted"], report["min_saving"] * (1 << 30)) == ("goals", 1, 60.0)
+    assert report["dropped"] == [
+        {"node": filled.a.id, "op": "const", "label": "a", "seconds": 0.0, "bytes": held}
+    ]
+    assert [r["label"] for r in jvox("ls")] == ["seq", "img"]  # the goal and the 0.25 s image
+
+
+def test_gc_max_size_says_when_the_goals_alone_do_not_fit(filled: Filled) -> None:
+    lines = vox("gc", "--max-size", "10", "--grace", "0s").splitlines()
+    assert lines[1] == "2 results of kept runs went (largest first):"
+    assert lines[-1] == (
+        "the store is still over 10B: what is left is the goals of kept runs, their refs and the last "
+        "--grace; --force evicts goals too"
+    )
+    assert [r["label"] for r in jvox("ls")] == ["seq"]
+    report = jvox("gc", "--max-size", "10", "--grace", "0s", "--force")
+    assert report["fits"] is True and report["results_deleted"] == 1 and jvox("ls") == []
 
 
 def test_fsck_passes_on_a_healthy_store(filled: Filled) -> None:

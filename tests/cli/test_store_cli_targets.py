@@ -107,3 +107,21 @@ def test_export_replaces_an_older_bundle_at_the_same_path(store_dir: Path, tmp_p
     target.write_bytes(b"an older bundle")
     assert run_vox("export", run, "-o", target, cwd=store_dir).returncode == 0
     assert target.read_bytes().startswith(b"SQLite format 3\0")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--max-size", "10Q"), "error: invalid size '10Q': use a number with K, M, G or T (e.g. 5G)"),
+        (("--max-size", "-1G"), "error: invalid size '-1G': use a number with K, M, G or T (e.g. 5G)"),
+        (("--keep", "everything"), "error: invalid --keep 'everything': use one of all, goals"),
+        (
+            ("--keep", "goals", "--min-saving", "fast"),
+            "error: invalid saving 'fast': use seconds per size, e.g. 60s/G or 1s/100M",
+        ),
+    ],
+)
+def test_a_bad_gc_policy_is_one_line_and_exit_2(store_dir: Path, args: tuple[str, ...], message: str) -> None:
+    result = run_vox("gc", *args, "--dry-run", cwd=store_dir)
+    assert one_line_error(result) == message
+    assert result.returncode == 2

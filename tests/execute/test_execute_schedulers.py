@@ -237,3 +237,220 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_run_gives_the_same_results(
         assert killed and killed[0] not in client.run(os.getpid).values()  # killed mid-run, replaced
     assert outcomes["cluster"] == outcomes["threads"]
     assert outcomes["threads"][0] == "ok"
+
+
+class BlobTraffic:
+    """Counts the blob bytes this process (the client) reads and writes itself; the workers are
+    other processes, so what they read and write is not counted."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from voxcas.store.blobs_dir import DirectoryBlobs
+
+        self.reads: list[str] = []
+        self.puts: list[str] = []
+        self.counting = False  # only while a run runs (fsck after it reads every object)
+        read, put = DirectoryBlobs.read, DirectoryBlobs.put
+
+        def counted_read(tier: DirectoryBlobs, digest: Any, size: int, hasher: Any = None) -> bytearray:
+            if self.counting:
+                self.reads.append(digest)
+            return read(tier, digest, size, hasher)
+
+        def counted_put(tier: DirectoryBlobs, digest: Any, stored: Any) -> None:
+            if self.counting:
+                self.puts.append(digest)
+            put(tier, digest, stored)
+
+        monkeypatch.setattr(DirectoryBlobs, "read", counted_read)
+        monkeypatch.setattr(DirectoryBlobs, "put", counted_put)
+
+
+def _noise_volumes(root: Path, count: int) -> list[Path]:
+    import numpy as np
+
+    from voxcas.output import write_value
+    from voxcas.values import Image
+
+    rng = np.random.default_rng(11)
+    paths = []
+    for i in range(count):  # 1.15 MB raw each: every image value is a large object (a blob)
+        path = root / f"noise{i}.nii.gz"
+        write_value(Image.from_array(rng.standard_normal((40, 80, 90)).astype(np.float32)), path)
+        paths.append(path)
+    return paths
+
+
+def _run_on(
+    root: Path,
+    name: str,
+    program: Path,
+    scheduler: str,
+    blobs: bool = True,
+    traffic: BlobTraffic | None = None,
+) -> tuple[str, list[str], dict[Any, Any], list[str], int]:
+    from voxcas.store.fsck import fsck
+    from voxcas.store.sqlite import SqliteStore
+
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        with SqliteStore(root / name, create=True, blobs=root / f"blobs-{name}" if blobs else None) as store:
+            if traffic is not None:
+                traffic.counting = True
+            summary = run_file(program, store, RunOptions(scheduler=scheduler, workers=2))
+            if traffic is not None:
+                traffic.counting = False
+            results = {r.node: r.digest for r in store.results()}
+            report = fsck(store)
+            assert report.ok, report
+    finally:
+        os.chdir(cwd)
+    return summary.status, summary.outputs, results, summary.warnings, summary.computed
+
+
+@pytest.mark.slow
+def test_on_a_shared_tier_the_client_never_reads_or_writes_blob_bytes_and_results_match(
+    tmp_path: Path, cluster_address: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _noise_volumes(tmp_path, 1)
+    first, second = tmp_path / "first.imgql", tmp_path / "second.imgql"
+    head = 'import "vox1"\nimg = load(concat($dir, "/noise0.nii.gz"))\nm = img >. 0\n'
+    first.write_text(head + 'print "n" volume(m)\n')
+    # the second program needs the stored image and mask (stored inputs of a new stage)
+    second.write_text(head + 'print "g" volume(grow(m, img >. -1))\nprint "k" volume(N(m))\n')
+    found = {}
+    for name, scheduler in (("threads", "threads"), ("cluster", cluster_address)):
+        traffic = BlobTraffic(monkeypatch) if name == "cluster" else None
+        found[name] = [
+            _run_on(tmp_path, name, program, scheduler, traffic=traffic)[:3] for program in (first, second)
+        ]
+        if traffic is not None:
+            assert traffic.reads == [] and traffic.puts == []  # the workers did both
+            monkeypatch.undo()
+    assert found["cluster"] == found["threads"]
+    assert all(status == "ok" for status, _, _ in found["threads"])
+    from distributed import Client
+
+    with Client(cluster_address, set_as_default=False) as client:  # type: ignore[no-untyped-call]
+        prefixes = client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.task_prefixes))
+    assert "loaded-load" in prefixes, prefixes  # stored inputs were read on the workers
+
+
+@pytest.mark.slow
+def test_a_loop_on_a_shared_tier_keeps_its_items_values_on_the_workers(
+    tmp_path: Path, cluster_address: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = _noise_volumes(tmp_path, 4)  # two items per worker: the loop runs as a bag of items
+    listed = ", ".join(f'"{p}"' for p in paths)
+    program = tmp_path / "loop.imgql"
+    program.write_text(
+        f'import "vox1"\nprint "vols" for p in [{listed}] do volume(N(load(p) >. 0.5))\n'
+    )
+    found = {}
+    for name, scheduler in (("threads", "threads"), ("cluster", cluster_address)):
+        traffic = BlobTraffic(monkeypatch) if name == "cluster" else None
+        found[name] = _run_on(tmp_path, name, program, scheduler, traffic=traffic)[:3]
+        files = {f.name for f in (tmp_path / f"blobs-{name}").rglob("*") if f.is_file()}
+        if traffic is not None:
+            assert traffic.puts == [] and traffic.reads == []  # each item's images stayed on its worker
+            monkeypatch.undo()
+        found[name] += (files,)
+    assert found["cluster"] == found["threads"]
+    assert len(found["threads"][3] - {"VOXCAS-BLOBS"}) == len(paths)  # each item's image is a blob
+
+
+@pytest.mark.slow
+def test_a_blob_that_fails_verification_on_a_worker_is_recomputed_and_replaced(
+    tmp_path: Path, cluster_address: str
+) -> None:
+    from voxcas.store.sqlite import SqliteStore
+
+    _noise_volumes(tmp_path, 1)
+    first, second = tmp_path / "first.imgql", tmp_path / "second.imgql"
+    head = 'import "vox1"\nimg = load(concat($dir, "/noise0.nii.gz"))\nm = img >. 0\n'
+    first.write_text(head + 'print "n" volume(m)\n')
+    second.write_text(head + 'print "g" volume(grow(m, img >. -1))\n')
+    _run_on(tmp_path, "threads", first, "threads")
+    _, expected, _, _, undamaged = _run_on(tmp_path, "threads", second, "threads")
+    _run_on(tmp_path, "cluster", first, cluster_address)
+    with SqliteStore(tmp_path / "cluster") as store:
+        files = sorted(p for p in (tmp_path / "blobs-cluster").rglob("*") if len(p.name) == 62)
+        assert files
+        for path in files:  # damage every large object, keeping its length
+            data = bytearray(path.read_bytes())
+            data[len(data) // 2] ^= 0xFF
+            path.write_bytes(bytes(data))
+    status, outputs, _, _, computed = _run_on(tmp_path, "cluster", second, cluster_address)
+    assert (status, outputs) == ("ok", expected)
+    assert computed == undamaged + 1  # the damaged image was loaded again, not used
+    with SqliteStore(tmp_path / "cluster") as store:  # and the store holds them whole again
+        for path in files:
+            digest: Any = "sha256:" + path.parent.name + path.name
+            store.get(digest)
+
+
+@pytest.mark.slow
+def test_without_a_shared_tier_a_cluster_run_says_once_that_results_travel(
+    tmp_path: Path, cluster_address: str
+) -> None:
+    from voxcas.execute.placement import NO_SHARED_TIER
+
+    _noise_volumes(tmp_path, 1)
+    program = tmp_path / "p.imgql"
+    program.write_text(
+        'import "vox1"\nimg = load(concat($dir, "/noise0.nii.gz"))\n'
+        'print "n" volume(img >. 0)\nprint "k" volume(N(img >. 0))\n'
+    )
+    status, _, _, warnings, _ = _run_on(tmp_path, "inline", program, cluster_address, blobs=False)
+    assert status == "ok" and warnings == [NO_SHARED_TIER]
+    *_, again, computed = _run_on(tmp_path, "inline", program, cluster_address, blobs=False)
+    assert (again, computed) == ([], 0)  # answered from the store: nothing travels, nothing said
+    _, _, _, shared, _ = _run_on(tmp_path, "shared", program, cluster_address)
+    assert shared == []
+
+
+@pytest.mark.slow
+def test_two_clients_sharing_one_store_and_blob_tier_on_a_cluster_never_corrupt_each_other(
+    tmp_path: Path, cluster_address: str
+) -> None:
+    import subprocess
+
+    from voxcas.store.fsck import fsck
+    from voxcas.store.sqlite import SqliteStore
+
+    _noise_volumes(tmp_path, 2)
+    programs = []
+    for i, extra in enumerate(("volume(N(m))", "volume(grow(m, img >. -1))")):
+        program = tmp_path / f"client{i}.imgql"
+        program.write_text(  # the same image and mask in both: both write the same blobs
+            'import "vox1"\nimg = load(concat($dir, "/noise0.nii.gz"))\nm = img >. 0\n'
+            f'other = load(concat($dir, "/noise1.nii.gz")) >. {i}\n'
+            f'print "a" {extra}\nprint "b" volume(other)\n'
+        )
+        programs.append(program)
+    alone = [_run_on(tmp_path, f"threads{i}", p, "threads") for i, p in enumerate(programs)]
+    expected = [run[1] for run in alone]
+    SqliteStore(tmp_path / "shared", create=True, blobs=tmp_path / "blobs-shared").close()
+    env = {k: v for k, v in os.environ.items() if k != "VOX_STORE"}
+    clients = [
+        subprocess.Popen(
+            [
+                *(sys.executable, "-m", "voxcas.cli.app", "run", str(p), "--store", str(tmp_path / "shared")),
+                *("--scheduler", cluster_address, "--quiet", "--no-progress"),
+            ],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for p in programs
+    ]  # both at once
+    outputs = [c.communicate(timeout=300) for c in clients]
+    assert [c.returncode for c in clients] == [0, 0], [err for _, err in outputs]
+    assert [out.splitlines() for out, _ in outputs] == expected
+    with SqliteStore(tmp_path / "shared") as store:
+        assert fsck(store).ok  # every object whole, every row's blob present
+        found = {r.digest for r in store.results()}
+    # the values both clients stored are the ones each computes alone (digests name content)
+    assert found == {d for run in alone for d in run[2].values()}

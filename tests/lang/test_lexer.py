@@ -84,3 +84,10 @@ def test_lexical_errors_name_the_problem_and_the_position(text: str, message: st
     with pytest.raises(VoxSyntaxError) as info:
         tokenize(text)
     assert str(info.value) == message
+
+
+def test_an_integer_literal_of_thousands_of_digits_is_a_syntax_error_not_a_crash() -> None:
+    with pytest.raises(VoxSyntaxError) as caught:
+        tokenize("x = " + "7" * 5000, "p.imgql")
+    assert str(caught.value) == "p.imgql:1:5: error: integer literal of 5000 digits: at most 1000 are allowed"
+    assert tokenize("x = " + "7" * 1000)[2].value == int("7" * 1000)

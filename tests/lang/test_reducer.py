@@ -220,6 +220,21 @@ def test_default_load_of_an_image_extension_sets_the_base_image(
     assert apply_of(wp, "t").args == (wp.names["i"],)
 
 
+def test_with_no_image_loaded_a_loop_body_takes_its_item_as_the_base_image(
+    registry: ProbeRegistry, tmp_path: Path
+) -> None:
+    # the items are images another map loaded: the base is resolved when the body runs
+    src = 'import "img"\nxs = for f in [1, 2] do combine(f, tt)'
+    wp = reduce_source(src, registry=registry)
+    xs = wp.nodes[apply_of(wp, "xs").args[1]].definition
+    assert isinstance(xs, Closure)
+    assert [getattr(n, "op", None) for n in xs.body.nodes] == ["img.tt", "img.combine"]
+    assert xs.body.nodes[0].args == (("param", 0),)  # type: ignore[union-attr]
+    with pytest.raises(ResolutionError) as info:
+        reduce_source('import "img"\nt = tt', registry=registry)
+    assert str(info.value) == "<string>:2:5: error: 'tt' needs a base image: load an image before using it"
+
+
 # --- files --------------------------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ def test_text_lists_nodes_dependencies_first_with_closure_bodies_indented() -> N
     assert lines[:2] == ["nodes: 6", "goals: 1"]
     closure_line = next(i for i, line in enumerate(lines) if "= closure/1 captures(" in line)
     assert lines[closure_line + 1 : closure_line + 3] == [
-        "    %0 = default.*@1(param0, cap0)",
+        "    %0 = default.*@2(param0, cap0)",
         "    result %0",
     ]
     assert lines[-3].startswith('print "say \\"xs\\"" ')

@@ -32,6 +32,13 @@ def test_dir_lists_sorted_full_paths_matching_a_pattern(tree: Path) -> None:
     assert f"{tree}/sub" in call("dir", str(tree))
 
 
+def test_dir_with_full_paths_false_gives_names_relative_to_the_root_as_voxlogica2(tree: Path) -> None:
+    # VoxLogicA-2's dir(root, pattern, recursive, full_paths): relative posix names when not full
+    assert call("dir", str(tree), "*.txt", False, False) == ("a.txt", "b.txt")
+    assert call("dir", str(tree), "*.txt", True, False) == ("a.txt", "b.txt", "sub/d.txt")
+    assert call("dir", str(tree), "*.txt", True, True) == call("dir", str(tree), "*.txt", True)
+
+
 def test_dir_of_a_missing_directory_names_it(tmp_path: Path) -> None:
     with pytest.raises(PrimitiveError) as info:
         call("dir", str(tmp_path / "nope"))

@@ -189,3 +189,26 @@ def test_index_agrees_with_python_or_reports_the_index_and_length(items: list[in
         assert error("index", items, i).endswith(
             f"index {i} out of range for a sequence of length {len(items)}"
         )
+
+
+@pytest.mark.parametrize("op", ["+", "-", "*", "/", "%"])
+@pytest.mark.parametrize("dtype", [np.float32, np.int16, np.uint8])
+def test_a_number_on_the_left_keeps_the_image_pixel_type_as_on_the_right(op: str, dtype: Any) -> None:
+    values = (np.arange(24).reshape(2, 3, 4) % 7 + 1).astype(dtype)
+    image = Image.from_array(values)
+    left, right = call(op, 4, image).array, call(op, image, 4).array
+    # numpy's own answer for a Python number on either side (NEP 50: it is weakly typed)
+    py_op = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide, "%": np.mod}[op]
+    assert left.dtype == py_op(4, values).dtype == right.dtype
+    assert np.array_equal(left, py_op(4, values)) and np.array_equal(right, py_op(values, 4))
+    if dtype is np.float32:
+        assert left.dtype == np.float32
+
+
+def test_concat_refuses_sequences_and_strings_over_the_bounds() -> None:
+    half = call("range", 600_000)
+    assert "1,200,000 items, over the limit of 1,000,000" in error("concat", half, half)
+    text = "x" * (40 * 1024 * 1024)
+    assert "83,886,080 characters, over the limit of 67,108,864" in error("concat", text, text)
+    assert "over the limit of 67,108,864" in error("+", text, text)
+    assert len(call("concat", "ab", "cd")) == 4

@@ -73,10 +73,15 @@ def test_geometry_primitives_refuse_what_is_not_an_image() -> None:
         "default.label_volumes: argument 'l': expected a label map of integers, got float32 values"
     )
     with pytest.raises(PrimitiveError) as info:
-        call("volume_ml", volume_image(np.full((2, 2, 2), 3, np.uint8)))
-    assert str(info.value) == (
-        "default.volume_ml: argument 'm': expected a boolean image, got uint8 values other than 0 and 1"
-    )
+        call("volume_ml", volume_image(np.full((2, 2, 2), 0.5, np.float32)))
+    assert str(info.value) == "default.volume_ml: argument 'm': expected a boolean image, got float32 values"
+
+
+def test_volume_ml_counts_the_non_zero_voxels_of_a_0_255_mask() -> None:
+    mask = np.zeros((4, 5, 6), np.uint8)
+    mask[1:3, 2:5, 0:4] = 255
+    expected = 2 * 3 * 4 * (0.8 * 1.5 * 3.0) / 1000.0
+    assert call("volume_ml", volume_image(mask)) == pytest.approx(expected)
 
 
 def test_a_program_prints_the_geometry_and_volumes_of_a_loaded_image(tmp_path: Path) -> None:

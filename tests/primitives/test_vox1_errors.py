@@ -27,12 +27,25 @@ def test_a_float_image_where_a_mask_is_expected_names_primitive_argument_and_pix
     assert info.value.primitive == "vox1.near" and info.value.argument == "a"
 
 
-def test_a_uint8_image_with_values_other_than_0_and_1_is_not_a_mask() -> None:
+def test_an_integer_image_is_a_mask_of_its_non_zero_voxels() -> None:
+    import SimpleITK as sitk
+
+    values = np.random.default_rng(3).integers(0, 40, (6, 5, 4)).astype(np.int16)
+    # the 0/255 mask SimpleITK's BinaryThreshold writes, as VoxLogicA-2 programs get it
+    thresholded = sitk.BinaryThreshold(sitk.GetImageFromArray(values), 20, 1000, 255, 0)
+    mask = sitk.GetArrayFromImage(thresholded)
+    assert mask.dtype == np.uint8 and set(np.unique(mask)) == {0, 255}
+    assert call("volume", img(mask)) == int(np.sum(values >= 20))
+    labels = np.where(values > 30, -2, values % 3).astype(np.int32)
+    assert call("volume", img(labels)) == int(np.sum(labels != 0))
+    near = call("near", img(mask)).array
+    assert near.dtype == np.bool_ and np.array_equal(near, call("near", img(mask > 0)).array)
+
+
+def test_a_float64_image_where_a_mask_is_expected_is_refused() -> None:
     with pytest.raises(PrimitiveError) as info:
-        call("through", img(np.zeros((2, 2), bool)), img(np.full((2, 2), 7, np.uint8)))
-    assert str(info.value) == (
-        "vox1.through: argument 'b': expected a boolean image, got uint8 values other than 0 and 1"
-    )
+        call("through", img(np.zeros((2, 2), bool)), img(np.full((2, 2), 1.0)))
+    assert str(info.value) == "vox1.through: argument 'b': expected a boolean image, got float64 values"
 
 
 def test_a_number_where_a_mask_is_expected_is_refused() -> None:
@@ -81,11 +94,14 @@ def test_cross_correlation_refuses_an_empty_histogram_range() -> None:
     assert str(info.value) == "vox1.crossCorrelation: argument 'm2': empty histogram range [3.0, 3.0)"
 
 
-def test_alpha_of_an_rgb_image_is_an_error() -> None:
-    rgb = Image.from_array(np.zeros((2, 2, 3), np.uint8), components=3)
-    with pytest.raises(PrimitiveError) as info:
-        call("alpha", rgb)
-    assert str(info.value) == "vox1.alpha: argument 'i': the image has no alpha channel (3 components)"
+def test_alpha_of_an_image_without_an_alpha_channel_is_opaque_255_as_in_voxlogica() -> None:
+    for image in (
+        Image.from_array(np.zeros((2, 3, 3), np.uint8), components=3),
+        img(np.arange(6, dtype=np.int16).reshape(2, 3)),
+    ):
+        out = call("alpha", image)
+        assert out.array.dtype == np.float32 and out.array.shape == (2, 3)
+        assert np.all(out.array == 255.0) and out.spacing == image.spacing
 
 
 def test_thresholds_refuse_vector_images() -> None:

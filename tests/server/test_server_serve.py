@@ -35,3 +35,16 @@ def test_settings_refuse_an_empty_token() -> None:
     with pytest.raises(UsageError) as info:
         ServerSettings(token="  ")
     assert str(info.value) == "--token is empty"
+
+
+def test_a_port_in_use_is_a_usage_error_naming_it() -> None:
+    from voxcas.server.serve import address, bind
+
+    first = bind("127.0.0.1", 0)
+    try:
+        port = first.getsockname()[1]
+        assert address(first) == f"http://127.0.0.1:{port}"
+        with pytest.raises(UsageError, match=rf"^cannot listen on 127\.0\.0\.1:{port}: "):
+            bind("127.0.0.1", port)
+    finally:
+        first.close()

@@ -21,7 +21,7 @@ BLOB_TIERS = ("inline", "directory")  # where large objects' bytes live (voxcas.
 def sqlite_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqliteStore]:
     """An SQLite store with each blob tier: every test of it holds for both."""
     blobs = tmp_path / "blobs" if request.param == "directory" else None
-    store = SqliteStore(tmp_path / ".vox", create=True, blobs=blobs)
+    store = SqliteStore(tmp_path / ".vox", create=True, blobs=blobs, inline=request.param == "inline")
     yield store
     store.close()
 

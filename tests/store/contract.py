@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from voxcas.store.memory import MemoryStore
 from voxcas.store.sqlite import SqliteStore
 from voxcas.values import Image
 
-STORE_KINDS = ("memory", "sqlite", "sqlite-blob-directory")
+STORE_KINDS = ("memory", "sqlite", "sqlite-blob-directory", "sqlite-blob-url")
 
 
 @pytest.fixture(params=STORE_KINDS)
@@ -34,8 +35,10 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         s = MemoryStore()
     elif request.param == "sqlite":
         s = SqliteStore(tmp_path / ".vox", create=True)
-    else:
+    elif request.param == "sqlite-blob-directory":
         s = SqliteStore(tmp_path / ".vox", create=True, blobs=tmp_path / "blobs")
+    else:  # fsspec's in-memory file system: the URL tier (voxcas.store.blobs_url)
+        s = SqliteStore(tmp_path / ".vox", create=True, blobs=f"memory://vox-{uuid.uuid4().hex}/blobs")
     yield s
     s.close()
 
@@ -215,6 +218,18 @@ def test_put_result_binds_the_node_and_keeps_its_definition(store: Store) -> Non
     result = store.result(node.id)
     assert result is not None
     assert (result.digest, result.seconds, result.provenance, result.run) == (digest, 0.25, "local", None)
+
+
+def test_a_result_records_the_stored_bytes_of_its_object_and_of_each_item_once(store: Store) -> None:
+    rng = np.random.default_rng(3)
+    big = rng.standard_normal(20_000)
+    node = const_node(8)
+    digest = store.put_result(node, [big, "x", big], seconds=1.5)
+    items = set(store.get(digest).digests)
+    assert len(items) == 2  # the array twice is one object
+    expected = sum(store.object_info(d).stored_size for d in {digest, *items})  # type: ignore[union-attr]
+    result = store.result(node.id)
+    assert result is not None and (result.seconds, result.bytes) == (1.5, expected)
 
 
 def test_an_application_records_its_operator(store: Store) -> None:

@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from voxcas.errors import CorruptObjectError, StoreError, UsageError
 from voxcas.ids import DIGEST_PREFIX, Digest
 from voxcas.store.blobs import LARGE, BlobStore
 from voxcas.store.blobs_dir import MARKER, DirectoryBlobs
+from voxcas.store.blobs_url import UrlBlobs
 from voxcas.store.fsck import fsck
 from voxcas.store.gc import gc
 from voxcas.store.sqlite import SqliteStore
@@ -31,11 +33,18 @@ def payload(seed: int, size: int = 2 * LARGE) -> bytes:
     return np.random.default_rng(seed).bytes(size)
 
 
-@pytest.fixture(params=["inline", "directory"])
+def memory_url() -> str:
+    """A fresh location in fsspec's in-memory file system (shared by this process only)."""
+    import uuid
+
+    return f"memory://vox-{uuid.uuid4().hex}/blobs"
+
+
+@pytest.fixture(params=["inline", "directory", "url"])
 def tier(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[SqliteStore, BlobStore]]:
     """A store and its blob tier; the inline tier keeps bytes in object rows, so each test puts
     objects through the store and then talks to the tier directly."""
-    blobs = tmp_path / "blobs" if request.param == "directory" else None
+    blobs = {"inline": None, "directory": tmp_path / "blobs", "url": memory_url()}[request.param]
     store = SqliteStore(tmp_path / ".vox", create=True, blobs=blobs)
     yield store, store.blobs
     store.close()
@@ -147,7 +156,7 @@ def test_a_store_refuses_to_switch_to_another_blob_directory(tmp_path: Path) -> 
 
 
 def test_an_inline_store_given_a_blob_directory_keeps_reading_its_old_objects(tmp_path: Path) -> None:
-    with SqliteStore(tmp_path / ".vox", create=True) as store:
+    with SqliteStore(tmp_path / ".vox", create=True, inline=True) as store:
         old = store.put(payload(6))
     with SqliteStore(tmp_path / ".vox", create=True, blobs=tmp_path / "blobs") as store:
         new = store.put(payload(7))
@@ -195,3 +204,103 @@ def test_gc_removes_the_file_of_an_object_it_sweeps(tmp_path: Path) -> None:
         report = gc(store, grace=3600)
         assert report.objects_deleted == 1 and report.blobs_deleted == 1
         assert list(store.blobs.stored()) == []
+
+
+def test_a_new_store_keeps_large_objects_in_its_own_blobs_directory_found_again_when_moved(
+    tmp_path: Path,
+) -> None:
+    with SqliteStore(tmp_path / "a" / ".vox", create=True) as store:
+        big, small = store.put(payload(9)), store.put(b"small")
+        assert isinstance(store.blobs, DirectoryBlobs) and not store.blobs.shared
+        assert store.blobs.root == tmp_path / "a" / ".vox" / "blobs"
+        assert store.blobs.has(big) and not store.blobs.has(small)
+    (tmp_path / "a" / ".vox").rename(tmp_path / "moved")  # recorded relative to the store
+    with SqliteStore(tmp_path / "moved") as store:
+        assert isinstance(store.blobs, DirectoryBlobs)
+        assert store.blobs.root == tmp_path / "moved" / "blobs"
+        assert store.get(big) == payload(9) and fsck(store).ok
+
+
+def test_a_store_with_its_own_blobs_directory_refuses_another(tmp_path: Path) -> None:
+    SqliteStore(tmp_path / ".vox", create=True).close()
+    with pytest.raises(UsageError) as info:
+        SqliteStore(tmp_path / ".vox", create=True, blobs=tmp_path / "b")
+    assert str(info.value) == (
+        f"the store {tmp_path / '.vox'} keeps its large objects in {tmp_path / '.vox' / 'blobs'}, "
+        f"not in {tmp_path / 'b'}"
+    )
+
+
+# -- the fsspec URL tier ------------------------------------------------------------------------
+
+
+def test_a_url_tier_keeps_large_objects_as_sharded_objects_and_is_remembered(tmp_path: Path) -> None:
+    import fsspec
+
+    url = memory_url()
+    with SqliteStore(tmp_path / ".vox", create=True, blobs=url) as store:
+        data = payload(12)
+        digest = store.put_result(const_node(3), data)
+        assert store.blobs.location == url
+        stored = store.read_stored(digest)[3]
+    hexd = digest.removeprefix(DIGEST_PREFIX)
+    fs, root = fsspec.core.url_to_fs(url)
+    assert fs.cat_file(f"{root}/{hexd[:2]}/{hexd[2:]}") == bytes(stored)
+    with SqliteStore(tmp_path / ".vox") as again:
+        assert again.get(digest) == data and fsck(again).ok
+
+
+def test_gc_sweeps_unindexed_objects_of_a_url_tier_after_the_grace_period(tmp_path: Path) -> None:
+    with SqliteStore(tmp_path / ".vox", create=True, blobs=memory_url()) as store:
+        kept = store.put_result(const_node(4), payload(13))
+        orphan = payload(14)
+        store.blobs.put(digest_of(orphan), orphan)  # written by a worker, never indexed
+        assert gc(store, grace=3600).blobs_deleted == 0
+        assert isinstance(store.blobs, UrlBlobs)
+        fs = store.blobs.fs
+        for digest in (digest_of(orphan), kept):  # both written two hours ago
+            fs.store[fs._strip_protocol(store.blobs.path(digest))].modified = datetime.fromtimestamp(
+                time.time() - 7200, tz=UTC
+            )
+        report = gc(store, grace=3600)
+        assert report.blobs_deleted == 1 and not store.blobs.has(digest_of(orphan))
+        assert store.get(kept) == payload(13)
+
+
+def test_a_url_tier_without_its_marker_is_named_in_one_line(tmp_path: Path) -> None:
+    import fsspec
+
+    url = memory_url()
+    SqliteStore(tmp_path / ".vox", create=True, blobs=url).close()
+    fs, root = fsspec.core.url_to_fs(url)
+    fs.rm(root, recursive=True)
+    with pytest.raises(StoreError) as exc:
+        SqliteStore(tmp_path / ".vox")
+    assert url in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_an_unknown_protocol_is_named_in_one_line(tmp_path: Path) -> None:
+    with pytest.raises(StoreError) as exc:
+        SqliteStore(tmp_path / ".vox", create=True, blobs="nosuchprotocol://bucket/blobs")
+    assert "nosuchprotocol://bucket/blobs" in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_a_file_url_is_the_blob_directory_at_its_path(tmp_path: Path) -> None:
+    with SqliteStore(tmp_path / ".vox", create=True, blobs=f"file://{tmp_path / 'blobs'}") as store:
+        assert isinstance(store.blobs, DirectoryBlobs) and store.blobs.location == str(tmp_path / "blobs")
+
+
+def test_an_unreachable_blob_url_is_named_in_one_line(tmp_path: Path) -> None:
+    import fsspec
+    from fsspec.implementations.memory import MemoryFileSystem
+
+    class Unreachable(MemoryFileSystem):  # a service that refuses every connection
+        protocol = "unreachable"
+
+        def isfile(self, path: str) -> bool:
+            raise ConnectionRefusedError(111, "Connection refused")
+
+    fsspec.register_implementation("unreachable", Unreachable, clobber=True)
+    with pytest.raises(StoreError) as exc:
+        SqliteStore(tmp_path / ".vox", create=True, blobs="unreachable://host/blobs")
+    assert str(exc.value) == "cannot reach the blob tier unreachable://host/blobs: Connection refused"

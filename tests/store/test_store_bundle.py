@@ -66,6 +66,8 @@ def test_export_then_import_reproduces_the_results_with_imported_provenance(
         assert other.lookup(node.id) == sqlite_store.lookup(node.id)
         result = other.result(node.id)
         assert result is not None and result.provenance == f"import:{report.digest}"
+        assert result.bytes == sqlite_store.result(node.id).bytes  # type: ignore[union-attr]
+        assert result.bytes is not None and result.bytes > 0
     assert other.refs() == {"v1": run}
     assert other.run_info(run).program == "p.imgql"
     assert fsck(other).ok

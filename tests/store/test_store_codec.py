@@ -167,3 +167,13 @@ def test_verify_names_both_digests() -> None:
 @given(st.integers())
 def test_the_fast_int_encoding_equals_the_canonical_json(n: int) -> None:
     assert codec.encode_scalar(n).data == codec._HEADERS["scalar"] + codec._json(codec._scalar_item(n))
+
+
+def test_a_range_of_a_billion_items_is_one_small_object_that_decodes_to_the_same_range() -> None:
+    store = MemoryStore()
+    digest = store.put(range(0, 10**9))
+    assert store.get(digest) == range(0, 10**9)
+    assert store.get(store.put(range(5, -7, -3))) == range(5, -7, -3)
+    encoded = codec.encode(range(0, 10**9), lambda item: pytest.fail("no item is stored"))
+    assert encoded.kind == "range" and encoded.size < 64 and encoded.children == ()
+    assert bytes(encoded.data) == b"vox1 range     \n[0,1000000000,1]"  # header padded to 16

@@ -109,7 +109,8 @@ def test_a_hundred_kills_lose_nothing_committed(tmp_path: Path) -> None:
 @pytest.mark.parametrize("tier", ["inline", "directory"])
 def test_four_processes_writing_at_once_never_see_a_lock_error(tmp_path: Path, tier: str) -> None:
     store_dir = tmp_path / ".vox"
-    SqliteStore(store_dir, create=True, blobs=tmp_path / "blobs" if tier == "directory" else None).close()
+    blobs = tmp_path / "blobs" if tier == "directory" else None
+    SqliteStore(store_dir, create=True, blobs=blobs, inline=tier == "inline").close()
     writers = [start_writer(store_dir, seed, count=60) for seed in range(101, 105)]
     committed: dict[str, tuple[int, int]] = {}
     for seed, (proc, lines) in zip(range(101, 105), writers, strict=True):

@@ -85,10 +85,12 @@ def test_items_shared_with_a_kept_sequence_survive(sqlite_store: SqliteStore) ->
     assert sorted(o.kind for o in sqlite_store.objects()) == ["scalar", "sequence"]
 
 
-def test_max_size_deletes_the_oldest_kept_results_first(sqlite_store: SqliteStore) -> None:
+def test_max_size_deletes_the_oldest_kept_results_first_among_equally_cheap_ones(
+    sqlite_store: SqliteStore,
+) -> None:
     rng = np.random.default_rng(0)
-    for i in range(4):
-        make_run(sqlite_store, {i: rng.standard_normal(50_000)}, started=float(i + 1))  # ~400 kB each
+    for i in range(4):  # the goal is a small number; the ~400 kB array an intermediate
+        make_run(sqlite_store, {100 + i: i, i: rng.standard_normal(50_000)}, started=float(i + 1))
     report = gc(sqlite_store, keep_runs=10, grace=0, max_size=parse_size("900K"))
     kept = [i for i in range(4) if sqlite_store.lookup(const_node(i).id) is not None]
     assert kept == [2, 3]

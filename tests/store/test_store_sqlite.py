@@ -128,6 +128,42 @@ def test_a_version_1_store_is_migrated_forward_without_losing_data(tmp_path: Pat
         assert store.lookup(node.id) == digest
 
 
+def test_a_version_5_store_learns_the_stored_bytes_of_each_existing_result(tmp_path: Path) -> None:
+    from voxcas.store.schema import migrate
+
+    directory = tmp_path / "v5"
+    directory.mkdir()
+    conn = apsw.Connection(str(directory / "store.db"))
+    migrate(conn, str(directory), target=5)
+    rows = [("sha256:a", 10), ("sha256:b", 200), ("sha256:s", 30), ("sha256:t", 7)]
+    conn.executemany(
+        "INSERT INTO objects(digest, kind, size, stored_size, codec, created, data) "
+        "VALUES(?, 'scalar', ?2, ?2, 'none', 1.0, x'')",
+        rows,
+    )
+    conn.executemany(  # s = [a, b, a]; t = [s, b]
+        "INSERT INTO object_items(parent, idx, child) VALUES(?,?,?)",
+        [("sha256:s", 0, "sha256:a"), ("sha256:s", 1, "sha256:b"), ("sha256:s", 2, "sha256:a"),
+         ("sha256:t", 0, "sha256:s"), ("sha256:t", 1, "sha256:b")],
+    )
+    conn.executemany(
+        "INSERT INTO results(node, digest, seconds, created, run, provenance) "
+        "VALUES(?,?,2.0,1.0,NULL,'local')",
+        [("n-a", "sha256:a"), ("n-s", "sha256:s"), ("n-t", "sha256:t"), ("n-gone", "sha256:gone")],
+    )
+    conn.close()
+    with SqliteStore(directory) as store:
+        assert dict(store.query("SELECT node, bytes FROM results")) == {
+            "n-a": 10,
+            "n-s": 30 + 10 + 200,
+            "n-t": 7 + 30 + 10 + 200,
+            "n-gone": None,
+        }
+        assert dict(store.query("SELECT node, seconds FROM results")) == dict.fromkeys(
+            ("n-a", "n-s", "n-t", "n-gone"), 2.0
+        )
+
+
 def test_a_version_3_store_keeps_its_sequence_items_and_loses_only_their_child_index(tmp_path: Path) -> None:
     from voxcas.store.schema import migrate
 

@@ -13,7 +13,8 @@ from voxcas.store.sqlite import SqliteStore
 
 
 def test_a_full_disk_is_one_clear_error_and_the_store_stays_usable(tmp_path: Path) -> None:
-    with SqliteStore(tmp_path / ".vox", create=True) as store:
+    """SQLite's own disk-full path: the object's bytes go inside store.db (inline tier)."""
+    with SqliteStore(tmp_path / ".vox", create=True, inline=True) as store:
         kept = store.put("committed before the disk filled")
         pages = store.query("PRAGMA page_count")[0][0]
         store.connection.execute(f"PRAGMA max_page_count={pages + 1}")  # SQLite's own "disk full"

@@ -87,6 +87,14 @@ def register(app: typer.Typer) -> None:
                 help="Reuse every imported result, not only those signed by a key of 'vox key trust'.",
             ),
         ] = False,
+        max_nodes: Annotated[
+            int | None,
+            typer.Option(
+                "--max-nodes",
+                metavar="N",
+                help="Refuse the program if its plan has more than N nodes (loop bodies included).",
+            ),
+        ] = None,
         json_out: JsonOption = False,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the goals' output.")] = False,
         progress: Annotated[
@@ -121,6 +129,7 @@ def register(app: typer.Typer) -> None:
             no_cache=no_cache,
             rehash=rehash,
             trust_imported=trust_imported,
+            max_nodes=max_nodes,
             program=str(program),
             on_warning=lambda text: print(text, file=sys.stderr, flush=True),
         )

@@ -7,12 +7,15 @@ module-level function that renders the library's report as text or, with `--json
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from voxcas.cli.common import JsonOption, StoreOption, echo_json, open_store, sqlite_only
-from voxcas.cli.render import human_size, table
+from voxcas.cli.render import human_size, short, table
+
+if TYPE_CHECKING:
+    from voxcas.store.gc import GcReport
 
 
 def register(app: typer.Typer) -> None:
@@ -25,24 +28,55 @@ def register(app: typer.Typer) -> None:
 def gc(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would be deleted.")] = False,
     keep_runs: Annotated[int, typer.Option("--keep-runs", help="Keep the results of the newest N runs.")] = 5,
+    keep: Annotated[
+        str,
+        typer.Option(
+            "--keep",
+            metavar="all|goals",
+            help="What to keep of a kept run: all its results, or its goals and the results saving "
+            "at least --min-saving (drops large results cheap to recompute).",
+        ),
+    ] = "all",
+    min_saving: Annotated[
+        str,
+        typer.Option(
+            "--min-saving",
+            metavar="SECONDS/SIZE",
+            help="With --keep goals: keep a result that saves at least this much compute per "
+            "stored size (60s/G, 1s/100M).",
+        ),
+    ] = "60s/G",
     older_than: Annotated[
         str | None, typer.Option("--older-than", help="Only delete results older than this (30d, 12h).")
     ] = None,
     max_size: Annotated[
-        str | None, typer.Option("--max-size", help="Also drop the oldest kept results until under (5G).")
+        str | None,
+        typer.Option(
+            "--max-size",
+            help="Evict the results saving the fewest seconds per byte until the store fits (10G); "
+            "never the goals of kept runs unless --force.",
+        ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Let --max-size evict the goals of kept runs (and ref'd runs).")
+    ] = False,
     grace: Annotated[
         str, typer.Option("--grace", help="Never touch anything younger than this (runs in flight).")
     ] = "1h",
     store: StoreOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Delete results no ref or kept run needs, and the objects nothing kept reaches."""
+    """Delete results no ref or kept run needs, and the objects nothing kept reaches.
+
+    Examples: vox gc --dry-run; vox gc --keep goals; vox gc --max-size 10G
+    """
     from voxcas.store.gc import gc as collect
     from voxcas.store.gc import parse_duration, parse_size
+    from voxcas.store.retention import Retention, check_keep, parse_saving
 
+    policy = Retention(check_keep(keep), parse_saving(min_saving), force)
     older = parse_duration(older_than) if older_than else None
-    cap = parse_size(max_size) if max_size else None
+    cap = parse_size(max_size) if max_size is not None else None
     with open_store(store) as s:
         report = collect(
             sqlite_only(s, "gc"),
@@ -51,19 +85,42 @@ def gc(
             max_size=cap,
             grace=parse_duration(grace),
             dry_run=dry_run,
+            retention=policy,
         )
     if json_out:
         echo_json(report.to_json())
         return
-    verb = "would delete" if dry_run else "deleted"
+    print_gc_report(report, cap)
+
+
+SHOWN_DROPPED = 10  # results listed by name in the text report (--json lists all)
+
+
+def print_gc_report(report: GcReport, cap: int | None = None) -> None:
+    """The text of a gc report: what was (or would be) freed and kept, the largest results the
+    policy let go, and whether a size cap was met."""
+    verb = "would delete" if report.dry_run else "deleted"
     typer.echo(
         f"{verb} {report.results_deleted} results, {report.objects_deleted} objects, "
         f"{report.nodes_deleted} node records: {human_size(report.bytes_freed)} freed"
     )
+    if report.dropped:
+        go = "would go" if report.dry_run else "went"
+        typer.echo(f"{len(report.dropped)} results of kept runs {go} (largest first):")
+        for d in report.dropped[:SHOWN_DROPPED]:
+            what = d.label or d.op or "?"
+            typer.echo(f"  {short(d.node)}  {human_size(d.bytes):>7}  {d.seconds:.3f}s  {what}")
+        if len(report.dropped) > SHOWN_DROPPED:
+            typer.echo(f"  ... and {len(report.dropped) - SHOWN_DROPPED} more (--json lists them all)")
     typer.echo(
         f"kept {report.results_kept} results and {report.objects_kept} objects "
         f"({human_size(report.bytes_kept)}) for {report.kept_runs} runs"
     )
+    if report.fits is False and cap is not None:
+        typer.echo(
+            f"the store is still over {human_size(cap)}: what is left is the goals of kept runs, "
+            "their refs and the last --grace; --force evicts goals too"
+        )
 
 
 def fsck(store: StoreOption = None, json_out: JsonOption = False) -> None:

@@ -101,6 +101,7 @@ def _render_node(d: dict[str, Any]) -> None:
         missing = "" if r["present"] else "  (object missing)"
         typer.echo(f"result    {r['digest']}{missing}")
         typer.echo(f"computed  {when(r['created'])} in {r['seconds']:.3f}s by run {short(r['run'])}")
+        typer.echo(f"holds     {human_size(r['bytes'])} stored")
         typer.echo(f"origin    {r['provenance']}")
     for f in d["failures"]:
         typer.echo(f"failed    in run {short(f['run'])}: {f['message']}")
@@ -158,12 +159,13 @@ def init(
     ] = None,
     store: StoreOption = None,
     blobs: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--blobs",
-            metavar="DIR",
+            metavar="DIR|URL",
             help="Keep the bytes of large objects (1 MiB and more) as files in DIR, e.g. a "
-            "directory every cluster worker can reach; the default keeps them in store.db.",
+            "directory every cluster worker can reach, or under an fsspec URL (s3://bucket/prefix; "
+            "needs the fsspec extra); the default keeps them in the store's own blobs/.",
         ),
     ] = None,
     json_out: JsonOption = False,
@@ -174,7 +176,8 @@ def init(
     opened, created = init_store(store, directory, blobs=blobs)
     with opened as s:
         where = str(getattr(s, "directory", "?"))
-        tier = str(getattr(getattr(s, "blobs", None), "location", "") or "")
+        tiers = getattr(s, "blobs", None)  # only a directory given to the store is named
+        tier = str(getattr(tiers, "location", "") or "") if getattr(tiers, "shared", False) else ""
     if json_out:
         echo_json({"store": where, "created": created, "blobs": tier or None})
         return

@@ -45,7 +45,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,11 +79,17 @@ class _Engine:
     """Builds a run's context and drives its walks; `satisfy` is the context's callable."""
 
     def __init__(
-        self, store: Store, registry: Registry, options: RunOptions, progress: Progress, run: RunId
+        self,
+        store: Store,
+        registry: Registry,
+        options: RunOptions,
+        progress: Progress,
+        run: RunId,
+        warn: Callable[[str], None] | None = None,
     ) -> None:
         writer = Writer(store, run)
         state = RunState(store, writer, progress, options, run)
-        placement = placement_for(options, store, writer, registry, state.unreadable_input)
+        placement = placement_for(options, store, writer, registry, state.unreadable_input, warn)
         lookup = Lookup(store, registry, options, state)
         # where fingerprints of inputs are cached: the store, or (--rehash) nowhere
         fingerprints: FingerprintCache = RehashingCache(store) if options.rehash else store
@@ -243,7 +249,13 @@ def _run_workplan(
     if options.on_warning is not None:
         for warning in plan.warnings:
             options.on_warning(warning)
-    engine = _Engine(store, registry, options, progress, run)
+
+    def warn(text: str) -> None:  # a warning of the run itself (where large results travel)
+        summary.warnings.append(text)
+        if options.on_warning is not None:
+            options.on_warning(text)
+
+    engine = _Engine(store, registry, options, progress, run, warn)
     state = engine.state
     state.find_volatile(plan.nodes, registry)
     progress.start(run, 0, 0)
@@ -287,6 +299,7 @@ def run_file(
     reduction cache beside the store (`voxcas.plan.cache`), completed lazily if anything is missing.
     """
     from voxcas.lang import load_workplan
+    from voxcas.lang.budget import Budget
     from voxcas.lang.files import read_source
     from voxcas.plan import cache
     from voxcas.plan.observe import recording
@@ -299,15 +312,20 @@ def run_file(
         options.program_text = read_source(str(path))  # the front-end's own errors for unreadable files
 
     fingerprints: FingerprintCache = RehashingCache(store) if options.rehash else store
+    budget = Budget(options.max_nodes, options.cancel)
 
     def reduce() -> Workplan:
-        return load_workplan(path, registry=registry, fingerprints=fingerprints, params=options.params)
+        return load_workplan(
+            path, registry=registry, fingerprints=fingerprints, params=options.params, budget=budget
+        )
 
     directory: Path | None = getattr(store, "directory", None)
     if directory is None or options.registry is not None or options.show:
         return run_workplan(reduce(), store, options, progress)
     key = cache.plan_key(path, options.program_text, options.params)
-    plan = None if options.rehash else cache.load(directory, key, reduce, registry)
+    # a cached plan holds only its goals: with a node limit the program is reduced, to be counted
+    counted = options.rehash or options.max_nodes is not None
+    plan = None if counted else cache.load(directory, key, reduce, registry)
     if plan is None:
         with recording() as observations:
             plan = reduce()

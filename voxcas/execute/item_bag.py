@@ -51,6 +51,7 @@ from voxcas.execute.tasks import (
     Step,
     evaluate_chunk,
 )
+from voxcas.execute.worker_store import StoredInput, Unreadable, fetch_inputs, persist_outcome
 from voxcas.ids import Digest, NodeId
 from voxcas.plan.nodes import Apply, Closure
 
@@ -66,24 +67,40 @@ class ItemSpec:
     cancel: threading.Event | None = None
     persist: Callable[[NodeId, Any, float], None] | None = None  # in-process: the run's writer
     label: Any = None  # the item itself, when it is a scalar (a path, a number): names its task
+    tier: str | None = None  # a shared blob directory: the worker persists the item's values there
 
     def __dask_tokenize__(self) -> str:
         return self.root
 
     def __reduce__(self) -> tuple[Any, ...]:  # the cancel event and the writer stay in this process
-        return (ItemSpec, (self.root, self.steps))
+        return (ItemSpec, (self.root, self.steps, None, None, None, self.tier))
 
 
-def evaluate_item(item: ItemSpec) -> dict[NodeId, Outcome]:
+ItemOutcomes = dict[NodeId, Outcome | Unreadable]
+
+
+def evaluate_item(item: ItemSpec, cache: dict[Digest, Outcome] | None = None) -> ItemOutcomes:
     """Every outcome of one item's nodes, by node id; never raises. In this process each node's
-    value goes to the writer as soon as it is computed, not when the item ends."""
-    return evaluate_chunk(item.steps, item.cancel, persist=item.persist)
+    value goes to the writer as soon as it is computed, not when the item ends. With a shared
+    tier, stored inputs are read from it here (once per digest of `cache`), each value is
+    persisted there and only its rows to index are returned, and a stored input that could not
+    be read is returned as `Unreadable` under its node."""
+    if item.tier is None:
+        return dict(evaluate_chunk(item.steps, item.cancel, persist=item.persist))
+    steps, unreadable = fetch_inputs(item.steps, {} if cache is None else cache)
+    where = Literal(item.tier)
+    outcomes: ItemOutcomes = {
+        nid: persist_outcome(outcome, where) for nid, outcome in evaluate_chunk(steps, item.cancel).items()
+    }
+    outcomes.update(unreadable)
+    return outcomes
 
 
-def evaluate_items(items: tuple[ItemSpec, ...] | Literal) -> list[dict[NodeId, Outcome]]:
+def evaluate_items(items: tuple[ItemSpec, ...] | Literal) -> list[ItemOutcomes]:
     """The task of one partition: `evaluate_item` of each of its items, in order."""
     specs: tuple[ItemSpec, ...] = items.value if isinstance(items, Literal) else items
-    return [evaluate_item(item) for item in specs]
+    cache: dict[Digest, Outcome] = {}  # stored inputs the partition's items share, read once
+    return [evaluate_item(item, cache) for item in specs]
 
 
 def partition(items: Sequence[ItemSpec], npartitions: int) -> list[list[ItemSpec]]:
@@ -178,11 +195,11 @@ def _item_specs(
     """The items' steps, dependencies first; None if a stored input turned out unreadable."""
     state, placement = ctx.state, ctx.placement
     cancel = placement.task_cancel
-    loaded: dict[Digest, Outcome] = {}
+    loaded: dict[Digest, Outcome | StoredInput] = {}
     persist = placement.item_persist(nodes)
     record_arguments(ctx.store, nodes, own)
 
-    def given(arg: NodeId) -> Outcome:
+    def given(arg: NodeId) -> Outcome | StoredInput:
         known = known_outcome(state, nodes, arg)
         if known is not None:
             return placement.item_outcome(known)
@@ -206,7 +223,7 @@ def _item_specs(
             assert isinstance(d, Apply)
             sources = tuple((LOCAL, position[a]) if a in position else (GIVEN, given(a)) for a in d.args)
             steps.append(Step(placement.call(node, ctx.registry.get(d.op)), sources))
-        specs.append(ItemSpec(root, tuple(steps), cancel, persist, labels.get(root)))
+        specs.append(ItemSpec(root, tuple(steps), cancel, persist, labels.get(root), placement.item_tier))
     return None if state.unreadable else specs
 
 
@@ -229,7 +246,10 @@ def _run_bag(ctx: RunContext, nodes: Nodes, items: list[ItemSpec], light: bool) 
     def on_done(key: Any, outcomes: Any) -> None:
         for item in outcomes:
             for nid, outcome in item.items():
-                state.record(nodes[nid], outcome, persisted=persisted)
+                if isinstance(outcome, Unreadable):  # forgotten and recomputed by the engine's walk
+                    state.unreadable_input(nid, outcome.message)
+                else:
+                    state.record(nodes[nid], outcome, persisted=persisted)
         state.check_cancel()
 
     scheduler.run(graph, keys, on_start, on_done, forget=set(keys), cancel=ctx.options.cancel)

@@ -49,7 +49,10 @@ class RunOptions:
     - `registry`: the primitive registry (None = the built-in one).
     - `program` / `program_text`: what the run record names; `program_text` is hashed for it.
     - `loop_batch`: how many loop items are in flight at once (memory stays bounded by it).
-    - `cancel`: set this event to stop the run (the HTTP API's cancel; Ctrl-C does the same).
+    - `cancel`: set this event to stop the run (the HTTP API's cancel; Ctrl-C does the same); it
+      stops the reduction of `run_file` too.
+    - `max_nodes`: `run_file` refuses a program whose plan has more nodes (`vox run --max-nodes`,
+      `PlanTooLargeError`, exit 2); None: no limit.
     - `trust_imported`: reuse every imported result, not only those of trusted signers
       (`vox run --trust-imported`; `voxcas.store.trust`).
     - `on_warning`: called with each reducer warning before anything runs (they are also in
@@ -70,11 +73,14 @@ class RunOptions:
     cancel: threading.Event = field(default_factory=threading.Event)
     on_warning: Callable[[str], None] | None = None
     trust_imported: bool = False
+    max_nodes: int | None = None
 
     def __post_init__(self) -> None:
         check_scheduler(self.scheduler)
         if self.workers is not None and self.workers < 1:
             raise UsageError(f"--workers must be at least 1, got {self.workers}")
+        if self.max_nodes is not None and self.max_nodes < 1:
+            raise UsageError(f"--max-nodes must be at least 1, got {self.max_nodes}")
         if self.loop_batch < 1:
             raise UsageError(f"loop batch must be at least 1, got {self.loop_batch}")
 

@@ -14,7 +14,9 @@ bag ask it, and nothing else in the executor knows where tasks run:
   modules; every outcome travels back to the client, which persists it.
 - `SharedTier` (a cluster, and a store with a blob directory): as `ClientSide`, but workers
   persist the large objects of what they compute into the blob directory themselves and the
-  client receives only the rows to index (the stage adds a `stored-` task after each node's).
+  client receives only the rows to index (the stage adds a `stored-` task after each node's, a
+  loop item's task persists its own nodes); a stored input travels as its index rows and the
+  worker reads its large bytes from the blob directory by digest (`load-` task, verified there).
 
 Both own the run's `Scheduler`, created on first use (Dask is imported only then).
 """
@@ -26,10 +28,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from voxcas.errors import CorruptObjectError, ObjectNotFoundError
 from voxcas.execute.graph import data, ref, task
 from voxcas.execute.inputs import portable_outcome
 from voxcas.execute.keys import held_key, load_key, where_of
 from voxcas.execute.tasks import Call, Failed, Literal, Ok, Outcome, checking_cache, load_object, read_check
+from voxcas.execute.worker_store import StoredInput, fetch_stored, load_failure, loaded_key
 from voxcas.execute.writer import Writer
 from voxcas.ids import Digest, NodeId
 from voxcas.plan.nodes import Apply, PlanNode
@@ -39,8 +43,10 @@ from voxcas.store.base import Store
 if TYPE_CHECKING:
     from voxcas.execute.options import RunOptions
     from voxcas.execute.schedulers import Scheduler
+    from voxcas.store.sqlite import SqliteStore
 
 Unreadable = Callable[[NodeId, str], None]  # told of a stored input that cannot be read
+Warn = Callable[[str], None]  # a one-line warning about the run, said once
 Persist = Callable[[NodeId, Any, float], None]
 Picks = tuple[NodeId | None, ...] | None  # per argument: the member of a fused chunk it picks
 
@@ -66,6 +72,7 @@ class Placement(ABC):
         self.registry = registry
         self.unreadable = unreadable
         self._scheduler: Scheduler | None = None
+        self.notice: tuple[Warn, str] | None = None  # said when the scheduler is first needed
 
     @property
     def scheduler(self) -> Scheduler:
@@ -73,6 +80,10 @@ class Placement(ABC):
             from voxcas.execute.schedulers import Scheduler
 
             self._scheduler = Scheduler(self.options.scheduler, self.options.workers)
+            if self.notice is not None:
+                warn, text = self.notice
+                self.notice = None
+                warn(text)
         return self._scheduler
 
     def close(self) -> None:
@@ -99,9 +110,7 @@ class Placement(ABC):
             return Call(
                 node.id, d.op, where, primitive=primitive, picks=picks, reads=reads, fingerprints=cache
             )
-        return Call(
-            node.id, d.op, where, modules=modules_of(self.registry), picks=picks, reads=reads
-        )
+        return Call(node.id, d.op, where, modules=modules_of(self.registry), picks=picks, reads=reads)
 
     # -- inputs of a stage graph -------------------------------------------------------------------
     @abstractmethod
@@ -118,7 +127,10 @@ class Placement(ABC):
     def item_outcome(self, outcome: Outcome) -> Outcome:
         """A known outcome (a held value, a constant) as it travels inside a loop item."""
 
-    def item_load(self, node: NodeId, digest: Digest) -> Outcome:
+    #: where a loop item's task persists the values it computes (a blob directory), if anywhere
+    item_tier: str | None = None
+
+    def item_load(self, node: NodeId, digest: Digest) -> Outcome | StoredInput:
         """A stored input of a loop item, loaded in this thread and made ready to travel; an
         unreadable object is reported (its node is then recomputed)."""
         outcome = load_object(self.store, digest, node)
@@ -130,7 +142,6 @@ class Placement(ABC):
     def item_persist(self, nodes: Mapping[NodeId, PlanNode]) -> Persist | None:
         """How a loop item hands each value it computes to the writer, if it can (in-process);
         None: the values come back with the item's outcomes and are persisted then."""
-
 
 
 class InProcess(Placement):
@@ -198,29 +209,76 @@ class SharedTier(ClientSide):
     node's task is followed, on the same worker, by a `stored-` task that encodes the value and
     writes its large objects to the tier (`voxcas.execute.worker_store`); the client receives
     only the rows to index and its writer records them. Values stay in worker memory for the
-    node's dependents. Inputs from earlier stages are still read by the client and shipped."""
+    node's dependents. A stored input travels as its index rows (`SqliteStore.detached`): the
+    worker reads the large bytes from the tier by digest and verifies them; a `loaded-` task
+    after each such load tells the client of a failure, and the input is then recomputed."""
 
     def __init__(
         self,
         options: RunOptions,
-        store: Store,
+        store: SqliteStore,
         writer: Writer,
         registry: Registry,
         unreadable: Unreadable,
         location: str,
     ) -> None:
         super().__init__(options, store, writer, registry, unreadable)
+        self.index: SqliteStore = store
         self.blob_location = location
+        self.item_tier = location
+
+    def _detached(self, node: NodeId, digest: Digest) -> StoredInput | Failed:
+        try:
+            return StoredInput(self.index.detached(digest), self.blob_location, node)
+        except (ObjectNotFoundError, CorruptObjectError) as error:
+            message = f"error: cannot read the stored value of node {node[:12]}: {error}"
+            self.unreadable(node, message)
+            return Failed(message, "")
+
+    def stored_input(self, graph: dict[str, Any], node: NodeId, digest: Digest) -> Any:
+        key = load_key(digest)
+        if key not in graph:  # read on a worker; only whether it failed comes back
+            found = self._detached(node, digest)
+            if isinstance(found, Failed):
+                graph[key] = data(key, Literal(found))
+            else:
+                graph[key] = task(
+                    key, fetch_stored, Literal(found.detached), Literal(found.location), Literal(node)
+                )
+                graph[loaded_key(key)] = task(loaded_key(key), load_failure, ref(key))
+        return ref(key)
+
+    def item_load(self, node: NodeId, digest: Digest) -> Outcome | StoredInput:
+        return self._detached(node, digest)
 
 
 def placement_for(
-    options: RunOptions, store: Store, writer: Writer, registry: Registry, unreadable: Unreadable
+    options: RunOptions,
+    store: Store,
+    writer: Writer,
+    registry: Registry,
+    unreadable: Unreadable,
+    warn: Warn | None = None,
 ) -> Placement:
     """The placement of a run on `options.scheduler`: on a cluster, `SharedTier` when the store
-    keeps large objects in a blob directory (the workers must reach it at the same path)."""
+    keeps large objects in a blob directory given to it (`vox init --blobs DIR`: the workers must
+    reach it at the same path; a store's own `blobs/` is not assumed reachable); else
+    `ClientSide`, and on a cluster `warn` is told that large results travel to this client, once,
+    when the run first needs the cluster (a run answered from the store says nothing)."""
     if options.scheduler in ("threads", "sync"):
         return InProcess(options, store, writer, registry, unreadable)
-    location = getattr(getattr(store, "blobs", None), "location", "")
-    if "://" in options.scheduler and location:
-        return SharedTier(options, store, writer, registry, unreadable, location)
-    return ClientSide(options, store, writer, registry, unreadable)
+    from voxcas.store.sqlite import SqliteStore
+
+    if "://" in options.scheduler and isinstance(store, SqliteStore) and store.blobs.shared:
+        return SharedTier(options, store, writer, registry, unreadable, store.blobs.location)
+    placement = ClientSide(options, store, writer, registry, unreadable)
+    if "://" in options.scheduler and warn is not None:
+        placement.notice = (warn, NO_SHARED_TIER)
+    return placement
+
+
+NO_SHARED_TIER = (
+    "warning: this store keeps large objects where the cluster's workers cannot "
+    "reach them: every result travels to this client to be stored (give the store a blob "
+    "directory on a shared file system, 'vox init --blobs DIR', see docs/run.md)"
+)

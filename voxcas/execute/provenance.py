@@ -2,8 +2,9 @@
 
 - `run_sources`: the program text and the text of every file it imported (the store keeps them
   as objects, shared between runs), so `vox show RUN --program` prints the exact code that ran.
-- `named_constants`: the node records of top-level names bound to constants (constants are never
-  stored as results, so `RUN:NAME` of `t = 0.9` needs the record to answer `0.9`).
+- `named_constants`: the node records of top-level names and goals bound to constants (constants
+  are never stored as results, so `RUN:NAME` of `t = 0.9` needs the record to answer `0.9`, and
+  the viewer's run page the record of `print "n" 3` to show `3`).
 - `record_arguments`: before applications are computed, the node records of the constants and
   closures they take as arguments (never stored as results): `vox show NODE` of a file reader
   prints the path it read beside the fingerprint its id covers, and `vox status` can say which
@@ -25,10 +26,10 @@ def run_sources(program: str, text: str | None, plan: Workplan) -> list[tuple[st
 
 
 def named_constants(plan: Workplan) -> list[PlanNode]:
-    """The nodes of top-level names that are constants (only those already in the plan: a cached
-    plan is not completed for this; its first run recorded them)."""
+    """The nodes of top-level names and of goals that are constants (only those already in the
+    plan: a cached plan is not completed for this; its first run recorded them)."""
     found: dict[NodeId, PlanNode] = {}
-    for nid in plan.names.values():
+    for nid in [*plan.names.values(), *(goal.node for goal in plan.goals)]:
         node = plan.nodes.get(nid)  # dict.get: never completes a lazily cached plan
         if node is not None and isinstance(node.definition, Const):
             found[nid] = node

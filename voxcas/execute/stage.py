@@ -40,7 +40,7 @@ from voxcas.execute.tasks import (
     evaluate,
     evaluate_chunk,
 )
-from voxcas.execute.worker_store import persist_outcome, stored_key
+from voxcas.execute.worker_store import loaded_key, persist_outcome, stored_key
 from voxcas.ids import NodeId
 from voxcas.plan.nodes import Apply
 
@@ -183,16 +183,20 @@ class _Stage:
             else:
                 self.add_chunk(group)
         self.dsk.update(self.loads)
+        worker_loads = {k for k in self.loads if loaded_key(k) in self.loads}  # SharedTier
+        for k in worker_loads:  # the client hears only whether the load failed
+            self.load_nodes[loaded_key(k)] = self.load_nodes[k]
         keys = list(dict.fromkeys(self.key[n] for n in self.runnable))
         sinks = [k for k in keys if k not in self.used]
         kept = {self.key[nid] for nid in self.keep & self.in_stage}
         forget = {k for k in sinks if k not in kept}
-        quiet = set()
+        quiet: set[str] = set()
         if self.stored:  # values stay on the workers, but kept ones are still wanted here
             sinks = [k for k in keys if k not in self.used or k in kept]
             sinks += list(self.stored)
             forget = {k for k in sinks if k not in kept}
             quiet = {k for k in keys if stored_key(k) in self.stored and k not in kept}
+        quiet |= worker_loads
         # Large stages hand ready tasks to the pool a few at a time: a thread hop per tiny task
         # costs more than the task, and with thousands of tasks the tail imbalance (at most
         # CHUNK - 1 tasks on one worker) is negligible. Small stages keep perfect balance.

@@ -188,9 +188,17 @@ class RunState:
         self._unreadable[node] = message
 
     def forget(self, node: NodeId) -> None:
-        """Drop a stored result that cannot be read, so that it is computed again."""
+        """Drop a stored result that cannot be read, so that it is computed again; its object,
+        if damaged, goes too (else the recomputed value would be bound to the damaged bytes)."""
         store = self.store
-        self.writer.call(lambda: store.delete_result(node)).result()
+        digest = self.digest_of(node)
+
+        def drop() -> None:
+            store.delete_result(node)
+            if digest is not None:
+                store.discard_damaged(digest)
+
+        self.writer.call(drop).result()
         self._known.pop(node, None)
         self.writer.digests.pop(node, None)
         if node in self._reused_nodes:

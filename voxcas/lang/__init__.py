@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from voxcas.lang.ast import Program
+    from voxcas.lang.budget import Budget
     from voxcas.plan.fingerprint import FingerprintCache
     from voxcas.plan.nodes import Workplan
     from voxcas.primitives.registry import Registry
@@ -47,10 +48,14 @@ def reduce_program(
     registry: Registry | None = None,
     fingerprints: FingerprintCache | None = None,
     params: Mapping[str, Any] | None = None,
+    budget: Budget | None = None,
 ) -> Workplan:
     """The workplan of a parsed program (`ResolutionError` if a name, arity, file... is wrong).
 
-    `params` replace top-level values of the program (`vox run -p NAME=VALUE`, `voxcas.lang.params`)."""
+    `params` replace top-level values of the program (`vox run -p NAME=VALUE`, `voxcas.lang.params`).
+    `budget` bounds the reduction (`voxcas.lang.budget`): a cancel event and a node limit
+    (`RunCancelled`, `PlanTooLargeError`)."""
+    from voxcas.lang.budget import check_plan_size
     from voxcas.lang.deep import run_deep
     from voxcas.lang.files import FileCtx
     from voxcas.lang.params import param_consts
@@ -60,10 +65,13 @@ def reduce_program(
     consts = param_consts(params or {})
 
     def work() -> Workplan:
-        reducer = Reducer(registry or default_registry(), fingerprints, consts)
+        reducer = Reducer(registry or default_registry(), fingerprints, consts, budget)
         reducer.program(program, FileCtx.of_text(program.path))
         reducer.check_params_used(program.path)
         reducer.warn_loops_reading_at_run_time()
+        if budget is not None:
+            check_plan_size(reducer.workplan, budget.max_nodes, program.path)
+            reducer.check_budget(None)
         return reducer.workplan
 
     return run_deep(work)
@@ -76,9 +84,12 @@ def reduce_source(
     registry: Registry | None = None,
     fingerprints: FingerprintCache | None = None,
     params: Mapping[str, Any] | None = None,
+    budget: Budget | None = None,
 ) -> Workplan:
     """Parse and reduce program text; `path` names it in errors and sets `$file`/`$dir`/`$stem`."""
-    return reduce_program(parse(text, path), registry=registry, fingerprints=fingerprints, params=params)
+    return reduce_program(
+        parse(text, path), registry=registry, fingerprints=fingerprints, params=params, budget=budget
+    )
 
 
 def load_workplan(
@@ -87,9 +98,12 @@ def load_workplan(
     registry: Registry | None = None,
     fingerprints: FingerprintCache | None = None,
     params: Mapping[str, Any] | None = None,
+    budget: Budget | None = None,
 ) -> Workplan:
     """Read, parse and reduce a program file (`InputFileError` if it cannot be read)."""
     from voxcas.lang.files import read_source
 
     text = read_source(str(path))
-    return reduce_source(text, str(path), registry=registry, fingerprints=fingerprints, params=params)
+    return reduce_source(
+        text, str(path), registry=registry, fingerprints=fingerprints, params=params, budget=budget
+    )

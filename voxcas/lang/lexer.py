@@ -65,6 +65,10 @@ def _line_of(text: str, pos: int) -> str:
     return text[start:] if end < 0 else text[start:end]
 
 
+# longest integer literal: far beyond any real constant, well inside Python's int/str limit (4300)
+MAX_INT_DIGITS = 1000
+
+
 def syntax_error(text: str, path: str, pos: int, line: int, col: int, message: str) -> VoxSyntaxError:
     return VoxSyntaxError(message, Span(path, line, col, line, col + 1), _line_of(text, pos))
 
@@ -87,6 +91,15 @@ def tokenize(text: str, path: str = "<string>") -> list[Token]:
                 Token("kw" if piece in KEYWORDS else "ident", piece, piece, line, pos - line_start + 1, pos)
             )
         elif first in _DIGITS or (first == "." and len(piece) > 1 and piece[1] in _DIGITS):
+            if piece.isdigit() and len(piece) > MAX_INT_DIGITS:
+                raise syntax_error(
+                    text,
+                    path,
+                    pos,
+                    line,
+                    pos - line_start + 1,
+                    f"integer literal of {len(piece)} digits: at most {MAX_INT_DIGITS} are allowed",
+                )
             value = int(piece) if piece.isdigit() else float(piece)
             append(Token("num", piece, value, line, pos - line_start + 1, pos))
         elif first in _OPS:

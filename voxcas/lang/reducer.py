@@ -39,6 +39,7 @@ from typing import Any
 from voxcas.errors import ResolutionError, UsageError, VoxcasError
 from voxcas.ids import NodeId
 from voxcas.lang import ast as A
+from voxcas.lang.budget import CHECK_EVERY, Budget
 from voxcas.lang.builder import Builder, RootBuilder, TemplateBuilder, Val
 from voxcas.lang.files import FileCtx, parse_cached
 from voxcas.lang.kinds import argument_problem
@@ -78,8 +79,12 @@ class Reducer:
         registry: Registry,
         fingerprints: FingerprintCache | None,
         params: dict[str, Const] | None = None,
+        budget: Budget | None = None,
     ) -> None:
         self.registry = registry
+        self.budget = budget
+        self.until_check = CHECK_EVERY  # expressions left before the next budget check
+        self.template_nodes = 0  # nodes of the loop bodies finished so far (`plan_size`)
         self.fingerprints = fingerprints
         self.params = dict(params or {})  # -p NAME=VALUE: replaces a top-level value (lang.params)
         self.params_set: set[str] = set()
@@ -241,34 +246,47 @@ class Reducer:
     def import_(self, cmd: A.Import, ctx: FileCtx) -> None:
         target = cmd.target
         if target.endswith(".imgql") or "/" in target or os.sep in target:
-            path = os.path.normpath(os.path.join(ctx.directory, target))
-            if path in self.file_stack:
-                chain = [*self.file_stack[self.file_stack.index(path) :], path]
-                raise self.fail("import cycle: " + " -> ".join(os.path.basename(p) for p in chain), cmd.span)
-            if path in self.files_done:
+            if self.import_file(cmd, ctx, target):
                 return
-            self.registry.check_import(path, cmd.span)  # before the file is looked at or read
-            importer = self.shown.get(ctx.file, ctx.file)
-            shown = os.path.normpath(os.path.join(os.path.dirname(importer), target))
-            observe(path)
-            if not os.path.isfile(path):
-                if target == VOXLOGICA1_STDLIB and self.registry.has_namespace("vox1"):
-                    # VoxLogicA 1 programs begin with this import; its library is the vox1 namespace
-                    self.warn(
-                        f"{cmd.span}: warning: no file '{shown}': importing the namespace vox1 "
-                        "(VoxLogicA 1's standard library) instead; write import \"vox1\""
-                    )
-                    target = "vox1"
-                else:
-                    raise self.fail(f"cannot import '{target}': no such file '{shown}'", cmd.span)
-            else:
-                imported = parse_cached(path, shown)
-                self.workplan.imports.append((shown, imported.text))
-                self.program(imported, FileCtx.of(path))
-                return
-        if not self.registry.has_namespace(target):
+            target = "vox1"  # the absent stdlib.imgql
+        elif not self.registry.has_namespace(target):
+            # VoxLogicA 1 imports a file by its name without the extension (`import "RegionCalculus"`)
+            for name in (target, f"{target}.imgql"):
+                if os.path.isfile(os.path.join(ctx.directory, name)):
+                    self.import_file(cmd, ctx, name)
+                    return
             names = difflib.get_close_matches(target, self.registry.names(), n=3, cutoff=0.6)
-            raise self.fail(f"unknown namespace '{target}'{suggest(names)}", cmd.span)
+            raise self.fail(f"unknown namespace or file '{target}'{suggest(names)}", cmd.span)
+        self.import_namespace(cmd, target)
+
+    def import_file(self, cmd: A.Import, ctx: FileCtx, target: str) -> bool:
+        """Import the program file `target` (relative to the importing file); False when it is
+        VoxLogicA 1's absent `stdlib.imgql`, which stands for the namespace vox1."""
+        path = os.path.normpath(os.path.join(ctx.directory, target))
+        if path in self.file_stack:
+            chain = [*self.file_stack[self.file_stack.index(path) :], path]
+            raise self.fail("import cycle: " + " -> ".join(os.path.basename(p) for p in chain), cmd.span)
+        if path in self.files_done:
+            return True
+        self.registry.check_import(path, cmd.span)  # before the file is looked at or read
+        importer = self.shown.get(ctx.file, ctx.file)
+        shown = os.path.normpath(os.path.join(os.path.dirname(importer), target))
+        observe(path)
+        if not os.path.isfile(path):
+            if target == VOXLOGICA1_STDLIB and self.registry.has_namespace("vox1"):
+                # VoxLogicA 1 programs begin with this import; its library is the vox1 namespace
+                self.warn(
+                    f"{cmd.span}: warning: no file '{shown}': importing the namespace vox1 "
+                    "(VoxLogicA 1's standard library) instead; write import \"vox1\""
+                )
+                return False
+            raise self.fail(f"cannot import '{target}': no such file '{shown}'", cmd.span)
+        imported = parse_cached(path, shown)
+        self.workplan.imports.append((shown, imported.text))
+        self.program(imported, FileCtx.of(path))
+        return True
+
+    def import_namespace(self, cmd: A.Import, target: str) -> None:
         try:
             self.registry.namespace(target)
         except ImportError as exc:
@@ -289,6 +307,14 @@ class Reducer:
         while b is not None:
             if b.base is not None:
                 return b.base
+            b = b.parent
+        # no image loaded anywhere: inside a loop, the base is resolved when it runs, as
+        # VoxLogicA-2 does: the item of the innermost loop (an image another `map` loaded; an item
+        # that is no image is the primitive's error at run time)
+        b = self.current
+        while b is not None:
+            if isinstance(b, TemplateBuilder):
+                return Val(b, ("param", 0))
             b = b.parent
         raise self.fail(f"'{prim.name}' needs a base image: load an image before using it", span)
 
@@ -403,11 +429,30 @@ class Reducer:
             template = child.template(result)
         finally:
             self.current = outer
+        self.template_nodes += len(template.nodes)
         return Val(outer, outer.closure(template, tuple(child.captures), span))
 
     # --- expressions ----------------------------------------------------------------------
     def expr(self, node: A.Expr, env: Env) -> Val:
+        self.until_check -= 1
+        if self.until_check <= 0:
+            self.check_budget(node.span)
         return self._expr[type(node)](node, env)
+
+    def node_count(self) -> int:
+        """Nodes made so far: the plan's, the finished loop bodies', the open loop bodies'."""
+        count = len(self.workplan.nodes) + self.template_nodes
+        b: Builder | None = self.current
+        while isinstance(b, TemplateBuilder):
+            count += len(b.nodes)
+            b = b.parent
+        return count
+
+    def check_budget(self, span: Span | None) -> None:
+        """Stop if the reduction was cancelled or the plan is over its node limit (`Budget`)."""
+        self.until_check = CHECK_EVERY
+        if self.budget is not None:
+            self.budget.check(self.node_count(), span)
 
     def num(self, node: A.Num, env: Env) -> Val:
         value = node.value

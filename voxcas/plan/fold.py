@@ -16,6 +16,26 @@ from voxcas.plan.nodes import Const
 from voxcas.primitives.registry import Primitive
 
 MAX_FOLDED_ITEMS = 100_000
+MAX_FOLDED_BYTES = 4 * 1024 * 1024
+# larger products cost more, and node ids write integers in decimal (Python caps that at 4300 digits)
+MAX_FOLDED_INT_BITS = 4096
+
+
+def _weight(value: Any) -> int:
+    """The content size a scalar counts for against `MAX_FOLDED_BYTES`."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        bits = value.bit_length()
+        return MAX_FOLDED_BYTES + 1 if bits > MAX_FOLDED_INT_BITS else max(8, (bits + 7) // 8)
+    return 8
+
+
+def const_weight(const: Const) -> int:
+    """The content size of a constant (`MAX_FOLDED_BYTES` bounds what folding makes and takes)."""
+    if isinstance(const.value, tuple):
+        return sum(_weight(item) for item in const.value)
+    return _weight(const.value)
 
 
 def const_value(const: Const) -> Any:
@@ -28,15 +48,19 @@ def to_const(value: Any) -> Const | None:
     if isinstance(value, bool):
         return Const("bool", value)
     if isinstance(value, int):
-        return Const("int", value)
+        return Const("int", value) if _weight(value) <= MAX_FOLDED_BYTES else None
     if isinstance(value, float):
         return Const("float", value)
     if isinstance(value, str):
-        return Const("str", value)
+        return Const("str", value) if len(value) <= MAX_FOLDED_BYTES else None
     if isinstance(value, list | tuple) and len(value) <= MAX_FOLDED_ITEMS:
         items = []
+        weight = 0
         for item in value:
             if not isinstance(item, bool | int | float | str):
+                return None
+            weight += _weight(item)
+            if weight > MAX_FOLDED_BYTES:
                 return None
             items.append(item)
         return Const("list", tuple(items))
@@ -47,6 +71,8 @@ def try_fold(prim: Primitive, args: Sequence[Const]) -> Const | None:
     """Evaluate a foldable primitive on constants; None when it is not foldable or fails."""
     if not prim.foldable or prim.base_image:
         return None
+    if sum(const_weight(a) for a in args) > MAX_FOLDED_BYTES:
+        return None  # an argument at the bound: its result may be far larger (left to the run)
     try:
         result = prim(*(const_value(a) for a in args))
     except Exception:  # the executor reports it at the node

@@ -27,11 +27,32 @@ NAMESPACE = Namespace(
 )
 prim = NAMESPACE.primitive
 
+# bounds on what one primitive call may build (issue 10: a string or a list doubled at each step
+# reached gigabytes; `range` itself is lazy and stored as its bounds)
+MAX_SEQUENCE_ITEMS = 1_000_000
+MAX_TEXT_CHARS = 64 * 1024 * 1024
+
 # --- helpers ---------------------------------------------------------------------------------
 
 
 def is_sequence(value: Any) -> bool:
     return isinstance(value, Sequence) and not isinstance(value, str | bytes)
+
+
+def check_items(name: str, what: str, n: int) -> None:
+    """Refuse to build a sequence of more than `MAX_SEQUENCE_ITEMS` items, naming its size."""
+    if n > MAX_SEQUENCE_ITEMS:
+        raise PrimitiveError(
+            name, f"{what} would have {n:,} items, over the limit of {MAX_SEQUENCE_ITEMS:,} per sequence"
+        )
+
+
+def check_text(name: str, n: int) -> None:
+    """Refuse to build a string of more than `MAX_TEXT_CHARS` characters, naming its length."""
+    if n > MAX_TEXT_CHARS:
+        raise PrimitiveError(
+            name, f"the string would have {n:,} characters, over the limit of {MAX_TEXT_CHARS:,}"
+        )
 
 
 def _number(name: str, value: Any, arg: str) -> int | float:
@@ -69,7 +90,9 @@ def _binary(name: str, scalar: Callable[[Any, Any], Any], a: Any, b: Any) -> Any
         x = _image_array(name, img, a)
         y = _image_array(name, img, b)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = scalar(np.asarray(x), np.asarray(y)) if isinstance(x, int | float) else scalar(x, y)
+            # a Python number stays a Python number: numpy treats it as weakly typed, so
+            # `4 + i` has i's pixel type exactly like `i + 4` (a 0-d array would promote to float64)
+            out = scalar(x, y)
         return img.with_array(np.asarray(out), img.components)
     a_seq, b_seq = is_sequence(a), is_sequence(b)
     if a_seq and b_seq:
@@ -88,6 +111,7 @@ def _arith(name: str, op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any
         if type(x).__module__ == "numpy" or type(y).__module__ == "numpy":
             return op(x, y)
         if name == "+" and isinstance(x, str) and isinstance(y, str):
+            check_text("default.+", len(x) + len(y))
             return x + y
         xv = _number(f"default.{name}", x, "a")
         yv = _number(f"default.{name}", y, "b")
@@ -112,21 +136,26 @@ def _compare(name: str, op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], A
     return scalar
 
 
-def _register_binary(symbol: str, scalar: Callable[[Any, Any], Any], doc: str) -> None:
+def _register_binary(symbol: str, scalar: Callable[[Any, Any], Any], doc: str, version: str = "1") -> None:
     qualified = f"default.{symbol}"
 
     def fn(a: Any, b: Any) -> Any:
         return _binary(qualified, scalar, a, b)
 
-    NAMESPACE.primitive(symbol, params=(Param("a"), Param("b")), doc=doc, foldable=True)(fn)
+    NAMESPACE.primitive(symbol, params=(Param("a"), Param("b")), doc=doc, foldable=True, version=version)(fn)
 
 
 # --- arithmetic and comparison -----------------------------------------------------------
 
-_register_binary("+", _arith("+", operator.add), "Addition (numbers, strings, sequences, images).")
-_register_binary("*", _arith("*", operator.mul), "Multiplication (numbers, sequences, images).")
-_register_binary("/", _arith("/", operator.truediv), "Division: always a float (numbers, sequences, images).")
-_register_binary("%", _arith("%", operator.mod), "Remainder (numbers, sequences, images).")
+# version 2: a number on the left keeps the image's pixel type (`4 + i` was float64 for float32 i)
+_ARITH_VERSION = "2"
+for _sym, _op, _doc in (
+    ("+", operator.add, "Addition (numbers, strings, sequences, images)."),
+    ("*", operator.mul, "Multiplication (numbers, sequences, images)."),
+    ("/", operator.truediv, "Division: always a float (numbers, sequences, images)."),
+    ("%", operator.mod, "Remainder (numbers, sequences, images)."),
+):
+    _register_binary(_sym, _arith(_sym, _op), _doc, _ARITH_VERSION)
 for _sym, _op in (
     ("==", operator.eq),
     ("!=", operator.ne),
@@ -142,7 +171,7 @@ for _sym, _op in (
 _minus = _arith("-", operator.sub)
 
 
-@prim("-", params=(Param("a"), Param("b", default=None)), foldable=True)
+@prim("-", params=(Param("a"), Param("b", default=None)), foldable=True, version=_ARITH_VERSION)
 def minus(a: Any, b: Any = None) -> Any:
     """Subtraction, or negation with one argument (numbers, sequences, images)."""
     if b is None:  # negation (not 0 - a: -0.0 stays -0.0)
@@ -247,7 +276,7 @@ def make_list(*items: Any) -> list[Any]:
 
 @prim("range", params=(Param("a", "int"), Param("b", "int", default=None)))
 def make_range(a: int, b: int | None = None) -> range:
-    """`range(n)` is 0 … n−1, `range(a, b)` is a … b−1: a lazy sequence."""
+    """`range(n)` is 0 … n−1, `range(a, b)` is a … b−1: a lazy sequence (stored as its bounds)."""
     return range(a) if b is None else range(a, b)
 
 
@@ -449,13 +478,17 @@ def _text(value: Any) -> str:
 
 @prim("concat", variadic=Param("parts"), foldable=True)
 def concat(*parts: Any) -> Any:
-    """Concatenate strings (other values are written as `print` shows them), or sequences."""
+    """Concatenate strings (other values are written as `print` shows them), or sequences: at most
+    1,000,000 items or 64 MiB of text."""
     if parts and all(is_sequence(p) for p in parts):
+        check_items("default.concat", "the concatenation", sum(len(p) for p in parts))
         out: list[Any] = []
         for p in parts:
             out.extend(p)
         return out
-    return "".join(_text(p) for p in parts)
+    texts = [_text(p) for p in parts]
+    check_text("default.concat", sum(len(t) for t in texts))
+    return "".join(texts)
 
 
 @prim("format_string", params=(Param("template", "str"),), variadic=Param("values"), foldable=True)
@@ -519,3 +552,24 @@ from voxcas.primitives.geometry import GEOMETRY  # noqa: E402
 for _fragment in (READERS, GEOMETRY, PICTURES):
     for _primitive in _fragment.primitives.values():
         NAMESPACE.add(_primitive)
+
+# VoxLogicA-2's names for the operators (`implementation/python/voxlogica/primitives/default/`:
+# `addition.py`, `subtraction.py`, `multiplication.py`, `division.py`, and the scalar operators
+# of its `__init__.py`): the operators themselves, so `addition(a, b)` is the node of `a + b`
+VOXLOGICA2_SYNONYMS = {
+    "addition": "+",
+    "subtraction": "-",
+    "multiplication": "*",
+    "division": "/",
+    "num_eq": "==",
+    "num_neq": "!=",
+    "num_leq": "<=",
+    "num_lt": "<",
+    "num_geq": ">=",
+    "num_gt": ">",
+    "bool_and_scalar": "&&",
+    "bool_or_scalar": "||",
+    "not_compat": "!",
+}
+for _name, _target in VOXLOGICA2_SYNONYMS.items():
+    NAMESPACE.synonym(_name, _target)

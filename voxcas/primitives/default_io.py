@@ -30,7 +30,9 @@ def is_image_path(path: str) -> bool:
     return image_path(path)
 
 
-def _dir_listing(root: str, pattern: str = "*", recursive: bool = False) -> list[str]:
+def _dir_listing(
+    root: str, pattern: str = "*", recursive: bool = False, full_paths: bool = True
+) -> list[str]:
     import fnmatch
     import os
 
@@ -50,6 +52,8 @@ def _dir_listing(root: str, pattern: str = "*", recursive: bool = False) -> list
         for name in os.listdir(root):
             if fnmatch.fnmatchcase(name, pattern):
                 found.append(os.path.join(root, name))
+    if not full_paths:
+        found = [os.path.relpath(path, root).replace(os.sep, "/") for path in found]
     return sorted(found)
 
 
@@ -67,15 +71,18 @@ def _dir_fingerprint(args: list[Any]) -> str:
         Param("root", "str"),
         Param("pattern", "str", default="*"),
         Param("recursive", "bool", default=False),
+        Param("full_paths", "bool", default=True),
     ),
     reads_files=True,
     path_params=(0,),
     fingerprint=_dir_fingerprint,
     foldable=True,
 )
-def dir_(root: str, pattern: str = "*", recursive: bool = False) -> tuple[str, ...]:
-    """Sorted full paths of the entries of root whose name matches a glob pattern (a dataset)."""
-    return tuple(_dir_listing(root, pattern, recursive))
+def dir_(root: str, pattern: str = "*", recursive: bool = False, full_paths: bool = True) -> tuple[str, ...]:
+    """Sorted paths of the entries of root whose name matches a glob pattern (a dataset); with
+    full_paths false, names relative to root, as VoxLogicA-2's four-argument `dir`
+    (`implementation/python/voxlogica/primitives/default/dir.py`)."""
+    return tuple(_dir_listing(root, pattern, recursive, full_paths))
 
 
 def _parse_cell(cell: str) -> Any:

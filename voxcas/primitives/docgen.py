@@ -53,6 +53,15 @@ def primitive_json(prim: Primitive) -> dict[str, Any]:
     }
 
 
+def synonym_fields(name: str, prim: Primitive) -> dict[str, Any]:
+    """What a synonym's row says: its own name and signature, and the primitive it is."""
+    return {
+        "name": name,
+        "signature": name + prim.signature()[len(prim.name) :],
+        "description": f"Same as `{prim.name}` (one node, one id): {prim.doc}",
+    }
+
+
 def namespaces(registry: Registry, namespace: str | None = None) -> list[str]:
     """The namespaces to list: one (checked) or all."""
     if namespace is None:
@@ -69,8 +78,13 @@ def primitive_table(registry: Registry | None = None, namespace: str | None = No
     registry = registry or default_registry()
     rows: list[dict[str, Any]] = []
     for ns in namespaces(registry, namespace):
-        prims = registry.namespace(ns).primitives
-        rows.extend(primitive_json(prims[name]) for name in sorted(prims))
+        space = registry.namespace(ns)
+        prims = space.primitives
+        for name in sorted(prims):
+            row = primitive_json(prims[name])
+            if name in space.synonyms:
+                row |= synonym_fields(name, prims[name])
+            rows.append(row)
         rows.extend(prelude_rows(registry, ns))
     return rows
 
@@ -109,9 +123,12 @@ def markdown(registry: Registry | None = None) -> str:
         ]
         for name in sorted(ns.primitives):
             p = ns.primitives[name]
+            shown = {"name": p.name, "signature": p.signature(), "description": p.doc}
+            if name in ns.synonyms:
+                shown |= synonym_fields(name, p)
             lines.append(
-                f"| `{_cell(p.name)}` | `{_cell(p.signature())}` | {p.result} | {p.version} | "
-                f"{', '.join(flags(p))} | {_cell(p.doc)} |"
+                f"| `{_cell(shown['name'])}` | `{_cell(shown['signature'])}` | {p.result} | {p.version} | "
+                f"{', '.join(flags(p))} | {_cell(shown['description'])} |"
             )
         lines.append("")
         derived = prelude_rows(registry, ns_name)

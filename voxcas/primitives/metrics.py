@@ -37,7 +37,8 @@ in S_B:
 When both masks are empty the distances are 0 and the surface Dice 1; when exactly one is,
 the distances are +inf and the surface Dice 0 (as for `hausdorff`).
 
-Masks are checked as in vox1 (bool, or uint8 holding 0 and 1; same size and geometry).
+Masks are checked as in vox1 (bool, or an integer image standing for its non-zero voxels; same
+size and geometry).
 """
 
 from __future__ import annotations

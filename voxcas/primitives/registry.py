@@ -43,6 +43,7 @@ NAMESPACE_MODULES: dict[str, str] = {
     "vox1": "voxcas.primitives.vox1",
     "simpleitk": "voxcas.primitives.simpleitk",
     "metrics": "voxcas.primitives.metrics",
+    "arrays": "voxcas.primitives.arrays",
 }
 
 REQUIRED: Any = object()
@@ -192,6 +193,15 @@ class Namespace:
     prelude: str | None = None  # file name beside the namespace module, e.g. "vox1.imgql"
     primitives: dict[str, Primitive] = field(default_factory=dict)
     libraries: tuple[str, ...] = ()
+    synonyms: dict[str, str] = field(default_factory=dict)  # another system's name -> primitive name
+
+    def synonym(self, name: str, target: str) -> None:
+        """Make `name` reach the primitive `target` itself: the same node, so the same id, whichever
+        name a program spells (VoxLogicA-2's `addition` is `+`). Errors and the plan show `target`."""
+        if name in self.primitives:
+            raise ValueError(f"primitive {self.name}.{name} declared twice")
+        self.primitives[name] = self.primitives[target]
+        self.synonyms[name] = target
 
     def add(self, prim: Primitive) -> Primitive:
         if prim.name in self.primitives:
@@ -354,7 +364,8 @@ class Registry:
 
     def __iter__(self) -> Iterator[Primitive]:
         for ns in self.names():
-            yield from self.namespace(ns).primitives.values()
+            namespace = self.namespace(ns)
+            yield from (p for name, p in namespace.primitives.items() if name not in namespace.synonyms)
 
 
 def _load_namespace(name: str, target: str) -> Namespace:

@@ -3,8 +3,9 @@
 Each primitive checks its arguments here (boolean masks, equal sizes and geometry, scalar
 pixels), then calls an array kernel of `voxcas.primitives.spatial` and wraps the result in an
 image with the geometry of its first image argument. Masks are numpy `bool` arrays; a mask
-argument may be `bool` or `uint8` holding only 0 and 1. Derived operators (`&`, `~>`, `touch`,
-`grow`, `smoothen`, ...) live in the prelude `vox1.imgql`, written in the language itself.
+argument may be `bool` or any integer image, standing for its non-zero voxels
+(`masks.mask_arg`). Derived operators (`&`, `~>`, `touch`, `grow`, `smoothen`, ...) live in the
+prelude `vox1.imgql`, written in the language itself.
 
 The geometry-dependent primitives (`tt`, `ff`, `bconstant`, `constant`, `border`, `x`, `y`, `z`)
 are declared `base_image=True`: the reducer passes the base image as a hidden first argument.
@@ -331,8 +332,17 @@ def blue(i: Any) -> Image:
 
 @ns("alpha", result="image")
 def alpha(i: Any) -> Image:
-    """Alpha channel of an RGBA image."""
-    return _channel("alpha", i, 3)
+    """Alpha channel of an RGBA image; float32 255 everywhere for an image without one.
+
+    As VoxLogicA 1 (`src/SITKUtil.fs`, `VoxImage.Alpha`) and VoxLogicA-2
+    (`implementation/python/voxlogica/primitives/vox1/kernels.py`, `alpha`): fewer than four
+    components means fully opaque."""
+    import numpy as np
+
+    img = image_arg("alpha", i, "i")
+    if img.components < 4:
+        return _result(img, np.full(_spatial_shape(img), 255.0, np.float32))
+    return _channel("alpha", img, 3)
 
 
 def _compose(prim: str, channels: list[tuple[str, Any]]) -> Image:

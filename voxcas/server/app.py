@@ -1,8 +1,10 @@
 """The FastAPI application factory: `create_app(settings) -> FastAPI`.
 
-One router per resource (`voxcas.server.routes.*`); every router except `/health` requires the
-bearer token when one is configured. The app owns a `ServerState` (store provider, run pool,
-registry) on `app.state.vox`; its lifespan closes the run pool and the stores at shutdown.
+One router per resource (`voxcas.server.routes.*`); every router except `/health`, the login
+and the viewer's page shells requires the bearer token (or the viewer's session cookie) when one
+is configured. The viewer (`/`, `voxcas.server.routes.viewer`) and its files are served here.
+The app owns a `ServerState` (store provider, run pool, registry, the viewer's prepared volumes)
+on `app.state.vox`; its lifespan closes the run pool and the stores at shutdown.
 Request bodies are size-limited by `BodyLimitMiddleware`; errors are rendered by
 `voxcas.server.errors` as `{"error": message}`.
 """
@@ -31,15 +33,18 @@ Every error is `{"error": "<one line>"}` with the status of the error's kind (40
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
     """A configured app; nothing is opened until the first request (or `stores.check()`)."""
     from fastapi import Depends, FastAPI
+    from fastapi.staticfiles import StaticFiles
 
     from voxcas.primitives.registry import default_registry
+    from voxcas.server.apidocs import install_docs
     from voxcas.server.deps import ServerState, require_token
     from voxcas.server.errors import install_error_handlers
     from voxcas.server.limits import BodyLimitMiddleware
-    from voxcas.server.routes import bundles, gc, meta, objects, refs, runs
+    from voxcas.server.routes import bundles, gc, meta, objects, refs, runs, viewer
     from voxcas.server.runner import RunManager
     from voxcas.server.schemas import ErrorPublic
     from voxcas.server.stores import StoreProvider
+    from voxcas.viewer.assets import STATIC_DIR
 
     settings = settings or ServerSettings()
     stores = StoreProvider(settings.store_path, settings.store)
@@ -62,9 +67,12 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         version=__version__,
         description=API_DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from the package below (FastAPI's loads from a CDN)
+        redoc_url=None,
     )
     app.state.vox = state
     install_error_handlers(app)
+    install_docs(app, "voxcas")
     app.add_middleware(
         BodyLimitMiddleware,  # type: ignore[arg-type]
         max_body_bytes=settings.max_body_bytes,
@@ -81,6 +89,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     protected = [Depends(require_token)]
     for module in (runs, objects, bundles, refs, gc, meta):
         app.include_router(module.router, dependencies=protected, responses={**unauthorized, **too_large})
+    app.include_router(viewer.pages)  # pages check the session themselves (a browser is redirected)
+    app.include_router(viewer.data)
+    app.mount("/viewer/static", StaticFiles(directory=STATIC_DIR), name="viewer-static")
     return app
 
 

@@ -7,7 +7,7 @@ The state lives on `app.state.vox` (made by `create_app`), never in module globa
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -19,6 +19,7 @@ from voxcas.server.runner import RunManager
 from voxcas.server.settings import ServerSettings
 from voxcas.server.stores import StoreProvider
 from voxcas.store.base import Store
+from voxcas.viewer.slices import Scenes
 
 
 @dataclass(slots=True)
@@ -27,6 +28,7 @@ class ServerState:
     stores: StoreProvider
     runs: RunManager
     registry: Registry
+    scenes: Scenes = field(default_factory=Scenes)  # the viewer's prepared volumes
 
 
 # Dependencies are `async def` on purpose: FastAPI runs a plain `def` dependency in the thread pool,
@@ -63,12 +65,18 @@ _bearer = HTTPBearer(
 
 
 async def require_token(
+    request: Request,
     state: StateDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    """401 unless the request carries the configured bearer token (no token configured: open)."""
+    """401 unless the request carries the configured bearer token, or the viewer's session cookie
+    (`voxcas.server.session`) when it has no Authorization header (no token configured: open)."""
+    from voxcas.server.session import COOKIE, valid_session
+
     token = state.settings.token
     if token is None:
+        return
+    if credentials is None and valid_session(request.cookies.get(COOKIE), token):
         return
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(

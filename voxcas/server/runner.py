@@ -1,16 +1,23 @@
 """Runs submitted over HTTP: a bounded pool of worker threads, progress, cancel and time limits.
 
 Design:
-- `submit` is called by `POST /runs` after the program was reduced and checked (so syntax errors
-  and forbidden reads are answered synchronously, and nothing is queued for them). It registers
-  a `RunJob` ("queued") and hands it to a `ThreadPoolExecutor` of `run_workers` threads; more
-  runs wait in its queue. The caller gets the job id at once.
+- `submit_program` is called by `POST /runs` with the program's `Prepare` (parse, reduce, check).
+  It registers a `RunJob` ("reducing") at once and hands the reduction to a pool of
+  `run_workers` reducer threads, under the job's budget (`voxcas.lang.budget`): the job's cancel
+  event, which its time limit also sets, and the node limit. So a program that asks the reducer
+  for unbounded work has an id from the start, can be cancelled, and times out like a run. When
+  the reduction ends, `on_reduced` is called: a refused program (syntax, resolution, forbidden
+  read, too many nodes) ends the job "failed" and keeps the error in `rejection` (the route answers
+  with its status); an accepted one goes on as by `submit`.
+- `submit` registers a job for an already checked plan ("queued") and hands it to a
+  `ThreadPoolExecutor` of `run_workers` threads; more runs wait in its queue.
 - A worker marks the job "running", arms a timer for the job's time limit, and calls
   `voxcas.execute.run_workplan` with the job's cancel event in `RunOptions.cancel` and a progress
   callback that keeps the counts `GET /runs/{id}` shows. The executor stores every finished node
   as it completes, so a cancelled or timed-out run keeps its finished work.
-- Cancel sets the event: a queued job never starts, a running one stops at the executor's next
-  check. The timer sets the same event and marks the job "timeout".
+- Cancel sets the event: a reducing job stops at the reducer's next check, a queued job never
+  starts, a running one stops at the executor's next check. The timer sets the same event and
+  marks the job "timeout"; the time spent reducing counts against the run's limit.
 - Job records live in memory (the store keeps the durable run record, `store_run`): a finished
   job keeps its goals, not its whole plan, and only the newest `max_jobs` records are kept.
   `shutdown()` cancels what is in flight and waits for the workers.
@@ -32,6 +39,7 @@ from voxcas.ids import RunId, new_run_id
 if TYPE_CHECKING:
     from voxcas.execute.options import RunSummary
     from voxcas.ids import NodeId
+    from voxcas.lang.budget import Budget
     from voxcas.plan.nodes import Workplan
     from voxcas.primitives.registry import Registry
     from voxcas.store.base import Store
@@ -50,7 +58,7 @@ class RunJob:
     out_dir: Path | None
     registry: Registry | None = None  # the (guarded) registry the run reads files through
     submitted: float = field(default_factory=time.time)
-    status: str = "queued"  # queued | running | ok | failed | cancelled | timeout
+    status: str = "queued"  # reducing | queued | running | ok | failed | cancelled | timeout
     started: float | None = None
     finished: float | None = None
     error: str | None = None
@@ -64,6 +72,8 @@ class RunJob:
     outputs: list[str] = field(default_factory=list)  # the printed lines, `label=value`
     saved: list[str] = field(default_factory=list)  # files written by save goals
     failures: list[str] = field(default_factory=list)  # one line per failed node
+    rejection: VoxcasError | None = None  # why the program was refused while it was reduced
+    reduce_seconds: float = 0.0  # time spent reducing (it counts against `max_seconds`)
     cancel: threading.Event = field(default_factory=threading.Event)
     finished_event: threading.Event = field(default_factory=threading.Event)
 
@@ -104,6 +114,8 @@ def _job_progress(job: RunJob) -> Any:
 
 
 Execute = Callable[[RunJob, "Store", Any], "RunSummary"]
+# parse, reduce and check a submitted program under a budget: its plan and the registry to run it with
+Prepare = Callable[["Store", "Budget"], "tuple[Workplan, Registry]"]
 
 
 def execute_job(job: RunJob, store: Store, progress: Any) -> RunSummary:
@@ -145,6 +157,7 @@ class RunManager:
         self._execute = execute
         self._max_jobs = max_jobs
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vox-run")
+        self._reducers = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vox-reduce")
         self._jobs: dict[RunId, RunJob] = {}
         self._lock = threading.Lock()
 
@@ -176,6 +189,37 @@ class RunManager:
         self._pool.submit(self._work, job)
         return job
 
+    def submit_program(
+        self,
+        prepare: Prepare,
+        *,
+        name: str,
+        program_text: str,
+        max_seconds: float,
+        max_nodes: int | None = None,
+        workers: int | None = None,
+        out_root: Path | None = None,
+        on_reduced: Callable[[RunJob], None] | None = None,
+    ) -> RunJob:
+        """Register a job for program text ("reducing") and reduce it in the background."""
+        from voxcas.plan.nodes import Workplan
+
+        run_id = new_run_id()
+        job = RunJob(
+            id=run_id,
+            name=name,
+            plan=Workplan(),
+            program_text=program_text,
+            max_seconds=max_seconds,
+            workers=workers,
+            out_dir=(out_root / run_id) if out_root is not None else None,
+            status="reducing",
+        )
+        with self._lock:
+            self._jobs[run_id] = job
+        self._reducers.submit(self._reduce, job, prepare, max_nodes, on_reduced)
+        return job
+
     def get(self, run_id: str) -> RunJob:
         """A job by id or unique prefix (at least 4 hex digits)."""
         from voxcas.errors import AmbiguousPrefixError
@@ -189,6 +233,12 @@ class RunManager:
         if len(matches) > 1:
             raise AmbiguousPrefixError(f"run prefix {run_id!r} matches {len(matches)} runs")
         raise ObjectNotFoundError(f"no run {run_id!r} on this server")
+
+    def discard(self, job: RunJob) -> None:
+        """Forget a finished job (a program refused while the client waited: it never was a run)."""
+        with self._lock:
+            if job.is_final:
+                self._jobs.pop(job.id, None)
 
     def jobs(self) -> list[RunJob]:
         """Every job, newest first."""
@@ -209,10 +259,11 @@ class RunManager:
         for job in self.jobs():
             if not job.is_final:
                 job.cancel.set()
+        self._reducers.shutdown(wait=True, cancel_futures=True)
         self._pool.shutdown(wait=True, cancel_futures=True)
         with self._lock:
             for job in self._jobs.values():
-                if job.status == "queued":
+                if job.status in ("queued", "reducing"):
                     self._finish(job, "cancelled", "the server shut down before the run started")
 
     # -- worker ----------------------------------------------------------------------------------
@@ -243,6 +294,50 @@ class RunManager:
         job.timed_out = True
         job.cancel.set()
 
+    def _reduce(
+        self,
+        job: RunJob,
+        prepare: Prepare,
+        max_nodes: int | None,
+        on_reduced: Callable[[RunJob], None] | None,
+    ) -> None:
+        """Reduce a job's program under its budget, then queue it (or end it, refused)."""
+        from voxcas.lang.budget import Budget
+
+        started = time.monotonic()
+        timer = threading.Timer(job.max_seconds, self._time_out, args=(job,))
+        timer.daemon = True
+        timer.start()
+        plan: Workplan | None = None
+        status, error = "queued", None
+        try:
+            if job.cancel.is_set():
+                raise RunCancelled("cancelled before it was reduced")
+            plan, job.registry = prepare(self._store_for_thread(), Budget(max_nodes, job.cancel))
+        except RunCancelled as exc:
+            status, error = "cancelled", str(exc)
+        except VoxcasError as exc:
+            status, error, job.rejection = "failed", str(exc), exc
+        except Exception as exc:  # a bug must not kill the reducer thread silently
+            status, error = "failed", f"internal error: {type(exc).__name__}: {exc}"
+        finally:
+            timer.cancel()
+        job.reduce_seconds = time.monotonic() - started
+        if status == "queued" and job.cancel.is_set():
+            status, error = "cancelled", "cancelled while the program was reduced"
+        if status == "cancelled" and job.timed_out:
+            status = "timeout"
+            error = f"the run exceeded its time limit of {job.max_seconds:g} s while its program was reduced"
+        with self._lock:
+            if status == "queued" and plan is not None:
+                job.plan, job.status = plan, "queued"
+            elif not job.is_final:
+                self._finish(job, status, error)
+        if on_reduced is not None:
+            on_reduced(job)
+        if job.status == "queued":
+            self._pool.submit(self._work, job)
+
     def _work(self, job: RunJob) -> None:
         with self._lock:
             if job.status != "queued" or job.cancel.is_set():
@@ -251,7 +346,8 @@ class RunManager:
                 return
             job.status = "running"
             job.started = time.time()
-        timer = threading.Timer(job.max_seconds, self._time_out, args=(job,))
+        # the time spent reducing counts against the run's limit
+        timer = threading.Timer(max(job.max_seconds - job.reduce_seconds, 0.0), self._time_out, args=(job,))
         timer.daemon = True
         timer.start()
         status, error = "failed", None

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-RunStatus = Literal["queued", "running", "ok", "failed", "cancelled", "timeout"]
+RunStatus = Literal["reducing", "queued", "running", "ok", "failed", "cancelled", "timeout"]
 
 
 class ErrorPublic(BaseModel):
@@ -154,8 +154,17 @@ class GcRequest(BaseModel):
         default=None, description="Only delete what is older than this (`30d`, `12h`)."
     )
     max_size: str | None = Field(
-        default=None, description="Delete oldest first until the store is under this (`5G`)."
+        default=None,
+        description="Evict the results saving the fewest seconds per byte until the store is under "
+        "this (`5G`); never the goals of kept runs unless `force`.",
     )
+    keep: str = Field(
+        default="all",
+        description="What to keep of a kept run: `all` its results, or its `goals` and the results "
+        "saving at least `min_saving` (docs/store.md).",
+    )
+    min_saving: str = Field(default="60s/G", description="Seconds saved per stored size (`60s/G`).")
+    force: bool = Field(default=False, description="Let `max_size` evict the goals of kept runs.")
 
 
 class GcPublic(BaseModel):

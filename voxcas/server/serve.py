@@ -8,7 +8,9 @@ allowed (a trusted network) but warned about on stderr.
 from __future__ import annotations
 
 import ipaddress
+import socket
 import sys
+from collections.abc import Callable
 
 from voxcas.errors import UsageError
 from voxcas.server.settings import ServerSettings
@@ -30,10 +32,36 @@ def check_address(host: str, port: int) -> None:
         raise UsageError("--host is empty")
 
 
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port (port 0: a free one), or a `UsageError` saying why not."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def address(sock: socket.socket) -> str:
+    """The http:// address a bound socket answers on."""
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def serve(
-    settings: ServerSettings, host: str = "127.0.0.1", port: int = 8765, log_level: str = "info"
+    settings: ServerSettings,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    log_level: str = "info",
+    ready: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve the API until interrupted (Ctrl-C stops cleanly: runs in flight are cancelled)."""
+    """Serve the API and the viewer until interrupted (Ctrl-C stops cleanly: runs in flight are
+    cancelled). The socket is bound first; `ready(address)` is then called (port 0: a free port)."""
     import uvicorn
 
     from voxcas.server.app import create_app
@@ -50,4 +78,8 @@ def serve(
             "(pass --token or set VOX_TOKEN)",
             file=sys.stderr,
         )
-    uvicorn.run(app, host=host, port=port, log_level=log_level)
+    sock = bind(host, port)
+    if ready is not None:
+        ready(address(sock))
+    server = uvicorn.Server(uvicorn.Config(app, log_level=log_level))
+    server.run(sockets=[sock])

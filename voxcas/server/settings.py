@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voxcas.errors import UsageError
+from voxcas.lang.budget import DEFAULT_MAX_NODES
 
 if TYPE_CHECKING:
     from voxcas.store.base import Store
@@ -29,7 +30,8 @@ class ServerSettings:
     - `token`: when set, every route except `/health` and the docs needs `Authorization: Bearer <token>`.
     - `data_roots`: directories programs submitted over HTTP may read files from (none: no file reads).
     - `out_root`: where `save` goals of HTTP runs write (one sub-directory per run); None refuses them.
-    - `max_run_seconds`: a run still going after this is cancelled.
+    - `max_run_seconds`: a run still going after this is cancelled (reduction included).
+    - `max_nodes`: a submitted program whose plan has more nodes is refused (None: no limit).
     - `max_body_bytes` / `max_bundle_bytes`: request size limits (bundle uploads get the larger one).
     - `run_workers`: how many runs execute at once; more wait in a queue.
     - `workers_per_run`: the executor's worker count for each run (None: its default).
@@ -41,6 +43,7 @@ class ServerSettings:
     data_roots: tuple[Path, ...] = ()
     out_root: Path | None = None
     max_run_seconds: float = 3600.0
+    max_nodes: int | None = DEFAULT_MAX_NODES
     max_body_bytes: int = 4 * MIB
     max_bundle_bytes: int = 1024 * MIB
     run_workers: int = 2
@@ -49,6 +52,8 @@ class ServerSettings:
     def __post_init__(self) -> None:
         if self.max_run_seconds <= 0:
             raise UsageError(f"--max-run-seconds must be positive, got {self.max_run_seconds}")
+        if self.max_nodes is not None and self.max_nodes < 1:
+            raise UsageError(f"--max-nodes must be at least 1, got {self.max_nodes}")
         if self.max_body_bytes <= 0 or self.max_bundle_bytes <= 0:
             raise UsageError("request size limits must be positive")
         if self.run_workers < 1:

@@ -5,6 +5,8 @@ would (`voxcas.lang.reduce_source`), so syntax and resolution errors come back a
 with the position. Before reduction, file imports (`import "lib.imgql"`) must lie inside a data
 root (namespace imports such as `import "vox1"` are always allowed); after reduction,
 `voxcas.server.guard.check_plan` proves every file read and save target is allowed (403 otherwise).
+Reduction runs under the run's `Budget` (its cancel event and the server's node limit), in the
+run manager's reducer threads, never on the event loop (`voxcas.server.runner.submit_program`).
 The program's name is a bare file name: it appears in error positions and the run record, and
 relative paths in the program resolve against the server's working directory, as in `vox run`.
 """
@@ -22,6 +24,7 @@ from voxcas.server.guard import PathPolicy, check_plan, inside
 from voxcas.server.settings import ServerSettings
 
 if TYPE_CHECKING:
+    from voxcas.lang.budget import Budget
     from voxcas.plan.fingerprint import FingerprintCache
 
 
@@ -87,8 +90,10 @@ def prepare_program(
     settings: ServerSettings,
     registry: Registry | None = None,
     fingerprints: FingerprintCache | None = None,
+    budget: Budget | None = None,
 ) -> Workplan:
-    """The checked workplan of a program submitted over HTTP (400 on bad source, 403 on forbidden reads).
+    """The checked workplan of a program submitted over HTTP (400 on bad source, 403 on forbidden reads,
+    422 over the node limit of `budget`, `RunCancelled` once its cancel event is set).
 
     `registry` should be the guarded registry of `guarded_registry` (the one the run will use);
     a read the guard refuses during reduction (a folded listing, a fingerprint) comes back as the
@@ -99,7 +104,7 @@ def prepare_program(
     check_program_name(name)
     check_imports(text, name, settings, registry)
     try:
-        plan = reduce_source(text, name, registry=registry, fingerprints=fingerprints)
+        plan = reduce_source(text, name, registry=registry, fingerprints=fingerprints, budget=budget)
     except SourceError as exc:
         where = f"{exc.span}: " if exc.span is not None else ""
         denied = exc.__context__

@@ -63,6 +63,7 @@ class ResultInfo:
     created: float  # unix time
     run: RunId | None
     provenance: Provenance
+    bytes: int | None = None  # stored bytes of its object and the items it reaches (None: unknown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +170,12 @@ class Store(ABC):
 
     @abstractmethod
     def has(self, digest: Digest) -> bool: ...
+
+    @abstractmethod
+    def discard_damaged(self, digest: Digest) -> bool:
+        """Delete the object `digest` if its bytes fail verification (or are gone), so that the
+        next put of its value stores it whole again (a put never rewrites an object it has);
+        True if it was deleted. An object that reads back whole is left alone."""
 
     def put_sequence(self, digests: Sequence[Digest]) -> Digest:
         """Store a sequence object whose items are already stored (a loop's result)."""

@@ -4,11 +4,13 @@ The SQLite database stays the index of a store (node definitions, results, runs,
 object's row with its kind and sizes, and the bytes of small objects). The bytes of objects of
 `LARGE` stored bytes or more go through one small interface, `BlobStore`, with two tiers:
 
-- `SqliteBlobs` (`voxcas.store.sqlite_blobs`, the default): the bytes sit in the object's row,
-  written and read through SQLite's incremental blob I/O inside the store's transaction;
+- `SqliteBlobs` (`voxcas.store.sqlite_blobs`; stores created before the directory became the
+  default, and `SqliteStore(..., inline=True)`): the bytes sit in the object's row, written and
+  read through SQLite's incremental blob I/O inside the store's transaction;
 - `DirectoryBlobs` (`voxcas.store.blobs_dir`): one file per object in a content-addressed
-  directory (`vox init --blobs DIR`), which workers on other machines can reach when it is on a
-  shared file system.
+  directory: the store's own `blobs/` (the default of a new store), or a directory given with
+  `vox init --blobs DIR`, which workers on other machines can reach when it is on a shared file
+  system (`shared`).
 
 Contract of every tier (tests/store/test_store_blobs.py runs it over each):
 - `put(digest, stored)` is durable when it returns, and idempotent: a second writer of the same
@@ -37,6 +39,9 @@ class BlobStore(ABC):
 
     #: how `meta.blobs` names this tier: "" for the SQLite tier, else the directory (or URL)
     location: str = ""
+    #: True for a tier given explicitly (`vox init --blobs DIR`), which cluster workers may
+    #: reach; False for the SQLite tier and for a store's own `blobs/` directory
+    shared: bool = False
 
     @property
     def inline(self) -> bool:

@@ -8,8 +8,9 @@ bytes. The index row in SQLite records kind, sizes and codec; reads are re-hashe
 A put writes a temporary file beside its final name (`.tmp-…`, a name no reader looks at),
 fsyncs it, renames it over the final name and fsyncs the shard directory: readers in any process
 or machine see the whole object or nothing, and a second writer of the same digest renames the
-same bytes over the first (harmless). A file that already exists is only touched, so gc's grace
-period (which spares files modified recently) protects a writer that relies on it.
+same bytes over the first (harmless). A file that already exists with the right length is only
+touched, so gc's grace period (which spares files modified recently) protects a writer that
+relies on it; one of another length (truncated) is written again.
 """
 
 from __future__ import annotations
@@ -35,9 +36,10 @@ def _fail(root: Path, exc: OSError) -> StoreError:
 class DirectoryBlobs(BlobStore):
     """Large objects' bytes in `root` (see the module docstring)."""
 
-    def __init__(self, root: Path, *, create: bool = False) -> None:
+    def __init__(self, root: Path, *, create: bool = False, shared: bool = True) -> None:
         self.root = Path(root).expanduser().absolute()
         self.location = str(self.root)
+        self.shared = shared
         marker = self.root / MARKER
         if create and not marker.is_file():
             try:
@@ -82,7 +84,7 @@ class DirectoryBlobs(BlobStore):
     def put(self, digest: Digest, stored: Bytes) -> None:
         final = self.path(digest)
         try:
-            if final.exists():
+            if final.is_file() and final.stat().st_size == memoryview(stored).nbytes:
                 os.utime(final)
                 return
             final.parent.mkdir(exist_ok=True)

@@ -485,10 +485,10 @@ def _import_objects(
         )
 
 
-def _import_provenance(src: Any, conn: Any, path: Path) -> None:
+def _import_provenance(store: SqliteStore, src: Any, conn: Any, path: Path) -> None:
     """The runs' code (each text an object the bundle or the store holds) and names."""
     for run, idx, source, digest in src.execute("SELECT run, idx, path, digest FROM run_sources"):
-        if not conn.execute("SELECT 1 FROM objects WHERE digest=?", (digest,)).fetchone():
+        if not store.has_row(digest):
             raise BundleError(f"{path}: the code of run {run} needs object {digest}, which is missing")
         conn.execute(
             "INSERT OR IGNORE INTO run_sources(run, idx, path, digest) VALUES(?,?,?,?)",
@@ -546,7 +546,7 @@ def import_bundle(
                 "SELECT node, digest, seconds, created, run FROM results"
             ):
                 check_result_times(where, node, seconds, created, now)
-                if not conn.execute("SELECT 1 FROM objects WHERE digest=?", (digest,)).fetchone():
+                if not store.has_row(digest):
                     raise BundleError(
                         f"{path}: the result of node {node} needs object {digest}, which is missing"
                     )
@@ -561,6 +561,7 @@ def import_bundle(
                     report.results_added += 1
                 else:
                     report.results_present += 1
+            store.fill_result_bytes()
             cols = RUN_COLUMNS
             bundled_runs: set[str] = set()
             for row in src.execute(f"SELECT {cols} FROM runs"):
@@ -574,7 +575,7 @@ def import_bundle(
                     raise BundleError(f"{path}: an entry of run {run!r} for node {node!r} is invalid")
             conn.executemany("INSERT OR IGNORE INTO run_nodes(run, node, status) VALUES(?,?,?)", run_nodes)
             if _has_table(src, "run_sources"):
-                _import_provenance(src, conn, path)
+                _import_provenance(store, src, conn, path)
             for name, run in src.execute("SELECT name, run FROM refs ORDER BY name"):
                 check_ref_row(where, name, run, bundled_runs)
                 conn.execute("INSERT OR IGNORE INTO refs(name, run) VALUES(?,?)", (name, run))

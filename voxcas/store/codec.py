@@ -13,6 +13,8 @@ encoding describes itself: a bundle cannot pass an array off as a string. Payloa
   normalised to Python ones);
 - bytes: the bytes themselves;
 - sequence: compact JSON list of item digests (like a git tree);
+- range: compact JSON `[start, stop, step]` of a Python `range`, which decodes to that range: a
+  `range(0, 10**9)` is one small object, not a billion items (issue 10);
 - mapping: compact JSON object `{key: item digest}`, keys sorted;
 - ndarray: an Arrow IPC stream of one record batch, the flattened C-order data as one column,
   schema metadata `dtype` (numpy `dtype.str`, little-endian) and `shape`;
@@ -46,7 +48,7 @@ from voxcas.values import Image, kind_of
 if TYPE_CHECKING:
     import numpy as np
 
-KINDS = ("scalar", "bytes", "sequence", "mapping", "ndarray", "image")
+KINDS = ("scalar", "bytes", "sequence", "mapping", "ndarray", "image", "range")
 CONTAINER_KINDS = ("sequence", "mapping")
 MAGIC = b"vox1 "
 
@@ -143,6 +145,26 @@ def _decode_scalar(payload: memoryview) -> Any:
 def encode_sequence(digests: Sequence[Digest]) -> Encoded:
     items = tuple(digests)
     return _finish("sequence", _json(list(items)), items)
+
+
+def encode_range(value: range) -> Encoded:
+    """A range as its bounds: stored in constant space however many items it has."""
+    try:
+        return _finish("range", _json([value.start, value.stop, value.step]))
+    except ValueError as exc:  # bounds too large to write in decimal
+        raise EncodingError(f"cannot store a range with such bounds: {exc}") from None
+
+
+def _decode_range(payload: memoryview) -> range:
+    bounds = json.loads(bytes(payload).decode("utf-8"))
+    if not (
+        isinstance(bounds, list)
+        and len(bounds) == 3
+        and all(type(b) is int for b in bounds)
+        and bounds[2] != 0
+    ):
+        raise ValueError(f"bad range {bounds!r}")
+    return range(*bounds)
 
 
 def encode_mapping(items: Mapping[str, Digest]) -> Encoded:
@@ -277,6 +299,8 @@ def encode(value: Any, put_item: Callable[[Any], Digest]) -> Encoded:
         return encode_array(value)
     if isinstance(value, StoredSequence):
         return encode_sequence(value.digests)
+    if type(value) is range:
+        return encode_range(value)
     if kind == "sequence":
         return encode_sequence([put_item(item) for item in value])
     if kind == "mapping":
@@ -334,6 +358,8 @@ def decode(data: Any, digest: str, load_item: Callable[[Digest], Any], store: An
             return bytes(memoryview(data)[header_len:])
         if kind == "sequence":
             return StoredSequence(store, children_of(data, digest)[1])
+        if kind == "range":
+            return _decode_range(memoryview(data)[header_len:])
         if kind == "mapping":
             parsed = json.loads(bytes(memoryview(data)[header_len:]).decode("utf-8"))
             return {k: load_item(_check_digest(parsed[k])) for k in sorted(parsed)}

@@ -10,9 +10,14 @@ Mark and sweep, in ONE write transaction (writers wait for it; readers never blo
 2. **Kept results**: results computed by a kept run, nodes a kept run noted as computed or reused
    (`run_nodes`), the goal nodes of kept runs, every result younger than the grace period, and,
    with `older_than`, every result younger than that.
+   With the retention policy `keep="goals"` (`voxcas.store.retention`), of a kept run's results
+   only its goals and those saving at least `min_saving` seconds per stored byte are kept.
+   A `settle` run (`vox run --keep goals`, at its end) is finished: its young results and the
+   objects they reach are judged by the policy, not spared by the grace period.
 3. **Size cap** (`max_size`): while the objects kept by step 2 take more than `max_size` stored
-   bytes, the oldest kept results are dropped (never those of ref'd runs nor those inside the grace
-   period), then the mark is recomputed.
+   bytes, kept results are dropped in order of least seconds saved per byte, the oldest first
+   among equals (never the goals of kept runs, nor, with `keep="all"`, the results of ref'd runs,
+   unless `force`; never those inside the grace period), then the mark is recomputed.
 4. **Kept objects**: the digests of kept results, values named by kept `value` nodes, objects younger
    than the grace period, the program and imported texts of every run (`run_sources`: history),
    and, transitively, every item of a kept sequence or mapping.
@@ -36,8 +41,12 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from voxcas.errors import UsageError
-from voxcas.store.lease import MARGIN_SECONDS, live_leases
+from voxcas.ids import RunId
+from voxcas.store.retention import Dropped, Retention
 from voxcas.store.sqlite import SqliteStore
+from voxcas.store.sqlite_gc import mark_and_sweep, vacuum
+
+__all__ = ["DEFAULT_GRACE", "DEFAULT_KEEP_RUNS", "Dropped", "GcReport", "gc", "parse_duration", "parse_size"]
 
 DEFAULT_KEEP_RUNS = 5
 DEFAULT_GRACE = 3600.0  # seconds
@@ -85,54 +94,14 @@ class GcReport:
     bytes_kept: int
     plans_deleted: int = 0  # reduction-cache entries (voxcas.plan.cache), rebuilt by the next run
     blobs_deleted: int = 0  # files of a blob directory that no object row names any more
-    leases: int = 0  # live leases of runs in flight, whose work was kept
+    keep: str = "all"  # the retention policy applied (voxcas.store.retention)
+    min_saving: float = 0.0  # seconds saved per stored byte a result needed to stay (keep="goals")
+    fits: bool | None = None  # with max_size: whether the kept objects fit under it
+    dropped: tuple[Dropped, ...] = ()  # results of kept runs let go, largest first
+    leases: int = 0  # live leases of runs in flight, whose work was kept (voxcas.store.lease)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
-
-
-_TEMP = """
-CREATE TEMP TABLE IF NOT EXISTS gc_runs(id TEXT PRIMARY KEY);
-CREATE TEMP TABLE IF NOT EXISTS gc_pin(node TEXT PRIMARY KEY);
-CREATE TEMP TABLE IF NOT EXISTS gc_keep(node TEXT PRIMARY KEY);
-CREATE TEMP TABLE IF NOT EXISTS gc_objs(digest TEXT PRIMARY KEY);
-DELETE FROM gc_runs; DELETE FROM gc_pin; DELETE FROM gc_keep; DELETE FROM gc_objs;
-"""
-
-# nodes of the runs in `table` that keep results alive
-_RUN_NODES = """
-SELECT node FROM results WHERE run IN (SELECT id FROM {t})
-UNION SELECT node FROM run_nodes WHERE status IN ('computed', 'reused') AND run IN (SELECT id FROM {t})
-UNION SELECT json_extract(g.value, '$.node') FROM runs, json_each(runs.goals) AS g
-      WHERE runs.id IN (SELECT id FROM {t}) AND json_extract(g.value, '$.node') IS NOT NULL
-"""
-
-_MARK_OBJECTS = """
-DELETE FROM gc_objs;
-INSERT INTO gc_objs
-WITH RECURSIVE reach(d) AS (
-    SELECT digest FROM results WHERE node IN (SELECT node FROM gc_keep)
-    UNION SELECT digest FROM objects WHERE created >= ?1
-    UNION SELECT digest FROM run_sources
-    UNION SELECT json_extract(definition, '$[2]') FROM nodes
-          WHERE json_extract(definition, '$[1]') = 'value' AND id IN (SELECT node FROM gc_keep)
-    UNION SELECT child FROM object_items JOIN reach ON object_items.parent = reach.d
-)
-SELECT d FROM reach WHERE d IS NOT NULL;
-"""
-
-
-# the arguments of kept applications: the records of constants and closures (a reader's path) say
-# what the application was given (vox show, vox status)
-_ARGUMENTS = (
-    "SELECT a.value FROM nodes AS k, json_each(k.definition, '$[4]') AS a "
-    "WHERE k.id IN (SELECT node FROM gc_keep) AND json_extract(k.definition, '$[1]') = 'apply'"
-)
-
-
-def _one(conn: Any, sql: str, params: tuple[Any, ...] = ()) -> int:
-    row = conn.execute(sql, params).fetchone()
-    return int(row[0] or 0)
 
 
 def gc(
@@ -144,101 +113,56 @@ def gc(
     grace: float = DEFAULT_GRACE,
     dry_run: bool = False,
     now: float | None = None,
+    retention: Retention | None = None,
+    settle: RunId | None = None,
+    clear_plans: bool = True,
 ) -> GcReport:
-    """Collect garbage as the module docstring says; return what was (or would be) freed."""
+    """Collect garbage as the module docstring says; return what was (or would be) freed.
+
+    `retention` is the policy (default: keep everything a kept run has); `settle` a finished run
+    whose young results the policy judges despite the grace period; `clear_plans=False` leaves
+    the reduction cache alone (a run's own gc: the entries stay valid)."""
     if keep_runs < 0:
         raise UsageError(f"--keep-runs must be 0 or more, not {keep_runs}")
+    if max_size is not None and max_size < 0:
+        raise UsageError(f"--max-size must be 0 or more, not {max_size}")
+    policy = retention or Retention()
     keep_runs = min(keep_runs, _MAX_KEEP_RUNS)
     now = time.time() if now is None else now
-    with store.transaction() as conn:
-        # read under the write lock: a run that starts now takes its lease before it can write
-        leases = live_leases(store.directory)
-        grace_cut = min([now - grace, *(held.started - MARGIN_SECONDS for held in leases)])
-        conn.execute(_TEMP)
-        conn.execute("INSERT OR IGNORE INTO gc_runs SELECT run FROM refs")
-        conn.executemany(
-            "INSERT OR IGNORE INTO gc_runs VALUES(?)", [(held.run,) for held in leases if held.run]
-        )
-        conn.execute("INSERT OR IGNORE INTO gc_pin " + _RUN_NODES.format(t="gc_runs"))
-        conn.execute(
-            "INSERT OR IGNORE INTO gc_runs SELECT id FROM runs ORDER BY started DESC, rowid DESC LIMIT ?",
-            (keep_runs,),
-        )
-        conn.execute(
-            "INSERT OR IGNORE INTO gc_runs SELECT id FROM runs WHERE status = 'running' AND started >= ?",
-            (grace_cut,),
-        )
-        conn.execute("INSERT OR IGNORE INTO gc_pin SELECT node FROM results WHERE created >= ?", (grace_cut,))
-        conn.execute("INSERT OR IGNORE INTO gc_keep SELECT node FROM gc_pin")
-        conn.execute("INSERT OR IGNORE INTO gc_keep " + _RUN_NODES.format(t="gc_runs"))
-        if older_than is not None:
-            conn.execute(
-                "INSERT OR IGNORE INTO gc_keep SELECT node FROM results WHERE created >= ?",
-                (now - older_than,),
-            )
-        conn.execute(_MARK_OBJECTS, (grace_cut,))
-        kept_bytes = _one(
-            conn, "SELECT sum(stored_size) FROM objects WHERE digest IN (SELECT digest FROM gc_objs)"
-        )
-        if max_size is not None and kept_bytes > max_size:
-            candidates = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT node FROM results WHERE node IN (SELECT node FROM gc_keep) "
-                    "AND node NOT IN (SELECT node FROM gc_pin) ORDER BY created, rowid"
-                )
-            ]
-            step = max(1, len(candidates) // 20)
-            while kept_bytes > max_size and candidates:
-                batch, candidates = candidates[:step], candidates[step:]
-                conn.executemany("DELETE FROM gc_keep WHERE node = ?", [(n,) for n in batch])
-                conn.execute(_MARK_OBJECTS, (grace_cut,))
-                kept_bytes = _one(
-                    conn, "SELECT sum(stored_size) FROM objects WHERE digest IN (SELECT digest FROM gc_objs)"
-                )
-        dead_results = _one(conn, "SELECT count(*) FROM results WHERE node NOT IN (SELECT node FROM gc_keep)")
-        dead_objects = _one(
-            conn, "SELECT count(*) FROM objects WHERE digest NOT IN (SELECT digest FROM gc_objs)"
-        )
-        freed = _one(
-            conn, "SELECT sum(stored_size) FROM objects WHERE digest NOT IN (SELECT digest FROM gc_objs)"
-        )
-        orphan_nodes = (
-            "SELECT id FROM nodes WHERE id NOT IN (SELECT node FROM gc_keep) "
-            "AND id NOT IN (SELECT node FROM run_nodes) AND id NOT IN (SELECT node FROM failures) "
-            "AND id NOT IN (SELECT node FROM run_names) "
-            f"AND id NOT IN ({_ARGUMENTS})"
-        )
-        dead_nodes = _one(conn, f"SELECT count(*) FROM ({orphan_nodes})")
-        kept_runs = _one(conn, "SELECT count(*) FROM gc_runs")
-        if not dry_run:
-            conn.execute(f"DELETE FROM nodes WHERE id IN ({orphan_nodes})")
-            conn.execute("DELETE FROM results WHERE node NOT IN (SELECT node FROM gc_keep)")
-            conn.execute("DELETE FROM object_items WHERE parent NOT IN (SELECT digest FROM gc_objs)")
-            conn.execute("DELETE FROM objects WHERE digest NOT IN (SELECT digest FROM gc_objs)")
-        results_total = _one(conn, "SELECT count(*) FROM results")
-        objects_total = _one(conn, "SELECT count(*) FROM objects")
-        conn.execute(_TEMP)
+    grace_cut = now - grace
+    swept = mark_and_sweep(
+        store,
+        keep_runs=keep_runs,
+        older_than=older_than,
+        max_size=max_size,
+        grace_cut=grace_cut,
+        now=now,
+        dry_run=dry_run,
+        retention=policy,
+        settle=settle,
+    )
     plans_deleted = blobs_deleted = 0
     if not dry_run:
-        with store.transaction() as conn:
-            list(conn.execute("PRAGMA incremental_vacuum"))  # it frees one page per step: run to the end
-        store.checkpoint()
-        blobs_deleted = store.sweep_blobs(grace_cut)
+        vacuum(store)
+        blobs_deleted = store.sweep_blobs(swept.grace_cut)
         from voxcas.plan import cache
 
-        plans_deleted = cache.clear(store.directory)
+        plans_deleted = cache.clear(store.directory) if clear_plans else 0
     return GcReport(
         dry_run=dry_run,
-        kept_runs=kept_runs,
-        results_deleted=dead_results,
-        objects_deleted=dead_objects,
-        nodes_deleted=dead_nodes,
-        bytes_freed=freed,
-        results_kept=results_total - (dead_results if dry_run else 0),
-        objects_kept=objects_total - (dead_objects if dry_run else 0),
-        bytes_kept=kept_bytes,
+        kept_runs=swept.kept_runs,
+        results_deleted=swept.results_deleted,
+        objects_deleted=swept.objects_deleted,
+        nodes_deleted=swept.nodes_deleted,
+        bytes_freed=swept.bytes_freed,
+        results_kept=swept.results_total - (swept.results_deleted if dry_run else 0),
+        objects_kept=swept.objects_total - (swept.objects_deleted if dry_run else 0),
+        bytes_kept=swept.bytes_kept,
         plans_deleted=plans_deleted,
         blobs_deleted=blobs_deleted,
-        leases=len(leases),
+        keep=policy.keep,
+        min_saving=policy.min_saving if policy.keep == "goals" else 0.0,
+        fits=None if max_size is None else swept.bytes_kept <= max_size,
+        dropped=swept.dropped,
+        leases=swept.leases,
     )

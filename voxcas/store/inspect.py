@@ -61,6 +61,7 @@ def list_results(store: Store) -> list[dict[str, Any]]:
                 "size": info.size if info else None,
                 "stored_size": info.stored_size if info else None,
                 "seconds": r.seconds,
+                "bytes": r.bytes,
                 "created": r.created,
                 "run": r.run,
                 "provenance": r.provenance,
@@ -175,6 +176,7 @@ def describe_node(store: Store, node: NodeId) -> dict[str, Any]:
         result_data = {
             "digest": result.digest,
             "seconds": result.seconds,
+            "bytes": result.bytes,
             "created": result.created,
             "run": result.run,
             "provenance": result.provenance,

@@ -46,11 +46,12 @@ def open_located_store(path: Path | None, *, create: bool = False) -> Store:
 
 
 def init_store(
-    path: Path | None, directory: Path | None = None, *, blobs: Path | None = None
+    path: Path | None, directory: Path | None = None, *, blobs: Path | str | None = None
 ) -> tuple[Store, bool]:
     """`vox init`: the store at `path` (from --store), else `<directory or cwd>/.vox`, created if absent.
 
-    `blobs` keeps the bytes of large objects in that directory (`voxcas.store.blobs_dir`).
+    `blobs` keeps the bytes of large objects in that directory (`voxcas.store.blobs_dir`) or
+    fsspec URL (`voxcas.store.blobs_url`).
     Returns the open store and whether it was created now (initialising twice is harmless).
     """
     from voxcas.store.sqlite import DB_NAME, SqliteStore

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from voxcas.errors import ObjectNotFoundError
+from voxcas.errors import CorruptObjectError, ObjectNotFoundError
 from voxcas.ids import Digest, NodeId, RunId, new_run_id
 from voxcas.plan.nodes import PlanNode
 from voxcas.store import codec
@@ -98,6 +98,17 @@ class MemoryStore(Store):
     def has(self, digest: Digest) -> bool:
         return digest in self._objects
 
+    def discard_damaged(self, digest: Digest) -> bool:
+        try:
+            self.get_encoded(digest)
+            return False
+        except ObjectNotFoundError:
+            return False
+        except CorruptObjectError:
+            with self._lock:
+                self._objects.pop(digest, None)
+            return True
+
     def missing(self, digests: Iterable[Digest]) -> set[Digest]:
         return {d for d in digests if d not in self._objects}
 
@@ -119,9 +130,26 @@ class MemoryStore(Store):
                 self._nodes.setdefault(p.node.id, node_record(p.node))
                 old = self._results.get(p.node.id)
                 if old is None or old[0].digest != digest:
-                    info = ResultInfo(p.node.id, digest, p.seconds, time.time(), p.run, "local")
+                    info = ResultInfo(
+                        p.node.id, digest, p.seconds, time.time(), p.run, "local", self._reach_bytes(digest)
+                    )
                     self._results[p.node.id] = (info, next(self._seq))
             return digests
+
+    def _reach_bytes(self, digest: Digest) -> int:
+        """The bytes of an object and of every object it reaches through items, each once."""
+        seen: set[Digest] = set()
+        todo = [digest]
+        total = 0
+        while todo:
+            d = todo.pop()
+            if d in seen or d not in self._objects:
+                continue
+            seen.add(d)
+            data = self._objects[d].data
+            total += len(data)
+            todo.extend(codec.children_of(data, d)[1])
+        return total
 
     def put_nodes(self, nodes: Iterable[PlanNode]) -> None:
         with self._lock:

@@ -23,6 +23,10 @@ History:
 - v5: the index `object_items_child` is dropped: no query looks items up by child (gc walks
   parent → child on the primary key; fsck's dangling-item check scans the table either way),
   and it was a sixth of a store of 10,000 loop results (bench/bench_perf.py).
+- v6: `results.bytes`: the stored bytes a result holds (its object and, transitively, the items
+  of a sequence or mapping), beside `results.seconds` (its compute time), so gc can weigh what a
+  result saves against what it costs to keep (`voxcas.store.retention`). The migration fills it
+  in for every existing result.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from typing import Any
 
 from voxcas.errors import SchemaVersionError
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # The first released layout, kept verbatim: migrations start from it and the migration test
 # builds a v1 database from it.
@@ -137,12 +141,29 @@ MIGRATION_V5 = """
 DROP INDEX IF EXISTS object_items_child;
 """
 
+# The stored bytes of a result: its object and every object it reaches through items (an item
+# shared twice counts once); NULL while the object is absent. Appended to "UPDATE results SET
+# bytes = ... WHERE ..." by the writers (sqlite.py, bundle.py) and the v6 migration.
+RESULT_BYTES = """(
+    WITH RECURSIVE reach(d) AS (
+        SELECT results.digest
+        UNION SELECT child FROM object_items JOIN reach ON object_items.parent = reach.d
+    )
+    SELECT sum(stored_size) FROM objects WHERE digest IN (SELECT d FROM reach)
+)"""
+
+MIGRATION_V6 = f"""
+ALTER TABLE results ADD COLUMN bytes INTEGER;
+UPDATE results SET bytes = {RESULT_BYTES};
+"""
+
 MIGRATIONS: dict[int, str] = {
     1: SCHEMA_V1,
     2: MIGRATION_V2,
     3: MIGRATION_V3,
     4: MIGRATION_V4,
     5: MIGRATION_V5,
+    6: MIGRATION_V6,
 }
 
 RUN_COLUMNS = (

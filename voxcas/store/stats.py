@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from voxcas.store.blobs_dir import DirectoryBlobs
 from voxcas.store.sqlite import DB_NAME, SqliteStore
 
 
@@ -31,7 +32,7 @@ class StoreStats:
     refs: int = 0
     computed: int = 0
     reused: int = 0
-    file_bytes: int = 0  # store.db + WAL on disk
+    file_bytes: int = 0  # store.db + WAL (+ the store's own blobs/) on disk
 
     @property
     def objects(self) -> int:
@@ -70,6 +71,8 @@ def store_stats(store: SqliteStore) -> StoreStats:
     results, distinct = store.query("SELECT count(*), count(DISTINCT digest) FROM results")[0]
     computed, reused = store.query("SELECT sum(computed), sum(reused) FROM runs")[0]
     files = [store.directory / DB_NAME, store.directory / (DB_NAME + "-wal")]
+    if isinstance(store.blobs, DirectoryBlobs) and not store.blobs.shared:  # the store's own blobs/
+        files.extend(store.blobs.path(digest) for digest, _ in store.blobs.stored())
     return StoreStats(
         kinds=kinds,
         results=int(results),

@@ -15,10 +15,11 @@ router = APIRouter(tags=["gc"])
     "/gc",
     response_model=GcPublic,
     summary="Delete what no ref or kept run reaches (dry run by default)",
-    responses={400: {"model": ErrorPublic, "description": "A malformed duration or size"}},
+    responses={400: {"model": ErrorPublic, "description": "A malformed duration, size, keep or saving"}},
 )
 def collect(store: StoreDep, body: GcRequest) -> GcPublic:
     from voxcas.store.gc import DEFAULT_KEEP_RUNS, gc, parse_duration, parse_size
+    from voxcas.store.retention import Retention, parse_saving
     from voxcas.store.sqlite import SqliteStore
 
     if not isinstance(store, SqliteStore):
@@ -29,5 +30,6 @@ def collect(store: StoreDep, body: GcRequest) -> GcPublic:
         keep_runs=DEFAULT_KEEP_RUNS if body.keep_runs is None else body.keep_runs,
         older_than=parse_duration(body.older_than) if body.older_than else None,
         max_size=parse_size(body.max_size) if body.max_size else None,
+        retention=Retention(body.keep, parse_saving(body.min_saving), body.force),
     )
     return GcPublic(dry_run=report.dry_run, report=report.to_json())

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import APIRouter, Header
 
 from voxcas.errors import CorruptObjectError, ObjectNotFoundError
 from voxcas.plan.nodes import Const, Goal
@@ -18,6 +21,11 @@ from voxcas.server.schemas import (
     RunsPublic,
 )
 from voxcas.store.base import Store
+
+if TYPE_CHECKING:
+    from voxcas.lang.budget import Budget
+    from voxcas.plan.nodes import Workplan
+    from voxcas.primitives.registry import Registry
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 
@@ -45,27 +53,63 @@ def run_public(job: RunJob) -> RunPublic:
     status_code=202,
     response_model=RunPublic,
     summary="Submit a program; it runs in the background",
+    description=(
+        "The program is reduced in the background under the run's time limit and the server's node "
+        "limit, and can be cancelled meanwhile (status `reducing`). By default the answer waits for "
+        "the reduction's verdict, so a refused program is a 400, 403 or 422 here; with "
+        "`Prefer: respond-async` it comes at once, and a refusal ends the run `failed`."
+    ),
     responses={
         400: {"model": ErrorPublic, "description": "Syntax or resolution error"},
         403: {"model": ErrorPublic, "description": "The program reads or writes outside what is allowed"},
+        422: {"model": ErrorPublic, "description": "Invalid body, or a plan over the node limit"},
     },
 )
-def create_run(state: StateDep, store: StoreDep, body: RunCreate) -> RunPublic:
+async def create_run(
+    state: StateDep,
+    body: RunCreate,
+    prefer: Annotated[
+        str | None, Header(description="`respond-async`: answer at once, before the program is reduced")
+    ] = None,
+) -> RunPublic:
     from voxcas.server.guard import guarded_registry
-    from voxcas.server.submit import prepare_program
+    from voxcas.server.submit import check_program_name, prepare_program
 
-    registry = guarded_registry(state.settings.data_roots, registry=state.registry, cache=store)
-    plan = prepare_program(body.program, body.name, state.settings, registry, fingerprints=store)
-    limit = state.settings.max_run_seconds
-    job = state.runs.submit(
-        plan,
-        registry=registry,
+    check_program_name(body.name)
+    settings = state.settings
+
+    def prepare(store: Store, budget: Budget) -> tuple[Workplan, Registry]:
+        registry = guarded_registry(settings.data_roots, registry=state.registry, cache=store)
+        plan = prepare_program(body.program, body.name, settings, registry, fingerprints=store, budget=budget)
+        return plan, registry
+
+    loop = asyncio.get_running_loop()
+    reduced: asyncio.Future[None] = loop.create_future()
+
+    def settle() -> None:
+        if not reduced.done():
+            reduced.set_result(None)
+
+    def wake(_: RunJob) -> None:
+        loop.call_soon_threadsafe(settle)
+
+    limit = settings.max_run_seconds
+    job = state.runs.submit_program(
+        prepare,
         name=body.name,
         program_text=body.program,
         max_seconds=min(limit, body.max_seconds) if body.max_seconds else limit,
-        workers=body.workers or state.settings.workers_per_run,
-        out_root=state.settings.out_root,
+        max_nodes=settings.max_nodes,
+        workers=body.workers or settings.workers_per_run,
+        out_root=settings.out_root,
+        on_reduced=wake,
     )
+    if prefer is not None and "respond-async" in prefer.lower():
+        return run_public(job)
+    await reduced
+    if job.rejection is not None:
+        state.runs.discard(job)  # refused before anything ran: answered here, not listed as a run
+        raise job.rejection
     return run_public(job)
 
 
