@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,13 @@ SLOWNS = REPO / "tests" / "cli" / "slowns"
 ITEMS = 40
 PROGRAM = f'print "s" for i in range(0, {ITEMS}) do slowtest.step(i, 40)\n'
 EXPECTED = "s=[" + ", ".join(str(i + 1) for i in range(ITEMS)) + "]\n"
+
+
+@pytest.fixture(autouse=True)
+def _no_store_left_in_the_environment() -> Iterator[None]:
+    """`vox --store DIR` sets VOX_STORE for the process: later tests must not inherit it."""
+    yield
+    os.environ.pop("VOX_STORE", None)
 
 
 def vox_child(store: Path, program: Path) -> subprocess.Popen[str]:
