@@ -316,13 +316,18 @@ def run_file(
 
     def reduce() -> Workplan:
         return load_workplan(
-            path, registry=registry, fingerprints=fingerprints, params=options.params, budget=budget
+            path,
+            registry=registry,
+            fingerprints=fingerprints,
+            params=options.params,
+            budget=budget,
+            dialect=options.dialect,
         )
 
     directory: Path | None = getattr(store, "directory", None)
     if directory is None or options.registry is not None or options.show:
         return run_workplan(reduce(), store, options, progress)
-    key = cache.plan_key(path, options.program_text, options.params)
+    key = cache.plan_key(path, options.program_text, options.params, options.dialect)
     # a cached plan holds only its goals: with a node limit the program is reduced, to be counted
     counted = options.rehash or options.max_nodes is not None
     plan = None if counted else cache.load(directory, key, reduce, registry)

@@ -69,6 +69,7 @@ class RunOptions:
     registry: Registry | None = None
     program: str = "<workplan>"
     program_text: str | None = None
+    dialect: str | None = None  # voxlogica1 / voxlogica2 (voxcas.lang.dialect); None: detected
     loop_batch: int = 1000
     cancel: threading.Event = field(default_factory=threading.Event)
     on_warning: Callable[[str], None] | None = None

@@ -46,7 +46,16 @@ from voxcas.store.retention import Dropped, Retention
 from voxcas.store.sqlite import SqliteStore
 from voxcas.store.sqlite_gc import mark_and_sweep, vacuum
 
-__all__ = ["DEFAULT_GRACE", "DEFAULT_KEEP_RUNS", "Dropped", "GcReport", "gc", "parse_duration", "parse_size"]
+__all__ = [
+    "DEFAULT_GRACE",
+    "DEFAULT_KEEP_RUNS",
+    "Dropped",
+    "GcReport",
+    "gc",
+    "parse_duration",
+    "parse_size",
+    "settle_run",
+]
 
 DEFAULT_KEEP_RUNS = 5
 DEFAULT_GRACE = 3600.0  # seconds
@@ -165,4 +174,21 @@ def gc(
         fits=None if max_size is None else swept.bytes_kept <= max_size,
         dropped=swept.dropped,
         leases=swept.leases,
+    )
+
+
+def settle_run(
+    store: SqliteStore, run: RunId, retention: Retention, *, grace: float = DEFAULT_GRACE
+) -> GcReport:
+    """The policy applied at the end of a run (`vox run --keep goals`): every run is kept (nothing
+    is collected for age or count), the policy judges every kept run's results, this finished
+    run's own young ones included, while other runs' results younger than `grace` stay (runs in
+    flight). The reduction cache is left alone: its entries stay valid."""
+    return gc(
+        store,
+        keep_runs=_MAX_KEEP_RUNS,
+        grace=grace,
+        retention=retention,
+        settle=run,
+        clear_plans=False,
     )
