@@ -248,3 +248,23 @@ def test_a_list_header_is_read_when_every_file_it_names_is_inside_the_roots(
     response = client.post("/runs", json={"program": f'print "v" load("{data / "list.mhd"}")\n'})
     assert response.status_code == 202, response.text
     assert _finished(client, response.json()["id"])["status"] == "ok"
+
+
+def test_write_image_on_a_server_without_an_output_directory_is_a_403_before_running(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    write_image(Image.from_array(np.ones((3, 4, 5), np.float32)), data / "img.nii.gz")
+    client = make_client(data_roots=(data,))
+    program = (
+        'import "simpleitk"\n'
+        f'img = simpleitk.ReadImage("{data / "img.nii.gz"}")\n'
+        'print "w" for n in ["a.nii.gz"] do simpleitk.WriteImage(img, n)\n'
+    )
+    response = client.post("/runs", json={"program": program})
+    assert response.status_code == 403, response.text
+    assert response.json()["error"].endswith(
+        "simpleitk.WriteImage writes files: this server has no output directory (--out-root)"
+    )
+    assert not list(tmp_path.rglob("a.nii.gz"))

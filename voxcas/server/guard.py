@@ -114,10 +114,13 @@ class _Source:
 
 
 class _Checker:
-    def __init__(self, plan: Workplan, roots: Sequence[Path], registry: Registry, cwd: Path) -> None:
+    def __init__(
+        self, plan: Workplan, roots: Sequence[Path], registry: Registry, cwd: Path, writable: bool = True
+    ) -> None:
         self.plan = plan
         self.policy = PathPolicy.of(roots, cwd)
         self.registry = registry
+        self.writable = writable
 
     # -- entry ---------------------------------------------------------------------------------
     def run(self) -> None:
@@ -203,6 +206,11 @@ class _Checker:
     def _check_write_sources(self, prim: Primitive, args: list[_Source], span: Span | None) -> None:
         """A constant path a writer is given must be relative and stay in the output directory
         (computed ones are checked by the access policy as they are written)."""
+        if not self.writable:
+            raise AccessDeniedError(
+                f"{_where(span)}{prim.qualified} writes files: "
+                "this server has no output directory (--out-root)"
+            )
         offset = 1 if prim.base_image else 0
         for i in prim.write_params:
             if offset + i < len(args):
@@ -343,7 +351,9 @@ def check_plan(
     *,
     registry: Registry | None = None,
     cwd: Path | None = None,
+    writable: bool = True,
 ) -> None:
     """Refuse (`AccessDeniedError`) a plan that could read a file outside `roots` or save outside its
-    output directory; return quietly when every read is proved to be inside."""
-    _Checker(plan, roots, registry or default_registry(), cwd or Path.cwd()).run()
+    output directory (or write at all, when not `writable`: a server without `--out-root`); return
+    quietly when every read is proved to be inside."""
+    _Checker(plan, roots, registry or default_registry(), cwd or Path.cwd(), writable).run()

@@ -95,7 +95,9 @@ def prepare_program(
             raise AccessDeniedError(f"{where}{denied}") from None
         _hide_existence(exc, settings, registry)
         raise
-    check_plan(plan, settings.data_roots, registry=registry, cwd=Path.cwd())
+    check_plan(
+        plan, settings.data_roots, registry=registry, cwd=Path.cwd(), writable=settings.out_root is not None
+    )
     if settings.out_root is None and any(goal.kind == "save" for goal in plan.goals):
         goal = next(g for g in plan.goals if g.kind == "save")
         where = f"{goal.span}: " if goal.span is not None else ""
