@@ -47,6 +47,8 @@ def parse_dialect(text: str, path: str, dialect: str | None) -> A.Program:
     try:
         program = parse_program(text, path)
     except VoxSyntaxError as own:
+        if own.bare_message.startswith("expressions nested deeper than"):
+            raise  # too deep for either dialect: the VoxLogicA 1 parser would backtrack for ever
         try:
             vox1 = parse_vox1(text, path)
         except VoxSyntaxError as other:
