@@ -99,6 +99,7 @@ class Sweep:
     objects_total: int
     bytes_kept: int
     dropped: tuple[Dropped, ...] = ()
+    settled_dead: tuple[str, ...] = ()  # objects of the settled run deleted (their blobs go at once)
 
 
 def mark_and_sweep(
@@ -184,6 +185,12 @@ def mark_and_sweep(
                 "ORDER BY coalesce(results.bytes, 0) DESC, results.node"
             )
         )
+        settled_dead = tuple(
+            str(r[0])
+            for r in conn.execute(
+                "SELECT digest FROM gc_settled WHERE digest NOT IN (SELECT digest FROM gc_objs)"
+            )
+        )
         dead_results = _one(conn, "SELECT count(*) FROM results WHERE node NOT IN (SELECT node FROM gc_keep)")
         dead_objects = _one(
             conn, "SELECT count(*) FROM objects WHERE digest NOT IN (SELECT digest FROM gc_objs)"
@@ -217,6 +224,7 @@ def mark_and_sweep(
         objects_total=objects_total,
         bytes_kept=kept_bytes,
         dropped=dropped,
+        settled_dead=settled_dead,
     )
 
 
