@@ -347,16 +347,36 @@ def test_a_loop_on_a_shared_tier_keeps_its_items_values_on_the_workers(
         f'import "vox1"\nprint "vols" for p in [{listed}] do volume(N(load(p) >. 0.5))\n'
         f"imgs = for p in [{listed}] do load(p)\n"
         'print "again" for img in imgs do volume(img >. 0.5)\n'
+        f'ref = load("{paths[0]}")\n'  # an image every item needs: computed once, read by each item
+        f'print "shared" for p in [{listed}] do volume(load(p) >. 0 & (ref >. 1))\n'
     )
+    from distributed import Client
+
+    def sent(client: Any) -> list[str]:  # what workers sent to a client, from their own logs
+        logs = client.run(
+            lambda dask_worker: [
+                str(key)
+                for e in dask_worker.transfer_outgoing_log
+                if e.get("who") is None  # None: a client, not another worker
+                for key in e["keys"]
+            ]
+        )
+        return [key for keys in logs.values() for key in keys]
+
     found = {}
-    for name, scheduler in (("threads", "threads"), ("cluster", cluster_address)):
-        traffic = BlobTraffic(monkeypatch) if name == "cluster" else None
-        found[name] = _run_on(tmp_path, name, program, scheduler, traffic=traffic)[:3]
-        files = {f.name for f in (tmp_path / f"blobs-{name}").rglob("*") if f.is_file()}
-        if traffic is not None:
-            assert traffic.puts == [] and traffic.reads == []  # each item's images stayed on its worker
-            monkeypatch.undo()
-        found[name] += (files,)
+    with Client(cluster_address, set_as_default=False) as client:  # type: ignore[no-untyped-call]
+        for name, scheduler in (("threads", "threads"), ("cluster", cluster_address)):
+            traffic = BlobTraffic(monkeypatch) if name == "cluster" else None
+            before = len(sent(client))
+            found[name] = _run_on(tmp_path, name, program, scheduler, traffic=traffic)[:3]
+            travelled = sent(client)[before:]
+            files = {f.name for f in (tmp_path / f"blobs-{name}").rglob("*") if f.is_file()}
+            if traffic is not None:
+                assert traffic.puts == [] and traffic.reads == []  # each item's images stayed on its worker
+                monkeypatch.undo()
+                # the client fetched only rows to index (of items, of persisted nodes, of loads)
+                assert travelled and all(k.startswith(("item-", "stored-", "loaded-")) for k in travelled)
+            found[name] += (files,)
     assert found["cluster"] == found["threads"]
     assert len(found["threads"][3] - {"VOXCAS-BLOBS"}) == len(paths)  # each item's image is a blob
 

@@ -99,6 +99,9 @@ class Reducer:
         self.shown: dict[str, str] = {}  # absolute path -> the path errors show
         self.pos = 0
         self.dialect = "voxlogica2"  # the program's grammar: its imported files are read with it
+        self.main_path: str | None = None  # the program file's shown path
+        # the user's call (in the program file) of the imported or prelude function being inlined
+        self.site: Span | None = None
         self.memo: dict[tuple[Any, ...], Val] = {}
         self.active: set[int] = set()
         self.warned: set[str] = set()
@@ -128,7 +131,16 @@ class Reducer:
         }
 
     # --- errors ---------------------------------------------------------------------------
+    def at(self, span: Span | None) -> Span | None:
+        """Where a node or an error made inside an imported function is reported: the user's call,
+        with the function's position second (`Span.inner`)."""
+        site = self.site
+        if site is None or span is None or span.path == site.path:
+            return span
+        return Span(site.path, site.line, site.col, site.end_line, site.end_col, span)
+
     def fail(self, message: str, span: Span | None) -> ResolutionError:
+        span = self.at(span)
         line = None
         if span is not None and span.path in self.texts:
             lines = self.texts[span.path].splitlines()
@@ -171,6 +183,7 @@ class Reducer:
 
     def _program(self, program: A.Program, ctx: FileCtx) -> None:
         if not self.file_stack:  # the program itself
+            self.main_path = program.path
             self.dialect = program.dialect
             for note in program.notes:
                 self.warn(note)
@@ -400,7 +413,8 @@ class Reducer:
         refs = tuple([lift(v) for v in vals])
         if qualified in LOOP_OPS and target is self.root:
             fingerprint = self.loop_contents(refs, span)  # type: ignore[arg-type]
-        val = Val(target, target.apply(qualified, version, refs, fingerprint, span), kind=prim.result)
+        ref = target.apply(qualified, version, refs, fingerprint, self.at(span))
+        val = Val(target, ref, kind=prim.result)
         if loads_image and self.current.base is None:
             self.current.base = val
         return val
@@ -435,7 +449,7 @@ class Reducer:
         finally:
             self.current = outer
         self.template_nodes += len(template.nodes)
-        return Val(outer, outer.closure(template, tuple(child.captures), span))
+        return Val(outer, outer.closure(template, tuple(child.captures), self.at(span)))
 
     # --- expressions ----------------------------------------------------------------------
     def expr(self, node: A.Expr, env: Env) -> Val:
@@ -532,10 +546,14 @@ class Reducer:
         for pname, val in zip(fn.params, args, strict=True):
             env = env.bind(pname, val)
         self.active.add(fn.serial)
+        outer_site = self.site
+        if outer_site is None and span.path == self.main_path and fn.ctx.file != self.file_stack[0]:
+            self.site = span  # the user's call of a function of an imported file or a prelude
         try:
             result = self.expr(fn.decl.body, env)
         finally:
             self.active.discard(fn.serial)
+            self.site = outer_site
         self.memo[key] = result
         return result
 
