@@ -210,9 +210,10 @@ def run_workplan(
     plan: Workplan, store: Store, options: RunOptions, progress: Progress | None = None
 ) -> RunSummary:
     """Run a reduced program: compute what is missing, persist it, run the goals, record the run."""
+    from voxcas.access import using
     from voxcas.store.lease import lease_for
 
-    with _older_objects_frozen(), lease_for(store) as lease:
+    with _older_objects_frozen(), using(options.access), lease_for(store) as lease:
         return _run_workplan(plan, store, options, progress, lease)
 
 
@@ -315,17 +316,21 @@ def run_file(
     budget = Budget(options.max_nodes, options.cancel)
 
     def reduce() -> Workplan:
-        return load_workplan(
-            path,
-            registry=registry,
-            fingerprints=fingerprints,
-            params=options.params,
-            budget=budget,
-            dialect=options.dialect,
-        )
+        from voxcas.access import using
+
+        with using(options.access):  # imports and the files read while reducing, held to the policy
+            return load_workplan(
+                path,
+                registry=registry,
+                fingerprints=fingerprints,
+                params=options.params,
+                budget=budget,
+                dialect=options.dialect,
+            )
 
     directory: Path | None = getattr(store, "directory", None)
-    if directory is None or options.registry is not None or options.show:
+    confined = options.access is not None and options.access.restricted  # its checks happen while reducing
+    if directory is None or options.registry is not None or options.show or confined:
         return run_workplan(reduce(), store, options, progress)
     key = cache.plan_key(path, options.program_text, options.params, options.dialect)
     # a cached plan holds only its goals: with a node limit the program is reduced, to be counted

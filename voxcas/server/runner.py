@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +37,7 @@ from voxcas.errors import ObjectNotFoundError, RunCancelled, VoxcasError
 from voxcas.ids import RunId, new_run_id
 
 if TYPE_CHECKING:
+    from voxcas.access import AccessPolicy
     from voxcas.execute.options import RunSummary
     from voxcas.ids import NodeId
     from voxcas.lang.budget import Budget
@@ -56,7 +57,8 @@ class RunJob:
     max_seconds: float
     workers: int | None
     out_dir: Path | None
-    registry: Registry | None = None  # the (guarded) registry the run reads files through
+    registry: Registry | None = None
+    access: AccessPolicy | None = None  # where the run may read and write (`voxcas.access`)
     submitted: float = field(default_factory=time.time)
     status: str = "queued"  # reducing | queued | running | ok | failed | cancelled | timeout
     started: float | None = None
@@ -130,6 +132,7 @@ def execute_job(job: RunJob, store: Store, progress: Any) -> RunSummary:
         program_text=job.program_text,
         cancel=job.cancel,
         registry=job.registry,
+        access=job.access,
     )
     return run_workplan(job.plan, store, options, progress=progress)
 
@@ -172,8 +175,14 @@ class RunManager:
         workers: int | None = None,
         out_root: Path | None = None,
         registry: Registry | None = None,
+        data_roots: Sequence[Path] | None = None,
     ) -> RunJob:
+        """Queue `plan`; with `data_roots`, it runs under `voxcas.server.guard.run_policy` (reads
+        under them, writes under its own output directory, `out_root/<id>`)."""
+        from voxcas.server.guard import run_policy
+
         run_id = new_run_id()
+        out_dir = (out_root / run_id) if out_root is not None else None
         job = RunJob(
             id=run_id,
             name=name,
@@ -181,8 +190,9 @@ class RunManager:
             program_text=program_text,
             max_seconds=max_seconds,
             workers=workers,
-            out_dir=(out_root / run_id) if out_root is not None else None,
+            out_dir=out_dir,
             registry=registry,
+            access=run_policy(data_roots, out_dir) if data_roots is not None else None,
         )
         with self._lock:
             self._jobs[run_id] = job
@@ -199,12 +209,16 @@ class RunManager:
         max_nodes: int | None = None,
         workers: int | None = None,
         out_root: Path | None = None,
+        data_roots: Sequence[Path] | None = None,
         on_reduced: Callable[[RunJob], None] | None = None,
     ) -> RunJob:
-        """Register a job for program text ("reducing") and reduce it in the background."""
+        """Register a job for program text ("reducing") and reduce it in the background; with
+        `data_roots`, it runs under `voxcas.server.guard.run_policy` (as `submit`)."""
         from voxcas.plan.nodes import Workplan
+        from voxcas.server.guard import run_policy
 
         run_id = new_run_id()
+        out_dir = (out_root / run_id) if out_root is not None else None
         job = RunJob(
             id=run_id,
             name=name,
@@ -212,8 +226,9 @@ class RunManager:
             program_text=program_text,
             max_seconds=max_seconds,
             workers=workers,
-            out_dir=(out_root / run_id) if out_root is not None else None,
+            out_dir=out_dir,
             status="reducing",
+            access=run_policy(data_roots, out_dir) if data_roots is not None else None,
         )
         with self._lock:
             self._jobs[run_id] = job
