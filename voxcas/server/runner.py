@@ -159,8 +159,10 @@ class RunManager:
         self._store_for_thread = store_for_thread
         self._execute = execute
         self._max_jobs = max_jobs
+        self._workers = workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vox-run")
         self._reducers = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vox-reduce")
+        self._closed = False
         self._jobs: dict[RunId, RunJob] = {}
         self._lock = threading.Lock()
 
@@ -270,7 +272,19 @@ class RunManager:
                 self._finish(job, "cancelled", "cancelled before it started")
         return job
 
+    def start(self) -> None:
+        """Ready to take runs again after `shutdown` (an app served twice, as ASGI test clients do)."""
+        with self._lock:
+            if self._closed:
+                self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="vox-run")
+                self._reducers = ThreadPoolExecutor(
+                    max_workers=self._workers, thread_name_prefix="vox-reduce"
+                )
+                self._closed = False
+
     def shutdown(self) -> None:
+        with self._lock:
+            self._closed = True
         for job in self.jobs():
             if not job.is_final:
                 job.cancel.set()

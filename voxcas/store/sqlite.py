@@ -552,6 +552,21 @@ class SqliteStore(Store):
                     path.unlink(missing_ok=True)
         return deleted
 
+    def drop_blobs(self, digests: Iterable[Digest]) -> int:
+        """Delete at once (no grace period) the blob tier's files of these objects when no row
+        names them (gc of a finished run's own objects); return how many. Under the write lock:
+        a writer indexing one of them later finds its file gone and writes it again
+        (`_insert_objects`), one that indexed it before keeps it (its row names it)."""
+        if self.blobs.inline:
+            return 0
+        deleted = 0
+        with self.transaction():
+            for digest in sorted(self.missing(digests)):
+                if self.blobs.has(digest):
+                    self.blobs.delete(digest)
+                    deleted += 1
+        return deleted
+
     def _row(self, digest: Digest, *, hasher: Any = None) -> tuple[str, int, str, Any]:
         """kind, size, codec and stored bytes of an object (large blobs read straight into a buffer).
 

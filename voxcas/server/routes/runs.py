@@ -29,7 +29,10 @@ if TYPE_CHECKING:
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 
-NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"model": ErrorPublic, "description": "No such run"}}
+NOT_FOUND: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorPublic, "description": "A run id prefix matching several runs"},
+    404: {"model": ErrorPublic, "description": "No such run"},
+}
 
 
 def run_public(job: RunJob) -> RunPublic:
