@@ -12,6 +12,9 @@ served to the client and to each other (a bag item needs nothing from another wo
 what reached the client). The result bytes are the uncompressed sizes of the objects the run
 stored. Each cluster run has its own `LocalCluster(processes=True)`, so start-up is included in
 none of the wall times (the cluster is up before the clock starts).
+
+Last, the client's side of a large cluster: how many worker-encoded results per second its one
+writer indexes (the figure docs/run.md's estimate for 100 workers stands beside).
 """
 
 from __future__ import annotations
@@ -84,6 +87,41 @@ def _on_cluster(
         return seconds, _sent(client) - before, outputs
 
 
+INDEXED_SCALARS = 5_000
+INDEXED_LARGE = 100
+
+
+def _index_rate(work: Path, count: int, large: bool) -> float:
+    """Results per second the client's writer indexes when workers encoded them (`PreEncoded`):
+    `count` distinct scalars, or `count` distinct 1.1 MB arrays whose bytes are already in the
+    blob directory (written before the clock starts, as workers would)."""
+    import numpy as np
+
+    from voxcas.execute.writer import Writer
+    from voxcas.ids import RunId
+    from voxcas.plan.identity import node_id
+    from voxcas.plan.nodes import Const, PlanNode
+    from voxcas.store.preencoded import pre_encode
+    from voxcas.store.sqlite import SqliteStore
+
+    name = "large" if large else "scalars"
+    rng = np.random.default_rng(9)
+    with SqliteStore(work / f"index-{name}", create=True, blobs=work / f"index-blobs-{name}") as store:
+        pending = []
+        for i in range(count):
+            value: Any = rng.standard_normal(290_000).astype(np.float32) if large else i * 0.5
+            definition = Const("int", i)
+            pending.append((PlanNode(node_id(definition), definition), pre_encode(value, store.blobs)))
+        writer = Writer(store, RunId("bench-index"))
+        t0 = time.perf_counter()
+        for node, encoded in pending:
+            writer.put(node, encoded, 0.01)
+        writer.flush()
+        seconds = time.perf_counter() - t0
+        writer.close()
+    return count / seconds
+
+
 def run(report: Report) -> None:
     work = Path(tempfile.mkdtemp(prefix="vox-bench-cluster-"))
     old = os.environ.get("PYTHONPATH")
@@ -99,6 +137,8 @@ def run(report: Report) -> None:
         shutil.rmtree(work / "blobs2")
         one_time, _, out3 = _on_cluster(1, program, work / "one", work / "blobs1")
         assert out1 == out2 == out3 == expected, "the schedulers disagree"
+        scalar_rate = _index_rate(work, INDEXED_SCALARS, large=False)
+        large_rate = _index_rate(work, INDEXED_LARGE, large=True)
         mb = 1e6
         report.section(
             f"cluster: a loop over {VOLUMES} volumes 240×240×155 float32, worker processes on loopback"
@@ -130,6 +170,13 @@ def run(report: Report) -> None:
             "s",
             baseline=one_time,
             baseline_name="1 worker + blob directory",
+        )
+        report.row(
+            f"client writer: {INDEXED_LARGE} worker-written 1.1 MB results indexed",
+            large_rate,
+            "results/s",
+            baseline=scalar_rate,
+            baseline_name=f"{INDEXED_SCALARS:,} worker-encoded scalar results",
         )
     finally:
         if old is None:

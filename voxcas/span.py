@@ -14,18 +14,25 @@ class Span:
     col: int
     end_line: int
     end_col: int
+    # the position inside an imported or prelude function this use of the user's line led to
+    # (`voxcas.lang.reducer`: errors name the user's call first, the function's line second)
+    inner: Span | None = None
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}"
+        where = f"{self.path}:{self.line}:{self.col}"
+        return where if self.inner is None else f"{where} (in {self.inner})"
 
     def to_json(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "path": self.path,
             "line": self.line,
             "col": self.col,
             "end_line": self.end_line,
             "end_col": self.end_col,
         }
+        if self.inner is not None:
+            data["inner"] = self.inner.to_json()
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Span:
@@ -35,4 +42,5 @@ class Span:
             int(data["col"]),  # type: ignore[call-overload]
             int(data["end_line"]),  # type: ignore[call-overload]
             int(data["end_col"]),  # type: ignore[call-overload]
+            cls.from_json(data["inner"]) if isinstance(data.get("inner"), dict) else None,  # type: ignore[arg-type]
         )

@@ -343,18 +343,42 @@ def test_a_loop_on_a_shared_tier_keeps_its_items_values_on_the_workers(
     paths = _noise_volumes(tmp_path, 4)  # two items per worker: the loop runs as a bag of items
     listed = ", ".join(f'"{p}"' for p in paths)
     program = tmp_path / "loop.imgql"
-    program.write_text(
+    program.write_text(  # a loop over paths, then one over the images the first one stored
         f'import "vox1"\nprint "vols" for p in [{listed}] do volume(N(load(p) >. 0.5))\n'
+        f"imgs = for p in [{listed}] do load(p)\n"
+        'print "again" for img in imgs do volume(img >. 0.5)\n'
+        f'ref = load("{paths[0]}")\n'  # an image every item needs: computed once, read by each item
+        f'print "shared" for p in [{listed}] do volume(load(p) >. 0 & (ref >. 1))\n'
     )
+    from distributed import Client
+
+    def sent(client: Any) -> list[str]:  # what workers sent to a client, from their own logs
+        logs = client.run(
+            lambda dask_worker: [
+                str(key)
+                for e in dask_worker.transfer_outgoing_log
+                if e.get("who") is None  # None: a client, not another worker
+                for key in e["keys"]
+            ]
+        )
+        return [key for keys in logs.values() for key in keys]
+
     found = {}
-    for name, scheduler in (("threads", "threads"), ("cluster", cluster_address)):
-        traffic = BlobTraffic(monkeypatch) if name == "cluster" else None
-        found[name] = _run_on(tmp_path, name, program, scheduler, traffic=traffic)[:3]
-        files = {f.name for f in (tmp_path / f"blobs-{name}").rglob("*") if f.is_file()}
-        if traffic is not None:
-            assert traffic.puts == [] and traffic.reads == []  # each item's images stayed on its worker
-            monkeypatch.undo()
-        found[name] += (files,)
+    with Client(cluster_address, set_as_default=False) as client:  # type: ignore[no-untyped-call]
+        for name, scheduler in (("threads", "threads"), ("cluster", cluster_address)):
+            traffic = BlobTraffic(monkeypatch) if name == "cluster" else None
+            client.run(lambda dask_worker: dask_worker.transfer_outgoing_log.clear())
+            found[name] = _run_on(tmp_path, name, program, scheduler, traffic=traffic)[:3]
+            travelled = sent(client)
+            files = {f.name for f in (tmp_path / f"blobs-{name}").rglob("*") if f.is_file()}
+            if traffic is not None:
+                assert traffic.puts == [] and traffic.reads == []  # each item's images stayed on its worker
+                monkeypatch.undo()
+                # the client fetched only rows to index (of items, of persisted nodes, of loads) and
+                # the outcomes of fused scalar chunks, never a node's value
+                rows = ("item-", "stored-", "loaded-", "fused-")
+                assert travelled and all(k.startswith(rows) for k in travelled), travelled
+            found[name] += (files,)
     assert found["cluster"] == found["threads"]
     assert len(found["threads"][3] - {"VOXCAS-BLOBS"}) == len(paths)  # each item's image is a blob
 
@@ -407,3 +431,87 @@ def test_without_a_shared_tier_a_cluster_run_says_once_that_results_travel(
     assert (again, computed) == ([], 0)  # answered from the store: nothing travels, nothing said
     _, _, _, shared, _ = _run_on(tmp_path, "shared", program, cluster_address)
     assert shared == []
+
+
+def test_cancel_is_seen_while_dask_orders_a_graph_and_nothing_runs_after_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    import dask.local
+
+    from voxcas.errors import RunCancelled
+    from voxcas.execute.schedulers import Scheduler
+
+    ordering, release, ordered = threading.Event(), threading.Event(), threading.Event()
+    real_order = dask.local.order
+
+    def slow_order(dsk: Any, *args: Any, **kwargs: Any) -> Any:  # a graph that takes long to order
+        ordering.set()
+        release.wait(60)
+        ordered.set()
+        return real_order(dsk, *args, **kwargs)
+
+    monkeypatch.setattr(dask.local, "order", slow_order)
+    ran: list[Any] = []
+    cancel = threading.Event()
+    scheduler = Scheduler("threads", 2)
+    threading.Thread(target=lambda: (ordering.wait(60), cancel.set()), daemon=True).start()
+    try:
+        with pytest.raises(RunCancelled):
+            scheduler.run({"a": (ran.append, 1)}, ["a"], lambda k: None, lambda k, r: None, cancel=cancel)
+        assert not ordered.is_set()  # the caller returned while Dask was still ordering
+    finally:
+        release.set()
+        for thread in threading.enumerate():
+            if thread.name == "voxcas-graph":
+                thread.join(60)
+        scheduler.close()
+    assert ran == []  # once ordered, the graph found every submission refused
+
+
+@pytest.mark.slow
+def test_two_clients_sharing_one_store_and_blob_tier_on_a_cluster_never_corrupt_each_other(
+    tmp_path: Path, cluster_address: str
+) -> None:
+    import subprocess
+
+    from voxcas.store.fsck import fsck
+    from voxcas.store.sqlite import SqliteStore
+
+    _noise_volumes(tmp_path, 2)
+    programs = []
+    for i, extra in enumerate(("volume(N(m))", "volume(grow(m, img >. -1))")):
+        program = tmp_path / f"client{i}.imgql"
+        program.write_text(  # the same image and mask in both: both write the same blobs
+            'import "vox1"\nimg = load(concat($dir, "/noise0.nii.gz"))\nm = img >. 0\n'
+            f'other = load(concat($dir, "/noise1.nii.gz")) >. {i}\n'
+            f'print "a" {extra}\nprint "b" volume(other)\n'
+        )
+        programs.append(program)
+    alone = [_run_on(tmp_path, f"threads{i}", p, "threads") for i, p in enumerate(programs)]
+    expected = [run[1] for run in alone]
+    SqliteStore(tmp_path / "shared", create=True, blobs=tmp_path / "blobs-shared").close()
+    env = {k: v for k, v in os.environ.items() if k != "VOX_STORE"}
+    clients = [
+        subprocess.Popen(
+            [
+                *(sys.executable, "-m", "voxcas.cli.app", "run", str(p), "--store", str(tmp_path / "shared")),
+                *("--scheduler", cluster_address, "--quiet", "--no-progress"),
+            ],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for p in programs
+    ]  # both at once
+    outputs = [c.communicate(timeout=300) for c in clients]
+    assert [c.returncode for c in clients] == [0, 0], [err for _, err in outputs]
+    assert [out.splitlines() for out, _ in outputs] == expected
+    with SqliteStore(tmp_path / "shared") as store:
+        assert fsck(store).ok  # every object whole, every row's blob present
+        found = {r.digest for r in store.results()}
+    # the values both clients stored are the ones each computes alone (digests name content)
+    assert found == {d for run in alone for d in run[2].values()}

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from exec_helpers import PlanBuilder
 
-from voxcas.errors import StoreError
+from voxcas.errors import RunCancelled, StoreError
 from voxcas.execute.writer import Writer
 from voxcas.plan.nodes import PlanNode
 from voxcas.store.memory import MemoryStore
@@ -171,3 +171,20 @@ def test_a_large_value_the_store_refuses_fails_only_its_own_node() -> None:
     [failure] = store.failures(run)
     assert failure.node == bad.id and "dtype 'object'" in failure.message
     writer.close()
+
+
+def test_flush_stops_waiting_once_the_run_is_cancelled_and_close_still_commits_everything() -> None:
+    store = SlowStore()
+    run = store.start_run("p", None, [])
+    writer = Writer(store, run)
+    nodes = _nodes(50)
+    for i, node in enumerate(nodes):
+        writer.put(node, i, 0.0)
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(RunCancelled, match="cancelled while its results were being stored"):
+        writer.flush(cancel)  # the commit is still held by the gate: nothing was committed yet
+    assert store.batches == []
+    store.gate.set()
+    writer.close()  # a cancelled run keeps what finished
+    assert {n.id for n in nodes} == set(writer.digests)

@@ -6,6 +6,7 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from lang_helpers import ProbeRegistry
 
@@ -416,3 +417,33 @@ def test_a_loop_item_whose_file_is_missing_still_reduces_and_fails_when_it_runs(
     before = _loop_id(src)
     (tmp_path / "gone.txt").write_text("here")
     assert _loop_id(src) != before
+
+
+# --- errors inside imported functions -------------------------------------------------------------
+
+
+def test_an_error_inside_an_imported_function_names_the_users_call_then_the_functions_line(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "lib.imgql").write_text("let twice(x) = x + 1\nlet bad(x) = range(x, x, x)\n")
+    (tmp_path / "p.imgql").write_text('import "lib.imgql"\nprint "v" twice(1)\nprint "w" bad(2)\n')
+    with pytest.raises(ResolutionError) as info:
+        load_workplan(tmp_path / "p.imgql")
+    assert str(info.value) == (
+        f"{tmp_path / 'p.imgql'}:3:11 (in {tmp_path / 'lib.imgql'}:2:14): error: "
+        "'range' expects 1 to 2 arguments, got 3"
+    )
+    assert info.value.source_line == 'print "w" bad(2)'
+
+
+def test_a_node_made_inside_a_prelude_function_carries_the_users_call_site(tmp_path: Path) -> None:
+    from voxcas.primitives.imageio import write_image
+    from voxcas.values import Image
+
+    write_image(Image.from_array(np.zeros((2, 3), np.float32)), tmp_path / "i.nii.gz")
+    wp = reduce_source(
+        f'import "vox1"\ni = load("{tmp_path / "i.nii.gz"}")\nd = dilate(i, 2.0)', str(tmp_path / "p.imgql")
+    )
+    span = wp.nodes[wp.names["d"]].span
+    assert span is not None and (span.path, span.line, span.col) == (str(tmp_path / "p.imgql"), 3, 5)
+    assert span.inner is not None and span.inner.path.endswith("vox1.imgql")

@@ -152,3 +152,40 @@ def test_a_range_of_a_billion_items_is_stored_as_its_bounds_not_item_by_item(
     assert wait_final(client, run_id)["status"] == "ok"
     assert client.get(f"/runs/{run_id}/goals").json()["outputs"] == ["n=1000000000", "last=999999999"]
     assert len(list(store.objects())) < 20  # a handful of objects, not a billion
+
+
+def test_a_loop_over_a_billion_items_fails_at_once_naming_the_count_and_the_limit(client: TestClient) -> None:
+    program = 'print "r" for i in range(0, 1000000000) do i + 1\n'
+    run_id = client.post("/runs", json={"program": program}).json()["id"]
+    final = wait_final(client, run_id)
+    assert final["status"] == "failed"
+    assert final["error"] == (
+        "program.imgql:1:11: error: default.for: the sequence has 1,000,000,000 items, "
+        "over the limit of 1,000,000 per loop"
+    )
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("workers", True),
+        ("workers", False),
+        ("workers", "2"),
+        ("workers", 2.0),
+        ("max_seconds", True),
+        ("max_seconds", "5"),
+    ],
+)
+def test_booleans_and_strings_are_refused_for_workers_and_max_seconds(
+    client: TestClient, field: str, value: object
+) -> None:
+    response = client.post("/runs", json={"program": 'print "a" 1\n', field: value})
+    assert response.status_code == 422
+    assert response.json()["error"].startswith(f"invalid request: body.{field}:")
+
+
+def test_an_integer_time_limit_is_a_number_too(client: TestClient) -> None:
+    assert (
+        client.post("/runs", json={"program": 'print "a" 1\n', "max_seconds": 5, "workers": 2}).status_code
+        == 202
+    )

@@ -126,3 +126,12 @@ def test_a_slice_out_of_range_names_the_range(study: Study) -> None:
     image, _ = _digests(study)
     with pytest.raises(UsageError, match=r"slice 99 is out of range: the axial axis has 8 slices \(0..7\)"):
         slice_png(Scenes(), study.store, SliceRequest(image, "z", 99))
+
+
+def test_a_thumbnail_does_not_push_the_viewed_volume_out(study: Study) -> None:
+    image, mask = _digests(study)
+    scenes = Scenes(capacity=1)
+    viewed = scenes.get(study.store, image)
+    thumbnail = slice_png(scenes, study.store, SliceRequest(mask), keep=False)
+    assert thumbnail.startswith(b"\x89PNG")
+    assert scenes.get(study.store, image) is viewed

@@ -28,6 +28,7 @@ TOKEN = "browser-token"
 
 PIXELS = """
 const img = document.getElementById(arguments[0]);
+if (!img.complete || !img.naturalWidth || img.dataset.state !== "ready") return [0, 0, []];
 const canvas = document.createElement("canvas");
 canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
 const g = canvas.getContext("2d");
@@ -76,6 +77,12 @@ def _pixels(browser: Any, axis: str) -> list[list[tuple[int, int, int]]]:
         [tuple(data[(r * width + c) * 4 : (r * width + c) * 4 + 3]) for c in range(width)]
         for r in range(height)
     ]
+
+
+def _pixel(browser: Any, axis: str, row: int, col: int) -> tuple[int, int, int] | None:
+    """One pixel of a plane once it is drawn (None while a picture is loading)."""
+    pixels = _pixels(browser, axis)
+    return pixels[row][col] if pixels else None
 
 
 def _open_case(browser: Any, viewer: str, study: Study, case: str) -> None:
@@ -142,10 +149,10 @@ def test_toggling_the_overlay_off_and_on_redraws_the_planes(browser: Any, viewer
     from selenium.webdriver.support.ui import WebDriverWait
 
     box.click()
-    WebDriverWait(browser, WAIT).until(lambda b: _pixels(b, "z")[ys.start][xs.start] == (255, 255, 255))
+    WebDriverWait(browser, WAIT).until(lambda b: _pixel(b, "z", ys.start, xs.start) == (255, 255, 255))
     assert "mask=" not in browser.current_url
     box.click()
-    WebDriverWait(browser, WAIT).until(lambda b: _pixels(b, "z")[ys.start][xs.start][1] < 200)
+    WebDriverWait(browser, WAIT).until(lambda b: (_pixel(b, "z", ys.start, xs.start) or (0, 255))[1] < 200)
     assert "mask=" in browser.current_url
 
 
@@ -178,3 +185,49 @@ def test_a_token_server_asks_for_the_token_once_and_keeps_it_out_of_urls_and_scr
         assert TOKEN not in browser.current_url
         assert "vox_session" not in browser.execute_script("return document.cookie")  # HttpOnly
         assert [c["name"] for c in browser.get_cookies()] == ["vox_session"]
+
+
+def test_a_label_map_is_drawn_in_the_colour_table_with_a_legend(
+    browser: Any, viewer: str, study: Study
+) -> None:
+    import numpy as np
+
+    from voxcas.pictures.colors import label_color
+    from voxcas.values import Image
+    from voxcas.viewer.runs import run_page
+
+    digest = run_page(study.store, study.run)["goals"][1]["value"]["digest"]
+    base = study.store.get(digest)
+    labels = np.zeros(base.array.shape, np.uint8)  # stored order [z, y, x], like the base
+    labels[4, :, :5] = 3  # stored x 0..4 of RAS is the patient's left: the right of the picture
+    label_map = study.store.put(Image(labels, base.spacing, base.origin, base.direction))
+    browser.get(f"{viewer}/view/image/{digest}?labels={label_map}&z=4&window=0:400")
+    _ready(browser, "z", 4)
+    legend = _wait(browser, "#legend .overlay-row")
+    assert legend.text == "label 3"
+    swatch = legend.find_element("css selector", ".swatch").value_of_css_property("background-color")
+    assert swatch == "rgba({}, {}, {}, 1)".format(*label_color(3))
+    pixels = _pixels(browser, "z")
+    colour = label_color(3)
+    grey = round(20 / 400 * 255)  # the background at window 0..400
+    expected = tuple(round(0.5 * grey + 0.5 * c) for c in colour)
+    right, left = pixels[5][NX - 1], pixels[5][0]
+    assert all(abs(a - b) <= 1 for a, b in zip(right, expected, strict=True)), (right, expected)
+    assert left == (grey, grey, grey)
+
+
+def test_window_inputs_redraw_the_planes(browser: Any, viewer: str, study: Study) -> None:
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    _open_case(browser, viewer, study, "sub-01")
+    low = browser.find_element("id", "window-lo")
+    low.send_keys(Keys.CONTROL, "a")
+    low.send_keys("-340", Keys.TAB)  # background 20 is then 2/3 of the way through -340..200
+    WebDriverWait(browser, WAIT).until(lambda b: _pixel(b, "z", NY - 1, 0) == (170, 170, 170))
+    assert "window=-340%3A200" in browser.current_url
+
+
+def test_an_unknown_run_shows_its_error_in_the_page(browser: Any, viewer: str) -> None:
+    browser.get(f"{viewer}/view/runs/ffffffffffff")
+    assert "ffffffffffff" in _wait(browser, "#error").text

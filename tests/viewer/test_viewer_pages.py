@@ -54,6 +54,16 @@ def test_the_run_list_holds_the_run_made_by_the_notebook_api(client: TestClient,
     assert [r["id"] for r in runs] == [study.run]
 
 
+def test_a_run_submitted_over_http_joins_the_same_history(client: TestClient, study: Study) -> None:
+    job = client.post("/runs", json={"program": 'print "n" 6 * 7', "name": "over-http"}).json()
+    assert client.app.state.vox.runs.get(job["id"]).finished_event.wait(120)  # type: ignore[attr-defined]
+    store_run = client.get(f"/runs/{job['id']}").json()["store_run"]
+    runs = client.get("/viewer/api/runs").json()["runs"]
+    assert [r["id"] for r in runs] == [store_run, study.run]
+    page = client.get(f"/viewer/api/runs/{store_run}").json()
+    assert page["goals"][0]["value"]["text"] == "42"
+
+
 def test_a_run_page_has_one_row_per_case(client: TestClient, study: Study) -> None:
     page = client.get(f"/viewer/api/runs/{study.run[:8]}").json()
     assert [row["case"] for row in page["tables"][0]["rows"]] == list(CASES)

@@ -23,6 +23,16 @@ StoreOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+DialectOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dialect",
+        metavar="DIALECT",
+        help="Read the program as voxlogica1 (VoxLogicA 1's grammar and implicit stdlib) or "
+        "voxlogica2 (voxcas's language); default: detected, with a note when it is voxlogica1.",
+        show_default=False,
+    ),
+]
 ParamOption = Annotated[
     list[str] | None,
     typer.Option(

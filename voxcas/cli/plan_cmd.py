@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from voxcas.cli.common import JsonOption, echo_json
+from voxcas.cli.common import DialectOption, JsonOption, echo_json
 
 TEXT_WIDTH = 160  # longer node descriptions are shortened unless --full
 
@@ -30,6 +30,7 @@ def register(app: typer.Typer) -> None:
         full: Annotated[
             bool, typer.Option("--full", help="Text format: do not shorten long constants (large listings).")
         ] = False,
+        dialect: DialectOption = None,
     ) -> None:
         """Reduce PROGRAM and print its workplan (nodes, goals, names) without running anything.
 
@@ -38,11 +39,12 @@ def register(app: typer.Typer) -> None:
         """
         from voxcas.errors import UsageError
         from voxcas.lang import load_workplan
+        from voxcas.lang.dialect import check_dialect
         from voxcas.plan.render import FORMATS, render_dot, render_json, render_text
 
         if fmt not in FORMATS:
             raise UsageError(f"unknown format '{fmt}' for --format (use one of {', '.join(FORMATS)})")
-        workplan = load_workplan(program)
+        workplan = load_workplan(program, dialect=check_dialect(dialect))
         if fmt == "json":
             echo_json(render_json(workplan))
         elif fmt == "dot":

@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from voxcas.cli.common import JsonOption, ParamOption, StoreOption, echo_json, open_store
+from voxcas.cli.common import (
+    DialectOption,
+    JsonOption,
+    ParamOption,
+    StoreOption,
+    echo_json,
+    open_store,
+    sqlite_only,
+)
+from voxcas.cli.render import human_size
 
 if TYPE_CHECKING:
     from voxcas.execute.progress import Progress
@@ -31,14 +40,43 @@ def _progress(json_out: bool, quiet: bool, forced: bool | None) -> Progress:
     return NullProgress()
 
 
+def _out_dir(out: Path | None, out_root: Path | None, confined: bool) -> Path:
+    """Where save goals write: -o, else --out-root, else here (absolute under a policy, whose
+    relative write paths are taken from --out-root)."""
+    chosen = out if out is not None else (out_root if out_root is not None else Path("."))
+    return chosen.absolute() if confined else chosen
+
+
 def register(app: typer.Typer) -> None:
     @app.command("run")
     def run(
         program: Annotated[Path, typer.Argument(help="The .imgql program to run.", show_default=False)],
         store: StoreOption = None,
         out: Annotated[
-            Path, typer.Option("--out", "-o", help="Directory for the files of `save` goals.")
-        ] = Path("."),
+            Path | None,
+            typer.Option(
+                "--out",
+                "-o",
+                help="Directory for the files of `save` goals (default: --out-root, else the current one).",
+                show_default=False,
+            ),
+        ] = None,
+        data_root: Annotated[
+            list[Path] | None,
+            typer.Option(
+                "--data-root",
+                metavar="DIR",
+                help="Read files (inputs, imports) only under DIR, symlinks resolved (repeatable).",
+            ),
+        ] = None,
+        out_root: Annotated[
+            Path | None,
+            typer.Option(
+                "--out-root",
+                metavar="DIR",
+                help="Write files (save goals, simpleitk.WriteImage) only under DIR, symlinks resolved.",
+            ),
+        ] = None,
         scheduler: Annotated[
             str,
             typer.Option(
@@ -59,6 +97,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         param: ParamOption = None,
+        dialect: DialectOption = None,
         no_cache: Annotated[
             bool,
             typer.Option(
@@ -95,6 +134,24 @@ def register(app: typer.Typer) -> None:
                 help="Refuse the program if its plan has more than N nodes (loop bodies included).",
             ),
         ] = None,
+        keep: Annotated[
+            str,
+            typer.Option(
+                "--keep",
+                metavar="all|goals",
+                help="What the store keeps of this run: all its results (default), or its goals and "
+                "the results saving at least --min-saving, applied when the run ends (as vox gc --keep).",
+            ),
+        ] = "all",
+        min_saving: Annotated[
+            str,
+            typer.Option(
+                "--min-saving",
+                metavar="SECONDS/SIZE",
+                help="With --keep goals: keep a result that saves at least this much compute per "
+                "stored size (60s/G, 1s/100M).",
+            ),
+        ] = "60s/G",
         json_out: JsonOption = False,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the goals' output.")] = False,
         progress: Annotated[
@@ -118,12 +175,23 @@ def register(app: typer.Typer) -> None:
             return
         from voxcas.errors import ExecutionError, RunCancelled
         from voxcas.execute import RunOptions, run_file
+        from voxcas.lang.dialect import check_dialect
         from voxcas.lang.params import parse_assignments
+        from voxcas.store.retention import Retention, check_keep, parse_saving
 
+        policy = Retention(check_keep(keep), parse_saving(min_saving))  # bad options fail before work
+
+        access = None
+        if data_root or out_root is not None:
+            from voxcas.access import AccessPolicy
+
+            access = AccessPolicy.confined(data_root or None, out_root)
         options = RunOptions(
+            dialect=check_dialect(dialect),
             scheduler=scheduler,
             workers=workers,
-            out_dir=out,
+            out_dir=_out_dir(out, out_root, confined=access is not None),
+            access=access,
             show=tuple(show or ()),
             params=parse_assignments(param or []),
             no_cache=no_cache,
@@ -138,12 +206,18 @@ def register(app: typer.Typer) -> None:
         # a missing or unreadable program is a wrong program (exit 2), found before any store is made
         options.program_text = read_source(str(program))
         opened = open_store(store, create=True, announce=not (quiet or json_out))
+        settled: dict[str, Any] | None = None
         try:
             summary = run_file(program, opened, options, _progress(json_out, quiet, progress))
+            if policy.keep != "all":
+                from voxcas.store.gc import settle_run
+
+                report = settle_run(sqlite_only(opened, "run --keep goals"), summary.run, policy)
+                settled = report.to_json()
         finally:
             opened.close()
         if json_out:
-            echo_json(summary.to_json())
+            echo_json(summary.to_json() | ({"gc": settled} if settled is not None else {}))
         else:
             for line in summary.outputs:
                 print(line)
@@ -152,6 +226,12 @@ def register(app: typer.Typer) -> None:
             print(failure.message, file=sys.stderr)
         if not quiet and not json_out:
             print(summary.counts_line(), file=sys.stderr)
+            if settled is not None:
+                print(
+                    f"kept goals: dropped {len(settled['dropped'])} results cheap to recompute, "
+                    f"{human_size(settled['bytes_freed'])} freed",
+                    file=sys.stderr,
+                )
         if summary.status == "cancelled":
             raise RunCancelled(
                 f"run {summary.run[:12]} interrupted; {summary.computed} finished results were kept"

@@ -6,7 +6,8 @@ available. For each item:
 
 1. the item becomes a parameter node, `param_node(item, digest)`: a constant for scalars (a
    path from `dir()`, an integer from `range`), a `ValueRef` to the stored object otherwise
-   (an image of a dataset, loaded once here and held in memory while its item is in flight);
+   (an image of a dataset, loaded once here and held in memory while its item is in flight;
+   with a shared blob tier, not loaded here at all: the worker reads it by digest);
 2. `instantiate(closure, [param])` gives the item's sub-workplan and its result id. Ids depend
    on the item's *value*, not its index, so adding one file to a dataset leaves every other
    item's ids unchanged;
@@ -23,6 +24,9 @@ available. For each item:
    at most max(4, 2 × workers) object items (images), which are held while their batch runs.
 4. `for`/`map` read their items' digests once, after the last batch (one wait for the writer,
    not one per batch); `filter` reads each batch's predicates when the batch ends.
+
+Bounds: a loop over more than `MAX_LOOP_ITEMS` items fails at once, naming the count and the
+limit; cancel and the time limit are checked before every item.
 
 The loop's value is a sequence object of the item results' digests (`StoredSequence`, stored
 without copying its items); `filter` keeps the digests of the items whose predicate is true.
@@ -45,8 +49,10 @@ from voxcas.execute.keys import where_of
 from voxcas.execute.options import Failure
 from voxcas.ids import Digest, NodeId
 from voxcas.plan.nodes import RUNTIME_READ, Apply, Closure, Const, PlanNode, ValueRef
-from voxcas.store.base import StoredSequence
+from voxcas.store.base import StoredObject, StoredSequence
 from voxcas.values import kind_of
+
+MAX_LOOP_ITEMS = 1_000_000  # items one loop may run over (`for i in range(0, 10^9)` is refused)
 
 
 def _split(nodes: Nodes, loop: PlanNode) -> tuple[NodeId, NodeId]:
@@ -89,6 +95,17 @@ class _Items:
     def item(self, i: int) -> Any:
         assert self.values is not None
         return self.values[i]
+
+    def stored_object(self, i: int) -> StoredObject | None:
+        """Item i, not loaded, when it is a stored object other than a scalar (an image of a
+        dataset): what a run whose workers read the blob tier hands on; else None."""
+        if self._stored is None:
+            return None
+        digest = self._stored.digests[i]
+        info = self.store.object_info(digest)
+        if info is None or info.kind == "scalar":
+            return None
+        return StoredObject(digest)
 
     def digest(self, i: int) -> Digest | None:
         """The stored digest of item i (None while the sequence exists only in memory)."""
@@ -136,6 +153,9 @@ def run_loop(ctx: RunContext, nodes: Nodes, loop_id: NodeId) -> None:
         state.unreadable_input(seq_id, f"error: cannot read the stored value of node {seq_id[:12]}: {error}")
         state.mark_skipped(loop)
         return
+    if len(items) > MAX_LOOP_ITEMS:  # its result alone would be a list of that many digests
+        fail(f"the sequence has {len(items):,} items, over the limit of {MAX_LOOP_ITEMS:,} per loop")
+        return
     # what the items read must be what the loop's id was made with (voxcas.plan.template)
     expected = loop.definition.fingerprint if isinstance(loop.definition, Apply) else None
     contents = LoopContents() if expected is not None and expected != RUNTIME_READ else None
@@ -144,6 +164,7 @@ def run_loop(ctx: RunContext, nodes: Nodes, loop_id: NodeId) -> None:
     uncommitted: list[tuple[int, NodeId]] = []  # (position in out, item result) awaiting a commit
     any_failed = False
     batch = ctx.options.loop_batch
+    lazy = ctx.placement.item_tier is not None
     # items that are objects (images of a dataset) are held in memory while their batch runs, so
     # their batches are small: a few per worker; scalar items (paths, numbers) cost nothing
     object_batch = min(batch, max(4, 2 * (ctx.options.workers or os.cpu_count() or 1)))
@@ -159,8 +180,10 @@ def run_loop(ctx: RunContext, nodes: Nodes, loop_id: NodeId) -> None:
         objects = 0
         i = first
         while i < len(items) and len(results) < batch and objects < object_batch:
+            state.check_cancel()  # between items too: an item's body may be large to instantiate
             try:
-                value = items.item(i)
+                # with a shared blob tier, a stored image item is read by the worker, not here
+                value = (items.stored_object(i) if lazy else None) or items.item(i)
             except (CorruptObjectError, ObjectNotFoundError) as error:  # a damaged dataset item
                 item_failed(error)
                 any_failed = True
@@ -191,7 +214,7 @@ def run_loop(ctx: RunContext, nodes: Nodes, loop_id: NodeId) -> None:
                 continue
             if contents is not None:
                 contents.item(result)
-            if isinstance(param.definition, ValueRef):
+            if isinstance(param.definition, ValueRef) and not isinstance(value, StoredObject):
                 state.hold(param.id, value)
             sub[param.id] = param
             for node in body:

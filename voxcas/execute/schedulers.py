@@ -15,6 +15,12 @@ back ends:
   on the client side — except `quiet` keys: with a shared blob tier, a node's value stays on its
   worker and only what its `stored-` task returns (the rows to index) is gathered.
 
+Cancel is seen at once during Dask's own graph work too: with a `cancel` event, the local
+schedulers run Dask's `get` (which orders the whole graph before the first task, tens of seconds
+for a graph of 200,000 nodes) in a helper thread while the caller waits for it *or* the event;
+on cancel the caller raises `RunCancelled` at once, and the helper, once Dask has ordered the
+graph, finds every submission refused and ends without running anything.
+
 `in_process` says whether tasks run in this process (threads/sync): only then may a task read
 the store or watch a cancel event; the engine embeds stored inputs in the graph otherwise.
 Dask is imported only when a scheduler is created, i.e. only when something must be computed.
@@ -22,6 +28,7 @@ Dask is imported only when a scheduler is created, i.e. only when something must
 
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -90,16 +97,18 @@ class Scheduler:
             from dask.local import get_sync
 
             values = get_sync(dict(dsk), keys, callbacks=callbacks)
-        elif self.kind == "threads":
-            from dask.threaded import get as threaded_get
+            return dict(zip(keys, values, strict=True))
 
-            with _Cancellable(self._thread_pool(), cancel) as pool:
-                values = threaded_get(dict(dsk), keys, pool=pool, callbacks=callbacks, chunksize=chunksize)
-        else:
+        def get() -> Any:
+            if self.kind == "threads":
+                from dask.threaded import get as threaded_get
+
+                with _Cancellable(self._thread_pool(), cancel) as pool:
+                    return threaded_get(dict(dsk), keys, pool=pool, callbacks=callbacks, chunksize=chunksize)
             from dask.multiprocessing import get as process_get
 
             with _Cancellable(self._process_pool(), cancel) as pool:
-                values = process_get(
+                return process_get(
                     dict(dsk),
                     keys,
                     pool=pool,
@@ -107,6 +116,8 @@ class Scheduler:
                     callbacks=callbacks,
                     chunksize=chunksize,
                 )
+
+        values = get() if cancel is None else _until_cancelled(get, cancel)
         return dict(zip(keys, values, strict=True))
 
     def _thread_pool(self) -> Any:
@@ -188,6 +199,38 @@ class Scheduler:
             client.close()
 
 
+def _until_cancelled(get: Callable[[], Any], cancel: threading.Event) -> Any:
+    """`get()` run in a helper thread (context variables follow it), waited for until it ends or
+    `cancel` is set: then `RunCancelled` at once, whatever Dask is doing (ordering a large graph).
+    Ctrl-C while waiting sets `cancel`, so the helper stops too."""
+    if cancel.is_set():
+        raise RunCancelled("cancelled")
+    result: list[Any] = []
+    error: list[BaseException] = []
+    done = threading.Event()
+    context = contextvars.copy_context()
+
+    def target() -> None:
+        try:
+            result.append(context.run(get))
+        except BaseException as exc:  # re-raised in the caller's thread
+            error.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name="voxcas-graph", daemon=True).start()
+    try:
+        while not done.wait(0.05):
+            if cancel.is_set():
+                raise RunCancelled("cancelled")
+    except KeyboardInterrupt:
+        cancel.set()
+        raise
+    if error:
+        raise error[0]
+    return result[0]
+
+
 class _Cancellable:
     """The executor Dask's local scheduler submits to: the run's pool, seen through futures this
     class controls, so that a cancel can fail every outstanding one at once.
@@ -209,6 +252,9 @@ class _Cancellable:
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         proxy: Future[Any] = Future()
         proxy.set_running_or_notify_cancel()
+        if self._cancel is not None and self._cancel.is_set():  # nothing starts after a cancel
+            proxy.set_exception(RunCancelled("cancelled"))
+            return proxy
         with self._lock:
             self._outstanding.add(proxy)
         self._pool.submit(fn, *args, **kwargs).add_done_callback(lambda inner: self._relay(inner, proxy))

@@ -146,8 +146,9 @@ class RunState:
         self.writer.fail(node, message, tb)
 
     def flush(self) -> None:
-        """Commit everything finished so far; learn the digests and any refused values."""
-        self.writer.flush()
+        """Commit everything finished so far; learn the digests and any refused values
+        (`RunCancelled` instead if the run is cancelled while it waits)."""
+        self.writer.flush(self.options.cancel)
         for nid, message in list(self.writer.refused.items()):
             if nid not in self._bad:
                 self._bad[nid] = "failed"

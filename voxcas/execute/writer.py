@@ -11,8 +11,11 @@ once committed), failures (`fail`: the node definition, then
 store calls that must not race the writer (`call`). Every store write of a run goes through here.
 
 Durability: a result is durable once the batch holding it commits; `flush()` waits for
-everything queued so far. A process killed before a commit loses only that batch (the store's
-own transactions guarantee nothing half-written is ever visible).
+everything queued so far, unless the run's cancel event is set meanwhile (`flush(cancel)` then
+raises `RunCancelled` at once: the writer goes on committing what is queued, and `close()`
+waits for it, so a cancelled run still keeps what finished). A process killed before a commit
+loses only that batch (the store's own transactions guarantee nothing half-written is ever
+visible).
 
 Large values go ahead: an array or image of `AHEAD_BYTES` or more is handed, the moment it is
 `put`, to one of `ENCODERS` encoder threads, which encode, hash, compress and insert its object
@@ -44,7 +47,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from voxcas.errors import EncodingError
+from voxcas.errors import EncodingError, RunCancelled
 from voxcas.ids import Digest, NodeId, RunId
 from voxcas.plan.nodes import PlanNode
 from voxcas.store.base import PendingResult, Store, StoredObject
@@ -146,14 +149,17 @@ class Writer:
         self._queue.put(_Call(fn, future))
         return future
 
-    def flush(self) -> None:
-        """Wait until everything queued so far is committed; re-raise a writer failure."""
+    def flush(self, cancel: threading.Event | None = None) -> None:
+        """Wait until everything queued so far is committed; re-raise a writer failure. Once
+        `cancel` is set, stop waiting and raise `RunCancelled` (what is queued still commits)."""
         if self._thread.is_alive():
             done = threading.Event()
             self._queue.put(_Flush(done))
-            while not done.wait(0.1):
+            while not done.wait(0.05):
                 if not self._thread.is_alive():
                     break
+                if cancel is not None and cancel.is_set():
+                    raise RunCancelled("cancelled while its results were being stored")
         if self._error is not None:
             raise self._error
 

@@ -26,12 +26,15 @@ if TYPE_CHECKING:
 __all__ = ["load_workplan", "parse", "pretty", "reduce_program", "reduce_source"]
 
 
-def parse(text: str, path: str = "<string>") -> Program:
-    """The AST of program text (`VoxSyntaxError` if it does not follow the grammar)."""
+def parse(text: str, path: str = "<string>", dialect: str | None = "voxlogica2") -> Program:
+    """The AST of program text (`VoxSyntaxError` if it does not follow the grammar), read in
+    `dialect` (`voxlogica1` or `voxlogica2`: `voxcas.lang.dialect`), or in the one detected when
+    it is None (as `reduce_source` and `load_workplan` do by default)."""
     from voxcas.lang.deep import run_deep
-    from voxcas.lang.parser import parse_program
+    from voxcas.lang.dialect import check_dialect, parse_dialect
 
-    return run_deep(lambda: parse_program(text, path))
+    chosen = check_dialect(dialect)
+    return run_deep(lambda: parse_dialect(text, path, chosen))
 
 
 def pretty(program: Program) -> str:
@@ -85,10 +88,11 @@ def reduce_source(
     fingerprints: FingerprintCache | None = None,
     params: Mapping[str, Any] | None = None,
     budget: Budget | None = None,
+    dialect: str | None = None,
 ) -> Workplan:
     """Parse and reduce program text; `path` names it in errors and sets `$file`/`$dir`/`$stem`."""
     return reduce_program(
-        parse(text, path), registry=registry, fingerprints=fingerprints, params=params, budget=budget
+        parse(text, path, dialect), registry=registry, fingerprints=fingerprints, params=params, budget=budget
     )
 
 
@@ -99,11 +103,18 @@ def load_workplan(
     fingerprints: FingerprintCache | None = None,
     params: Mapping[str, Any] | None = None,
     budget: Budget | None = None,
+    dialect: str | None = None,
 ) -> Workplan:
     """Read, parse and reduce a program file (`InputFileError` if it cannot be read)."""
     from voxcas.lang.files import read_source
 
     text = read_source(str(path))
     return reduce_source(
-        text, str(path), registry=registry, fingerprints=fingerprints, params=params, budget=budget
+        text,
+        str(path),
+        registry=registry,
+        fingerprints=fingerprints,
+        params=params,
+        budget=budget,
+        dialect=dialect,
     )

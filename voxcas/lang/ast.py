@@ -205,6 +205,9 @@ class Program:
     commands: tuple[Command, ...]
     path: str = field(default="<string>", compare=False)
     text: str = field(default="", compare=False, repr=False)
+    # the grammar that read it (voxcas.lang.dialect) and what reading it has to say (warnings, notes)
+    dialect: str = field(default="voxlogica2", compare=False, repr=False)
+    notes: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def source_line(self, line: int) -> str | None:
         """The text of a 1-based line (for error carets)."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from voxcas.lang import ast as A
 
-_PARSED: dict[str, tuple[str, A.Program]] = {}  # absolute path -> (state stamp, program)
+_PARSED: dict[tuple[str, str], tuple[str, A.Program]] = {}  # (absolute path, dialect) -> (stamp, program)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,24 +54,27 @@ def read_source(path: str) -> str:
         raise ProgramFileError(f"cannot read program file '{path}': {exc.strerror}") from None
 
 
-def parse_cached(path: str, display: str | None = None) -> A.Program:
+def parse_cached(path: str, display: str | None = None, dialect: str = "voxlogica2") -> A.Program:
     """Parse a file once per state (size, times, inode: `voxcas.plan.filestate`): preludes and
-    imported files are read once. A file in a racy state is parsed again every time.
+    imported files are read once. A file in a racy state is parsed again every time. `dialect` is
+    the grammar (`voxcas.lang.dialect`): a VoxLogicA 1 program's imports are VoxLogicA 1 files.
 
     `display` is the path errors show (an import's path as written, relative to the importing
     file's shown path), so messages do not depend on where the project is checked out."""
     from voxcas.lang.parser import parse_program
+    from voxcas.lang.parser_vox1 import parse_vox1
     from voxcas.plan.filestate import state_of
     from voxcas.plan.observe import observe
 
     full = os.path.abspath(path)
     shown = display or full
     state = state_of(full)
-    hit = _PARSED.get(full)
+    hit = _PARSED.get((full, dialect))
     if hit is not None and not state.racy and hit[0] == state.stamp and hit[1].path == shown:
         observe(full, state)  # a cached reduction must re-check it as if it had been read
         return hit[1]
-    program = parse_program(read_source(full), shown)
+    parse = parse_vox1 if dialect == "voxlogica1" else parse_program
+    program = parse(read_source(full), shown)
     if not state.racy and state_of(full).same_as(state):
-        _PARSED[full] = (state.stamp, program)
+        _PARSED[(full, dialect)] = (state.stamp, program)
     return program

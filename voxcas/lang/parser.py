@@ -56,6 +56,7 @@ _set_line = Span.__dict__["line"].__set__
 _set_col = Span.__dict__["col"].__set__
 _set_end_line = Span.__dict__["end_line"].__set__
 _set_end_col = Span.__dict__["end_col"].__set__
+_set_inner = Span.__dict__["inner"].__set__
 _LEVEL_OF: dict[str, int] = {}  # precedence() of the operators met so far
 _OPEN_ENDED = frozenset({"let", "for", "filter", "fold"})  # expressions whose body extends right
 
@@ -120,6 +121,7 @@ class Parser:
         _set_col(span, col)
         _set_end_line(span, line)
         _set_end_col(span, col + (len(tok.text) or 1))
+        _set_inner(span, None)
         return span
 
     def error(self, message: str, tok: Token | None = None) -> VoxSyntaxError:

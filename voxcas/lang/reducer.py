@@ -36,7 +36,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from voxcas.errors import ResolutionError, UsageError, VoxcasError
+from voxcas.errors import AccessDeniedError, ResolutionError, UsageError, VoxcasError
 from voxcas.ids import NodeId
 from voxcas.lang import ast as A
 from voxcas.lang.budget import CHECK_EVERY, Budget
@@ -98,6 +98,10 @@ class Reducer:
         self.texts: dict[str, str] = {}  # shown path -> source text (for error carets)
         self.shown: dict[str, str] = {}  # absolute path -> the path errors show
         self.pos = 0
+        self.dialect = "voxlogica2"  # the program's grammar: its imported files are read with it
+        self.main_path: str | None = None  # the program file's shown path
+        # the user's call (in the program file) of the imported or prelude function being inlined
+        self.site: Span | None = None
         self.memo: dict[tuple[Any, ...], Val] = {}
         self.active: set[int] = set()
         self.warned: set[str] = set()
@@ -127,13 +131,33 @@ class Reducer:
         }
 
     # --- errors ---------------------------------------------------------------------------
+    def at(self, span: Span | None) -> Span | None:
+        """Where a node or an error made inside an imported function is reported: the user's call,
+        with the function's position second (`Span.inner`)."""
+        site = self.site
+        if site is None or span is None or span.path == site.path:
+            return span
+        return Span(site.path, site.line, site.col, site.end_line, site.end_col, span)
+
     def fail(self, message: str, span: Span | None) -> ResolutionError:
+        span = self.at(span)
         line = None
         if span is not None and span.path in self.texts:
             lines = self.texts[span.path].splitlines()
             if 0 < span.line <= len(lines):
                 line = lines[span.line - 1]
         return ResolutionError(message, span, line)
+
+    def check_import(self, path: str, span: Span | None) -> str:
+        """The file to read for an import (resolved when the run's access policy restricts reads,
+        `voxcas.access`): imports of imports are held to the same roots, and a file outside them
+        is never read, so never quoted in a syntax error."""
+        from voxcas.access import current
+
+        try:
+            return current().check_read(path, "import")
+        except AccessDeniedError as exc:
+            raise AccessDeniedError(f"{span}: {exc}" if span is not None else str(exc)) from None
 
     def warn(self, text: str) -> None:
         if text not in self.warned:
@@ -169,6 +193,11 @@ class Reducer:
             self._program(program, ctx)
 
     def _program(self, program: A.Program, ctx: FileCtx) -> None:
+        if not self.file_stack:  # the program itself
+            self.main_path = program.path
+            self.dialect = program.dialect
+            for note in program.notes:
+                self.warn(note)
         self.texts[program.path] = program.text
         self.shown[ctx.file] = program.path
         self.files_done.add(ctx.file)
@@ -268,7 +297,7 @@ class Reducer:
             raise self.fail("import cycle: " + " -> ".join(os.path.basename(p) for p in chain), cmd.span)
         if path in self.files_done:
             return True
-        self.registry.check_import(path, cmd.span)  # before the file is looked at or read
+        real = self.check_import(path, cmd.span)  # before the file is looked at or read
         importer = self.shown.get(ctx.file, ctx.file)
         shown = os.path.normpath(os.path.join(os.path.dirname(importer), target))
         observe(path)
@@ -281,7 +310,7 @@ class Reducer:
                 )
                 return False
             raise self.fail(f"cannot import '{target}': no such file '{shown}'", cmd.span)
-        imported = parse_cached(path, shown)
+        imported = parse_cached(real, shown, self.dialect)
         self.workplan.imports.append((shown, imported.text))
         self.program(imported, FileCtx.of(path))
         return True
@@ -395,7 +424,8 @@ class Reducer:
         refs = tuple([lift(v) for v in vals])
         if qualified in LOOP_OPS and target is self.root:
             fingerprint = self.loop_contents(refs, span)  # type: ignore[arg-type]
-        val = Val(target, target.apply(qualified, version, refs, fingerprint, span), kind=prim.result)
+        ref = target.apply(qualified, version, refs, fingerprint, self.at(span))
+        val = Val(target, ref, kind=prim.result)
         if loads_image and self.current.base is None:
             self.current.base = val
         return val
@@ -430,7 +460,7 @@ class Reducer:
         finally:
             self.current = outer
         self.template_nodes += len(template.nodes)
-        return Val(outer, outer.closure(template, tuple(child.captures), span))
+        return Val(outer, outer.closure(template, tuple(child.captures), self.at(span)))
 
     # --- expressions ----------------------------------------------------------------------
     def expr(self, node: A.Expr, env: Env) -> Val:
@@ -527,10 +557,14 @@ class Reducer:
         for pname, val in zip(fn.params, args, strict=True):
             env = env.bind(pname, val)
         self.active.add(fn.serial)
+        outer_site = self.site
+        if outer_site is None and span.path == self.main_path and fn.ctx.file != self.file_stack[0]:
+            self.site = span  # the user's call of a function of an imported file or a prelude
         try:
             result = self.expr(fn.decl.body, env)
         finally:
             self.active.discard(fn.serial)
+            self.site = outer_site
         self.memo[key] = result
         return result
 

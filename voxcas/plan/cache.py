@@ -73,13 +73,18 @@ def code_stamp() -> str:
     return _code_stamp
 
 
-def plan_key(program: Path, text: str, params: dict[str, Any] | None = None) -> str:
-    """The entry of a program text run from here, with these parameters, by this voxcas."""
+def plan_key(
+    program: Path, text: str, params: dict[str, Any] | None = None, dialect: str | None = None
+) -> str:
+    """The entry of a program text run from here, with these parameters, read in this dialect
+    (None: detected), by this voxcas."""
     h = hashlib.sha256()
     libraries = built_with(BUILTIN_LIBRARIES)  # an upgrade changes the versions nodes carry
     for part in (FORMAT, __version__, code_stamp(), libraries, str(program.resolve()), os.getcwd()):
         h.update(part.encode("utf-8") + b"\0")
     h.update(json.dumps(params or {}, sort_keys=True).encode("utf-8") + b"\0")
+    if dialect is not None:  # (absent for a detected dialect: keys made before dialects stay valid)
+        h.update(f"dialect={dialect}".encode() + b"\0")
     h.update(text.encode("utf-8"))
     return h.hexdigest()
 

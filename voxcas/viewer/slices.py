@@ -70,7 +70,7 @@ class Scenes:
             with self._lock:
                 scene = self._scenes.get(key)
             if scene is None:
-                scene = self._prepare(store, key)
+                scene = self.prepare_scene(store, key)
                 with self._lock:
                     self._scenes[key] = scene
                     while len(self._scenes) > self.capacity:
@@ -83,8 +83,13 @@ class Scenes:
         with self._lock:
             self._scenes.clear()
 
+    def peek(self, key: SceneKey) -> Scene | None:
+        """The scene if it is cached (not counted as a use)."""
+        with self._lock:
+            return self._scenes.get(key)
+
     @staticmethod
-    def _prepare(store: Store, key: SceneKey) -> Scene:
+    def prepare_scene(store: Store, key: SceneKey) -> Scene:
         from voxcas.pictures.scene import prepare
 
         image, masks, labels = key
@@ -159,11 +164,14 @@ class SliceRequest:
         return " ".join(words)
 
 
-def slice_png(scenes: Scenes, store: Store, request: SliceRequest) -> bytes:
-    """PNG bytes of one plane (see the module docstring)."""
+def slice_png(scenes: Scenes, store: Store, request: SliceRequest, *, keep: bool = True) -> bytes:
+    """PNG bytes of one plane (see the module docstring). `keep=False` (thumbnails of a run's
+    page) prepares the volume without caching it, so a page of many cases does not push out
+    the volumes being viewed."""
     from voxcas.pictures import parse_view, png_bytes
     from voxcas.pictures.draw import draw
 
     view = parse_view(request.view_text())
-    scene = scenes.get(store, request.image, request.masks, request.labels)
+    key: SceneKey = (request.image, request.masks, request.labels)
+    scene = scenes.get(store, *key) if keep else scenes.peek(key) or Scenes.prepare_scene(store, key)
     return png_bytes(draw(scene, view), compress_level=1)

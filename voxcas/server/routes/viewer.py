@@ -179,6 +179,7 @@ def image_slice(
     style: Literal["filled", "outline"] = "filled",
     opacity: Annotated[float | None, Query(ge=0, le=1)] = None,
     zoom: Annotated[int, Query(ge=1, le=16)] = 1,
+    thumbnail: bool = False,
 ) -> Response:
     from voxcas.viewer.slices import SliceRequest, slice_png
 
@@ -194,5 +195,5 @@ def image_slice(
         opacity=opacity,
         zoom=zoom,
     )
-    png = slice_png(state.scenes, store, request)
+    png = slice_png(state.scenes, store, request, keep=not thumbnail)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})

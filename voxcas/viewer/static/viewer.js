@@ -50,7 +50,7 @@ function fail(error) {
 }
 
 function thumbUrl(digest) {
-  return `/viewer/api/images/${encodeURIComponent(digest)}/slice?axis=z`;
+  return `/viewer/api/images/${encodeURIComponent(digest)}/slice?axis=z&thumbnail=true`;
 }
 
 function imageLink(value, run, extra) {
@@ -210,8 +210,11 @@ async function imagePage(digest) {
       }
     } catch (error) { /* the run is only a source of overlays: the image shows without it */ }
   }
-  if (state.labels && !state.overlays.find((o) => o.digest === state.labels)) {
-    state.overlays.push({ digest: state.labels, name: short(state.labels.replace("sha256:", "")), mask: false, on: false, color: null });
+  if (state.labels) {  // a label map asked for in the address is shown, alone
+    const known = state.overlays.find((o) => o.digest === state.labels);
+    for (const o of state.overlays) o.on = false;
+    if (known) Object.assign(known, { mask: false, on: true });
+    else state.overlays.push({ digest: state.labels, name: short(state.labels.replace("sha256:", "")), mask: false, on: true, color: null });
   }
   const axes = info.dim === 3 ? PLANES : [["z", "slice"]];
   for (const [axis] of axes) {
@@ -391,8 +394,9 @@ async function imagePage(digest) {
     levelText.textContent = `level ${Number(((a + b) / 2).toPrecision(5))}, width ${Number((b - a).toPrecision(5))}`;
     refreshAll();
   }
-  lo.addEventListener("change", () => setWindow(Number(lo.value), state.window[1]));
-  hi.addEventListener("change", () => setWindow(state.window[0], Number(hi.value)));
+  // an empty or unfinished number changes nothing
+  lo.addEventListener("change", () => { if (lo.value !== "") setWindow(Number(lo.value), state.window[1]); });
+  hi.addEventListener("change", () => { if (hi.value !== "") setWindow(state.window[0], Number(hi.value)); });
   const auto = el("button", { type: "button", id: "window-auto", onclick: () => setWindow(info.window[0], info.window[1]) }, "auto");
   const full = el("button", { type: "button", id: "window-full", onclick: () => setWindow(info.min ?? 0, info.max ?? 1) }, "full range");
 
