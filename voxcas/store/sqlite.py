@@ -1037,7 +1037,7 @@ def _held_bytes(
     sizes: dict[str, int] = {}
     children: dict[str, tuple[Digest, ...]] = {e.digest: e.children for e in encoded}
     for enc, _, stored in prepared:
-        sizes[enc.digest] = stored.stored_size if isinstance(stored, InTier) else memoryview(stored).nbytes
+        sizes[enc.digest] = stored.stored_size if isinstance(stored, InTier) else codec.nbytes(stored)
         children[enc.digest] = enc.children
     held: dict[Digest, int] = {}
     for root in dict.fromkeys(roots):
