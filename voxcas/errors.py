@@ -58,8 +58,11 @@ class PlanTooLargeError(UsageError):
 
 
 class AccessDeniedError(VoxcasError, PermissionError):
-    """A request is not allowed: e.g. a program submitted over HTTP reads outside the data roots."""
+    """A file access the run's policy does not allow (`voxcas.access`): e.g. a program submitted
+    over HTTP, or run with `vox run --data-root`, reads outside the data roots. Before anything
+    runs it is a refused program (exit 2); while running, the node that tried fails."""
 
+    exit_code = 2
     http_status = 403
 
 

@@ -40,8 +40,12 @@ def _a(kind: str) -> str:
     return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
 
 
-def write_value(value: Any, path: Path) -> None:
-    """Write `value` to `path` in the format its extension names (see the module docstring)."""
+def write_value(value: Any, path: Path, op: str = "save") -> None:
+    """Write `value` to `path` in the format its extension names (see the module docstring).
+
+    The file is opened through the run's access policy (`voxcas.access`): its resolved path must
+    lie where the run may write, else `AccessDeniedError` names `op` and the path."""
+    from voxcas.access import current
     from voxcas.primitives.imageio import (
         PICTURE_WRITE_EXTENSIONS,
         WRITE_EXTENSIONS,
@@ -54,14 +58,14 @@ def write_value(value: Any, path: Path) -> None:
     kind = kind_of(value)
     if kind == "sequence" and "{" in path.name:
         for index, item in enumerate(value):
-            write_value(item, path.parent / item_name(path.name, index))
+            write_value(item, path.parent / item_name(path.name, index), op)
         return
     if ext in WRITE_EXTENSIONS:
         if not isinstance(value, Image):
             raise PrimitiveError("save", f"cannot write {_a(kind)} to '{path}': '{ext}' is an image format")
         if ext in PICTURE_WRITE_EXTENSIONS:
             value = draw_picture(value, path, ext)
-        write_image(value, path)
+        write_image(value, path, op)
         return
     if ext not in TEXT_EXTENSIONS:
         what = _a(kind)
@@ -77,8 +81,8 @@ def write_value(value: Any, path: Path) -> None:
         text = to_csv(value, path)
     else:
         text = format_value(value) + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    with current().open_write(path, op, mode="w", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 def draw_picture(image: Image, path: Path, ext: str) -> Image:

@@ -9,6 +9,8 @@ computed the program itself.
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import apsw
@@ -19,6 +21,13 @@ from voxcas.store.bundle import _manifest
 from voxcas.store.sqlite import SqliteStore
 
 PROGRAM = 'n = length(range(0, 2))\ns = for i in range(0, 3) do i + n\nprint "x" n + 40\nprint "s" s\n'
+
+
+@pytest.fixture(autouse=True)
+def _no_store_left_in_the_environment() -> Iterator[None]:
+    """`vox --store DIR` sets VOX_STORE for the process: later tests must not inherit it."""
+    yield
+    os.environ.pop("VOX_STORE", None)
 
 
 def vox(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:

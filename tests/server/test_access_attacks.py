@@ -45,7 +45,7 @@ def test_simpleitk_write_image_to_any_path_is_refused_and_writes_nothing(
     )
     response = client.post("/runs", json={"program": program})
     assert response.status_code == 403, response.text
-    assert "simpleitk.WriteImage writes a file" in response.json()["error"]
+    assert "must be relative and stay inside the run's output directory" in response.json()["error"]
     assert not victim.exists()
 
 
@@ -187,3 +187,84 @@ def test_a_dicom_folder_holding_a_symlink_out_of_the_roots_is_refused(
     response = client.post("/runs", json={"program": f'print "v" load("{series}")\n'})
     assert response.status_code == 403, response.text
     assert "slice1.dcm" in response.json()["error"] and "outside the data roots" in response.json()["error"]
+
+
+def test_write_image_with_a_relative_name_writes_into_the_runs_output_directory(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    client, data, out = _setup(tmp_path, make_client)
+    program = (
+        'import "simpleitk"\n'
+        f'img = simpleitk.ReadImage("{data / "img.nii.gz"}")\n'
+        'print "w" simpleitk.WriteImage(img, "copy.nii.gz")\n'
+    )
+    response = client.post("/runs", json={"program": program})
+    assert response.status_code == 202, response.text
+    run = _finished(client, response.json()["id"])
+    assert run["status"] == "ok", run
+    assert (out / run["id"] / "copy.nii.gz").is_file()
+
+
+def test_write_image_to_a_name_computed_at_run_time_outside_the_output_directory_fails_the_node(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    client, data, out = _setup(tmp_path, make_client)
+    program = (
+        'import "simpleitk"\n'
+        f'img = simpleitk.ReadImage("{data / "img.nii.gz"}")\n'
+        'print "w" for n in ["ok.nii.gz", "../../escaped.nii.gz"] do simpleitk.WriteImage(img, n)\n'
+    )
+    response = client.post("/runs", json={"program": program})
+    assert response.status_code == 202, response.text
+    run = _finished(client, response.json()["id"])
+    assert run["status"] == "failed", run
+    assert "simpleitk.WriteImage: path '../../escaped.nii.gz' is outside the output directory" in str(run)
+    assert (out / run["id"] / "ok.nii.gz").is_file()
+    assert not list(tmp_path.rglob("escaped*"))
+
+
+def test_a_folder_whose_subfolder_holds_a_symlink_out_of_the_roots_is_refused_before_it_is_hashed(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    client, data, _ = _setup(tmp_path, make_client)
+    (data / "series" / "deeper").mkdir(parents=True)
+    (tmp_path / "secret.dcm").write_bytes(b"\0" * 132 + b"DICM")
+    (data / "series" / "deeper" / "x.dcm").symlink_to(tmp_path / "secret.dcm")
+    response = client.post("/runs", json={"program": f'print "v" load("{data / "series"}")\n'})
+    assert response.status_code == 403, response.text
+    assert "x.dcm" in response.json()["error"] and "outside the data roots" in response.json()["error"]
+
+
+def test_a_list_header_is_read_when_every_file_it_names_is_inside_the_roots(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    client, data, _ = _setup(tmp_path, make_client)
+    for z in range(2):
+        (data / f"s{z}.raw").write_bytes(bytes(range(4)))
+    (data / "list.mhd").write_text(
+        "ObjectType = Image\nNDims = 3\nDimSize = 2 2 2\nElementType = MET_UCHAR\n"
+        "ElementDataFile = LIST 2D\ns0.raw\ns1.raw\n"
+    )
+    response = client.post("/runs", json={"program": f'print "v" load("{data / "list.mhd"}")\n'})
+    assert response.status_code == 202, response.text
+    assert _finished(client, response.json()["id"])["status"] == "ok"
+
+
+def test_write_image_on_a_server_without_an_output_directory_is_a_403_before_running(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    write_image(Image.from_array(np.ones((3, 4, 5), np.float32)), data / "img.nii.gz")
+    client = make_client(data_roots=(data,))
+    program = (
+        'import "simpleitk"\n'
+        f'img = simpleitk.ReadImage("{data / "img.nii.gz"}")\n'
+        'print "w" for n in ["a.nii.gz"] do simpleitk.WriteImage(img, n)\n'
+    )
+    response = client.post("/runs", json={"program": program})
+    assert response.status_code == 403, response.text
+    assert response.json()["error"].endswith(
+        "simpleitk.WriteImage writes files: this server has no output directory (--out-root)"
+    )
+    assert not list(tmp_path.rglob("a.nii.gz"))

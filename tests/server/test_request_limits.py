@@ -163,3 +163,29 @@ def test_a_loop_over_a_billion_items_fails_at_once_naming_the_count_and_the_limi
         "program.imgql:1:11: error: default.for: the sequence has 1,000,000,000 items, "
         "over the limit of 1,000,000 per loop"
     )
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("workers", True),
+        ("workers", False),
+        ("workers", "2"),
+        ("workers", 2.0),
+        ("max_seconds", True),
+        ("max_seconds", "5"),
+    ],
+)
+def test_booleans_and_strings_are_refused_for_workers_and_max_seconds(
+    client: TestClient, field: str, value: object
+) -> None:
+    response = client.post("/runs", json={"program": 'print "a" 1\n', field: value})
+    assert response.status_code == 422
+    assert response.json()["error"].startswith(f"invalid request: body.{field}:")
+
+
+def test_an_integer_time_limit_is_a_number_too(client: TestClient) -> None:
+    assert (
+        client.post("/runs", json={"program": 'print "a" 1\n', "max_seconds": 5, "workers": 2}).status_code
+        == 202
+    )

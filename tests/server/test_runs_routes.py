@@ -104,7 +104,7 @@ def test_a_file_import_outside_the_data_roots_is_403(make_client: MakeClient, da
     response = client.post("/runs", json={"program": 'import "/etc/lib.imgql"\nprint "x" 1\n'})
     assert response.status_code == 403
     assert response.json() == {
-        "error": f"program.imgql:1:1: import '/etc/lib.imgql' is outside the data roots ({data})"
+        "error": f"program.imgql:1:1: import: path '/etc/lib.imgql' is outside the data roots ({data})"
     }
 
 

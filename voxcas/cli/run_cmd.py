@@ -40,14 +40,43 @@ def _progress(json_out: bool, quiet: bool, forced: bool | None) -> Progress:
     return NullProgress()
 
 
+def _out_dir(out: Path | None, out_root: Path | None, confined: bool) -> Path:
+    """Where save goals write: -o, else --out-root, else here (absolute under a policy, whose
+    relative write paths are taken from --out-root)."""
+    chosen = out if out is not None else (out_root if out_root is not None else Path("."))
+    return chosen.absolute() if confined else chosen
+
+
 def register(app: typer.Typer) -> None:
     @app.command("run")
     def run(
         program: Annotated[Path, typer.Argument(help="The .imgql program to run.", show_default=False)],
         store: StoreOption = None,
         out: Annotated[
-            Path, typer.Option("--out", "-o", help="Directory for the files of `save` goals.")
-        ] = Path("."),
+            Path | None,
+            typer.Option(
+                "--out",
+                "-o",
+                help="Directory for the files of `save` goals (default: --out-root, else the current one).",
+                show_default=False,
+            ),
+        ] = None,
+        data_root: Annotated[
+            list[Path] | None,
+            typer.Option(
+                "--data-root",
+                metavar="DIR",
+                help="Read files (inputs, imports) only under DIR, symlinks resolved (repeatable).",
+            ),
+        ] = None,
+        out_root: Annotated[
+            Path | None,
+            typer.Option(
+                "--out-root",
+                metavar="DIR",
+                help="Write files (save goals, simpleitk.WriteImage) only under DIR, symlinks resolved.",
+            ),
+        ] = None,
         scheduler: Annotated[
             str,
             typer.Option(
@@ -152,11 +181,17 @@ def register(app: typer.Typer) -> None:
 
         policy = Retention(check_keep(keep), parse_saving(min_saving))  # bad options fail before work
 
+        access = None
+        if data_root or out_root is not None:
+            from voxcas.access import AccessPolicy
+
+            access = AccessPolicy.confined(data_root or None, out_root)
         options = RunOptions(
             dialect=check_dialect(dialect),
             scheduler=scheduler,
             workers=workers,
-            out_dir=out,
+            out_dir=_out_dir(out, out_root, confined=access is not None),
+            access=access,
             show=tuple(show or ()),
             params=parse_assignments(param or []),
             no_cache=no_cache,

@@ -25,11 +25,13 @@ Design (DESIGN.md §Executor semantics):
 6. **Unreadable inputs.** A stored input whose object fails its verified read is a cache miss:
    its result is forgotten (`store.delete_result`), what was skipped because of it is forgiven,
    and the walk restarts, so the node is recomputed within the same run.
-7. **Cancel.** Ctrl-C (KeyboardInterrupt) or `options.cancel.set()` stops scheduling at once —
+7. **Leases.** A run holds a lease on its store from before it is recorded until it ends
+   (`voxcas.store.lease`): gc keeps the run and everything written since the lease began.
+8. **Cancel.** Ctrl-C (KeyboardInterrupt) or `options.cancel.set()` stops scheduling at once —
    without waiting for primitives still running in the pool, whose results are dropped —,
    waits for the writer to commit what finished, and marks the run "cancelled" (exit 130). A
    process killed outright keeps every committed batch; a re-run resumes from them.
-8. **Goals** run after computing, in program order, every time (`voxcas.execute.goals`).
+9. **Goals** run after computing, in program order, every time (`voxcas.execute.goals`).
 
 Structure: what the run learns lives in one `RunState` (`voxcas.execute.state`), changed only by
 its mutators; where inputs load and values persist is one `Placement`
@@ -46,7 +48,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voxcas.errors import RunCancelled, UsageError
 from voxcas.execute.context import Nodes, RunContext
@@ -62,6 +64,9 @@ from voxcas.plan.nodes import LOOP_OPS, Apply, Closure, PlanNode, Workplan
 from voxcas.plan.volatile import volatile_nodes
 from voxcas.primitives.registry import Registry, default_registry
 from voxcas.store.base import Store
+
+if TYPE_CHECKING:
+    from voxcas.store.lease import Lease
 
 RECOVERY_ROUNDS = 3  # walks a run retries after finding unreadable stored inputs
 
@@ -205,11 +210,16 @@ def run_workplan(
     plan: Workplan, store: Store, options: RunOptions, progress: Progress | None = None
 ) -> RunSummary:
     """Run a reduced program: compute what is missing, persist it, run the goals, record the run."""
-    with _older_objects_frozen():
-        return _run_workplan(plan, store, options, progress)
+    from voxcas.access import using
+    from voxcas.store.lease import lease_for
+
+    with _older_objects_frozen(), using(options.access), lease_for(store) as lease:
+        return _run_workplan(plan, store, options, progress, lease)
 
 
-def _run_workplan(plan: Workplan, store: Store, options: RunOptions, progress: Progress | None) -> RunSummary:
+def _run_workplan(
+    plan: Workplan, store: Store, options: RunOptions, progress: Progress | None, lease: Lease | None
+) -> RunSummary:
     from voxcas.execute import goals as goal_runner
     from voxcas.execute import provenance
 
@@ -231,6 +241,8 @@ def _run_workplan(plan: Workplan, store: Store, options: RunOptions, progress: P
         sources=provenance.run_sources(options.program, text, plan),
         names=plan.names,
     )
+    if lease is not None:
+        lease.name_run(run)
     constants = provenance.named_constants(plan)
     if constants:
         store.put_nodes(constants)
@@ -304,17 +316,21 @@ def run_file(
     budget = Budget(options.max_nodes, options.cancel)
 
     def reduce() -> Workplan:
-        return load_workplan(
-            path,
-            registry=registry,
-            fingerprints=fingerprints,
-            params=options.params,
-            budget=budget,
-            dialect=options.dialect,
-        )
+        from voxcas.access import using
+
+        with using(options.access):  # imports and the files read while reducing, held to the policy
+            return load_workplan(
+                path,
+                registry=registry,
+                fingerprints=fingerprints,
+                params=options.params,
+                budget=budget,
+                dialect=options.dialect,
+            )
 
     directory: Path | None = getattr(store, "directory", None)
-    if directory is None or options.registry is not None or options.show:
+    confined = options.access is not None and options.access.restricted  # its checks happen while reducing
+    if directory is None or options.registry is not None or options.show or confined:
         return run_workplan(reduce(), store, options, progress)
     key = cache.plan_key(path, options.program_text, options.params, options.dialect)
     # a cached plan holds only its goals: with a node limit the program is reduced, to be counted

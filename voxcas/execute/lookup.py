@@ -36,6 +36,7 @@ class Lookup:
         self.state = state
         self._pure: dict[str, bool] = {}  # op -> may its results be reused
         self.trust = trust_of(store, imported=options.trust_imported)
+        self._leased = getattr(store, "directory", None) is not None  # gc may run beside the run
 
     def lookupable(self, node: PlanNode) -> bool:
         """Whether the store may already hold this node's result (pure applications only)."""
@@ -49,6 +50,19 @@ class Lookup:
             pure = d.op in LOOP_OPS or prim is None or prim.pure
             self._pure[d.op] = pure
         return pure
+
+    def _hold(self, found: dict[NodeId, Digest]) -> dict[NodeId, Digest]:
+        """The stored results of `found` that gc can no longer take from this run.
+
+        They are noted as reused in the run's node log first (a leased run's noted nodes are kept
+        by gc, `voxcas.store.lease`), then looked up again: one that a gc running meanwhile
+        deleted is gone now and is computed instead. A store without leases (in memory) has no
+        gc running beside it."""
+        if not found or self._leased is False:
+            return found
+        self.store.note_run_nodes(self.state.run, [(n, "reused") for n in found])
+        still = self.store.lookup_many(found)
+        return {n: d for n, d in found.items() if still.get(n) == d}
 
     def _available(self, nid: NodeId) -> bool:
         state = self.state
@@ -66,7 +80,7 @@ class Lookup:
         """The nodes that must run to make `roots` available, dependencies first."""
         todo = [r for r in dict.fromkeys(roots) if not self._available(r) and not self._settled(nodes, r)]
         ask = [r for r in todo if self.lookupable(nodes[r])]
-        found = self.store.lookup_trusted(ask, self.trust) if ask else {}
+        found = self._hold(self.store.lookup_trusted(ask, self.trust)) if ask else {}
         self.state.mark_reused(found)
         missing_roots = [r for r in todo if r not in found]
         if not missing_roots:
@@ -88,5 +102,8 @@ class Lookup:
                     continue
                 marked.add(arg)
                 stack.append(arg)
-        self.state.mark_reused(frontier)
+        held = self._hold(frontier)
+        if len(held) < len(frontier):  # a gc took some meanwhile: they are missing now
+            return self.missing(nodes, roots)
+        self.state.mark_reused(held)
         return [n for n in order if n in marked]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from voxcas.access import AccessPolicy
 from voxcas.errors import UsageError
 
 if TYPE_CHECKING:
@@ -55,6 +56,8 @@ class RunOptions:
       `PlanTooLargeError`, exit 2); None: no limit.
     - `trust_imported`: reuse every imported result, not only those of trusted signers
       (`vox run --trust-imported`; `voxcas.store.trust`).
+    - `access`: where the run may read and write files (`voxcas.access.AccessPolicy`; None:
+      anywhere). Every task runs under it, and so do reduction (`run_file`) and the save goals.
     - `on_warning`: called with each reducer warning before anything runs (they are also in
       `RunSummary.warnings`); `vox run` prints them on stderr.
     """
@@ -74,6 +77,7 @@ class RunOptions:
     cancel: threading.Event = field(default_factory=threading.Event)
     on_warning: Callable[[str], None] | None = None
     trust_imported: bool = False
+    access: AccessPolicy | None = None
     max_nodes: int | None = None
 
     def __post_init__(self) -> None:

@@ -108,9 +108,13 @@ class Placement(ABC):
         if self.in_process:
             cache = checking_cache(self.store) if reads is not None else None
             return Call(
-                node.id, d.op, where, primitive=primitive, picks=picks, reads=reads, fingerprints=cache
+                node.id, d.op, where, primitive=primitive, picks=picks, reads=reads, fingerprints=cache,
+                access=self.options.access,
             )
-        return Call(node.id, d.op, where, modules=modules_of(self.registry), picks=picks, reads=reads)
+        return Call(
+            node.id, d.op, where, modules=modules_of(self.registry), picks=picks, reads=reads,
+            access=self.options.access,
+        )
 
     # -- inputs of a stage graph -------------------------------------------------------------------
     @abstractmethod

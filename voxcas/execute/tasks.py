@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from voxcas.access import AccessPolicy, using
 from voxcas.errors import PrimitiveError, VoxcasError
 from voxcas.ids import Digest, NodeId
 from voxcas.plan.fingerprint import FingerprintCache, LayeredCache, verify_inputs
@@ -78,6 +79,7 @@ class Call:
     # the store's stat cache; None elsewhere: the worker's own)
     reads: str | None = None
     fingerprints: FingerprintCache | None = None
+    access: AccessPolicy | None = None  # the run's file-access policy, current while the task runs
 
     def resolve(self) -> Primitive:
         if self.primitive is not None:
@@ -110,8 +112,8 @@ def checking_cache(store: Store) -> FingerprintCache:
 
 def failure_message(where: str | None, primitive: str, error: BaseException) -> str:
     """The one-line failure text: `prog.imgql:4:9: error: vox1.near: argument 'a': ...`."""
-    if isinstance(error, PrimitiveError):
-        cause = str(error)
+    if isinstance(error, PrimitiveError) or str(error).startswith(f"{primitive}: "):
+        cause = str(error)  # it names the primitive already (an access refusal: `voxcas.access`)
     elif isinstance(error, VoxcasError):
         cause = f"{primitive}: {error}"
     else:
@@ -151,17 +153,23 @@ def _apply(call: Call, cancel: threading.Event | None, args: Any) -> Outcome:
         return Skipped("cancelled")
     started = time.perf_counter()
     try:
-        primitive = call.resolve()
-        if call.reads is None:
-            value = primitive(*values)
-        else:
-            own = values[1:] if primitive.base_image else values
-            verify_inputs(primitive, own, call.reads, call.fingerprints)
-            value = primitive(*values)
-            verify_inputs(primitive, own, call.reads, call.fingerprints)
+        with using(call.access):
+            value = _call(call, values)
     except Exception as error:
         return Failed(failure_message(call.where, call.op, error), traceback.format_exc())
     return Ok(value, time.perf_counter() - started)
+
+
+def _call(call: Call, values: list[Any]) -> Any:
+    """The primitive's value (with its inputs re-checked around the read, for file readers)."""
+    primitive = call.resolve()
+    if call.reads is None:
+        return primitive(*values)
+    own = values[1:] if primitive.base_image else values
+    verify_inputs(primitive, own, call.reads, call.fingerprints)
+    value = primitive(*values)
+    verify_inputs(primitive, own, call.reads, call.fingerprints)
+    return value
 
 
 # How a step of a fused chunk finds an argument (the first item of its tuple):

@@ -36,7 +36,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from voxcas.errors import ResolutionError, UsageError, VoxcasError
+from voxcas.errors import AccessDeniedError, ResolutionError, UsageError, VoxcasError
 from voxcas.ids import NodeId
 from voxcas.lang import ast as A
 from voxcas.lang.budget import CHECK_EVERY, Budget
@@ -147,6 +147,17 @@ class Reducer:
             if 0 < span.line <= len(lines):
                 line = lines[span.line - 1]
         return ResolutionError(message, span, line)
+
+    def check_import(self, path: str, span: Span | None) -> str:
+        """The file to read for an import (resolved when the run's access policy restricts reads,
+        `voxcas.access`): imports of imports are held to the same roots, and a file outside them
+        is never read, so never quoted in a syntax error."""
+        from voxcas.access import current
+
+        try:
+            return current().check_read(path, "import")
+        except AccessDeniedError as exc:
+            raise AccessDeniedError(f"{span}: {exc}" if span is not None else str(exc)) from None
 
     def warn(self, text: str) -> None:
         if text not in self.warned:
@@ -286,7 +297,7 @@ class Reducer:
             raise self.fail("import cycle: " + " -> ".join(os.path.basename(p) for p in chain), cmd.span)
         if path in self.files_done:
             return True
-        self.registry.check_import(path, cmd.span)  # before the file is looked at or read
+        real = self.check_import(path, cmd.span)  # before the file is looked at or read
         importer = self.shown.get(ctx.file, ctx.file)
         shown = os.path.normpath(os.path.join(os.path.dirname(importer), target))
         observe(path)
@@ -299,7 +310,7 @@ class Reducer:
                 )
                 return False
             raise self.fail(f"cannot import '{target}': no such file '{shown}'", cmd.span)
-        imported = parse_cached(path, shown, self.dialect)
+        imported = parse_cached(real, shown, self.dialect)
         self.workplan.imports.append((shown, imported.text))
         self.program(imported, FileCtx.of(path))
         return True

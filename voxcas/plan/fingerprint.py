@@ -104,6 +104,9 @@ def file_fingerprint(path: str, cache: FingerprintCache | None = None) -> str:
     cache = _PROCESS_CACHE if cache is None else cache
     full = os.path.abspath(path)
     if os.path.isdir(full):
+        from voxcas.access import current as current_policy
+
+        policy = current_policy()
         observe(full)
         h = hashlib.sha256(b"voxcas-dir/1\n")
         for current, dirs, files in os.walk(full):
@@ -111,6 +114,8 @@ def file_fingerprint(path: str, cache: FingerprintCache | None = None) -> str:
             observe(current)
             for name in sorted(files):
                 member = os.path.join(current, name)
+                if policy.read_roots is not None:
+                    member = policy.check_read(member, "fingerprint")
                 rel = os.path.relpath(member, full).replace(os.sep, "/")
                 h.update(f"{rel}\0{file_fingerprint(member, cache)}\n".encode())
         return "sha256:" + h.hexdigest()
@@ -211,7 +216,14 @@ def primitive_fingerprint(prim: Primitive, args: Sequence[Any], cache: Fingerpri
     otherwise the fingerprints of the files named by its `path_params`."""
     if prim.fingerprint is not None:
         return prim.fingerprint(list(args))
-    parts = [file_fingerprint(str(args[i]), cache) for i in prim.path_params if i < len(args)]
+    from voxcas.access import current
+
+    policy = current()  # what the run may read: the fingerprint reads the same resolved files
+    parts = [
+        file_fingerprint(policy.check_read(str(args[i]), prim.qualified), cache)
+        for i in prim.path_params
+        if i < len(args)
+    ]
     if len(parts) == 1:
         return parts[0]
     return "sha256:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()

@@ -36,8 +36,10 @@ def _dir_listing(
     import fnmatch
     import os
 
+    from voxcas.access import current as access_policy
     from voxcas.plan.observe import observe_tree
 
+    access_policy().check_listing(root, "default.dir")
     observe_tree(root, recursive)
     if not os.path.isdir(root):
         raise PrimitiveError("default.dir", f"no such directory '{root}'", "root")
@@ -104,9 +106,11 @@ def load(path: str) -> Any:
     if is_image_path(path):
         from voxcas.primitives.imageio import read_image
 
-        return read_image(path)
+        return read_image(path, "default.load")
+    from voxcas.access import current
+
     try:
-        with open(path, encoding="utf-8", newline="") as handle:
+        with current().open_read(path, "default.load", mode="r", encoding="utf-8", newline="") as handle:
             if lower.endswith(".json"):
                 import json
 

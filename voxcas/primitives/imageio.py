@@ -138,19 +138,24 @@ def _reason(exc: BaseException) -> str:
     return lines[-1] if lines else type(exc).__name__
 
 
-def read_image(path: str | Path) -> Image:
+def read_image(path: str | Path, op: str = "read image") -> Image:
     """Read an image file, or the DICOM series in a directory.
 
     Raises `InputFileError` (one line, naming the file) when the path is missing, has an
-    extension that is not an image format, or cannot be decoded.
+    extension that is not an image format, or cannot be decoded; `AccessDeniedError` when the
+    run's access policy (`voxcas.access`) does not allow the file, a header's data file or a
+    series member (checked on the resolved paths, which are then the ones read).
     """
+    from voxcas.access import current
+
     sitk = sitk_module()
 
     p = Path(path)
     if not p.exists():
         raise InputFileError(f"cannot read image '{p}': no such file or directory")
+    real = Path(current().check_read(p, op))
     if p.is_dir():
-        return _read_dicom_series(p)
+        return _read_dicom_series(real, op, shown=p)
     ext = extension_of(p)
     if ext not in IMAGE_EXTENSIONS:
         known = ", ".join(IMAGE_EXTENSIONS[:8])
@@ -158,28 +163,31 @@ def read_image(path: str | Path) -> Image:
             f"cannot read image '{p}': unknown image extension '{ext or p.name}' (use {known}, ...)"
         )
     try:
-        img = sitk.ReadImage(str(p))
+        img = sitk.ReadImage(str(real))
     except RuntimeError:
         raise InputFileError(f"cannot read image '{p}': the file is corrupt or not a {ext} image") from None
     return from_sitk(img)
 
 
-def _read_dicom_series(directory: Path) -> Image:
+def _read_dicom_series(real: Path, op: str, shown: Path) -> Image:
+    from voxcas.access import current
+
     sitk = sitk_module()
+    directory = shown
 
     warnings = sitk.ProcessObject.GetGlobalWarningDisplay()
     sitk.ProcessObject.SetGlobalWarningDisplay(False)  # GDCM warns on stderr about empty directories
     try:
-        series = sitk.ImageSeriesReader.GetGDCMSeriesIDs(str(directory))
+        series = sitk.ImageSeriesReader.GetGDCMSeriesIDs(str(real))
     except RuntimeError as exc:
         raise InputFileError(f"cannot read DICOM series in '{directory}': {_reason(exc)}") from None
     finally:
         sitk.ProcessObject.SetGlobalWarningDisplay(warnings)
     if not series:
         raise InputFileError(f"cannot read image '{directory}': the directory holds no DICOM series")
-    files = sitk.ImageSeriesReader.GetGDCMSeriesFileNames(str(directory), series[0])
+    files = sitk.ImageSeriesReader.GetGDCMSeriesFileNames(str(real), series[0])
     reader = sitk.ImageSeriesReader()
-    reader.SetFileNames(files)
+    reader.SetFileNames([current().check_read(f, op) for f in files])  # each member, resolved now
     try:
         img = reader.Execute()
     except RuntimeError as exc:
@@ -281,8 +289,11 @@ def is_picture(image: Image, ext: str = ".png") -> bool:
     return image.dim == 2 and str(image.array.dtype) == "uint8" and image.components in components
 
 
-def write_image(image: Image, path: str | Path) -> None:
-    """Write an image by extension (see the module docstring); parent directories are created."""
+def write_image(image: Image, path: str | Path, op: str = "save") -> None:
+    """Write an image by extension (see the module docstring); parent directories are created.
+    The run's access policy (`voxcas.access`) must allow the resolved target (`AccessDeniedError`)."""
+    from voxcas.access import current
+
     sitk = sitk_module()
 
     p = Path(path)
@@ -300,9 +311,10 @@ def write_image(image: Image, path: str | Path) -> None:
             "draw it first (voxcas.pictures.render)",
         )
     img = to_sitk(image)
-    p.parent.mkdir(parents=True, exist_ok=True)
+    real = Path(current().check_write(p, op))
+    real.parent.mkdir(parents=True, exist_ok=True)
     try:
-        sitk.WriteImage(img, str(p), useCompression=ext in (".mha", ".nrrd", ".tif", ".tiff"))
+        sitk.WriteImage(img, str(real), useCompression=ext in (".mha", ".nrrd", ".tif", ".tiff"))
     except RuntimeError as exc:
         raise PrimitiveError("save", f"cannot write an image to '{p}': {_reason(exc)}") from None
 

@@ -17,9 +17,10 @@ Kinds used for coercion and docs: "any", "int", "float", "number", "bool", "str"
 Special flags:
 - `reads_files`: the node id includes `fingerprint(args)` (default: content digest of the
   paths given in the parameters listed in `path_params`), computed when the arguments are
-  constants (at reduction, or when a loop item is instantiated).
-- `writes_files`: the primitive writes a file (`simpleitk.WriteImage`); programs submitted over
-  HTTP may not use it (they write only through save goals, inside the run's output directory).
+  constants (at reduction, or when a loop item is instantiated). Such a primitive opens its files
+  only through the run's access policy (`voxcas.access.current()`: `check_read`/`open_read`).
+- `writes_files`: the primitive writes files (`simpleitk.WriteImage`), only through the run's
+  access policy (`check_write`/`open_write`): over HTTP, only inside the run's output directory.
 - `foldable`: cheap, pure and scalar-valued (string building, arithmetic on numbers): the
   reducer may evaluate it on constant arguments and use the result as a constant node.
 - `base_image`: the reducer passes the base image (primitives.md: the first image the program
@@ -74,6 +75,7 @@ class Primitive:
     reads_files: bool = False
     path_params: tuple[int, ...] = ()
     writes_files: bool = False
+    write_params: tuple[int, ...] = ()  # for writers: the parameters that name the files written
     fingerprint: Callable[[list[Any]], str] | None = None
     foldable: bool = False
     base_image: bool = False
@@ -226,6 +228,7 @@ class Namespace:
         reads_files: bool = False,
         path_params: tuple[int, ...] = (),
         writes_files: bool = False,
+        write_params: tuple[int, ...] = (),
         fingerprint: Callable[[list[Any]], str] | None = None,
         foldable: bool = False,
         base_image: bool = False,
@@ -254,6 +257,7 @@ class Namespace:
                         reads_files=reads_files,
                         path_params=path_params,
                         writes_files=writes_files,
+                        write_params=write_params,
                         fingerprint=fingerprint,
                         foldable=foldable,
                         base_image=base_image,
@@ -329,11 +333,6 @@ class Registry:
         if name not in self._modules:
             self._find_plugins()
         return name in self._modules
-
-    def check_import(self, path: str, where: Any = None) -> None:
-        """Called by the reducer before it reads an imported program file (`where`: the import's
-        span). Every file is allowed here; a guarded view (`voxcas.server.guard`) refuses files
-        outside its data roots, so an imported file's own imports are checked like the first."""
 
     def namespace(self, name: str) -> Namespace:
         if name not in self._loaded:

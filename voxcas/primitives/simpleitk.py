@@ -322,7 +322,7 @@ def _register_generated() -> None:
 )
 def read_image_(fileName: str, outputPixelType: Any = UNSET) -> Image:
     """Read an image file (or a DICOM series directory), optionally cast to a pixel type."""
-    image = read_image(fileName)
+    image = read_image(fileName, "simpleitk.ReadImage")
     if isinstance(outputPixelType, SitkDefault):
         return image
     pixel = convert(
@@ -336,7 +336,7 @@ def read_image_(fileName: str, outputPixelType: Any = UNSET) -> Image:
 
 @NAMESPACE.primitive(
     "WriteImage", params=(Param("image"), Param("fileName", "str")), result="str", pure=False,
-    writes_files=True,
+    writes_files=True, write_params=(1,),
 )
 def write_image_(image: Any, fileName: str) -> str:
     """Write an image to a file (format by extension); gives the file name back."""
@@ -346,7 +346,7 @@ def write_image_(image: Any, fileName: str) -> str:
         raise PrimitiveError("simpleitk.WriteImage", f"expected an image, got {kind_of(image)}", "image")
     from pathlib import Path
 
-    write_value(image, Path(fileName))
+    write_value(image, Path(fileName), op="simpleitk.WriteImage")  # checked by the run's access policy
     return fileName
 
 

@@ -57,6 +57,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state.runs.start()  # a no-op unless the app was shut down before (served again)
         try:
             yield
         finally:

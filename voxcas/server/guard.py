@@ -1,45 +1,39 @@
-"""What a program submitted over HTTP may touch: file reads only under the data roots.
+"""The server's shell over `voxcas.access`: the policies of HTTP programs, and a static proof.
 
-`check_plan(plan, roots)` runs after reduction and before anything executes. It finds every
-application of a primitive that reads files (`Primitive.reads_files`), at top level and inside
-loop bodies, and proves that each path it will read lies inside one of the data roots:
+The rule itself lives in `voxcas.access` and is enforced where files are opened: a program sent
+over HTTP is reduced under `read_policy(data_roots)` (imports at any depth, folded listings and
+fingerprints read only inside the data roots; nothing written) and runs under
+`run_policy(data_roots, out_dir)` (reads likewise, writes only inside the run's own output
+directory), resolved final paths checked as each file is opened: symlinks, the data files a
+header names, DICOM series members, computed save names and `simpleitk.WriteImage` targets.
+
+`check_plan(plan, roots)` adds an early refusal, after reduction and before anything executes,
+so a client gets a 403 instead of a failed run. It finds every application of a primitive that
+reads files (`Primitive.reads_files`), at top level and inside loop bodies, and proves that
+each path it will read lies inside one of the data roots:
 
 - a constant path (a `Const` / `TConst` string, or every item of a constant list) is made absolute
-  against the working directory, its symlinks resolved (`os.path.realpath`), and checked;
+  against the working directory, and checked by the policy (symlinks and companions resolved);
 - a path that is a loop item (`("param", 0)` in a loop body) is checked through the sequence the
   loop runs over: a constant list (every item checked) or a directory listing (`LISTING_OPS`,
   whose root is itself a checked path read, and whose glob pattern may not climb out with `..`);
 - anything else (a path computed at run time, e.g. read from a file) cannot be proved safe
   before it runs, so the program is refused.
 
-The same rule is enforced while the program is reduced and while it runs, by
-`guarded_registry`: a view of the registry whose file-reading primitives check their paths before
-they touch the disk (their function, and the fingerprint the reducer and the executor compute). The
-reducer asks the same view before it reads an imported program file (`check_import`), so the
-imports of an imported file are held to the roots, and a file outside them is never read (nor
-quoted in a syntax error). So a listing the reducer folds into a constant
-(`print "x" dir("/etc")`), or a file a loop reaches through a symlink at run time, is refused too.
-
-Save goals write under the run's output directory; their targets must be relative and stay
-inside it, and a file-name template may hold only numbered fields and format specs
-(`voxcas.fieldformat`). Primitives that write files (`Primitive.writes_files`, e.g.
-`simpleitk.WriteImage`) are refused, in the plan and again when called.
-The files a reader opens besides the path it is given (a header's data file, the members of a
-DICOM folder: `voxcas.server.datafiles`) are held to the roots the same way.
-Every refusal is an `AccessDeniedError` (HTTP 403) naming the path or the expression
-and its source position. Known limit: files that appear inside a listed directory after the check
-through a symlink are read where the symlink points.
+Save goals and writers (`Primitive.writes_files`, `write_params`) with constant targets must name
+relative paths that stay inside the output directory, and a file-name template may hold only
+numbered fields and format specs (`voxcas.fieldformat`). Every refusal is an
+`AccessDeniedError` (HTTP 403) naming the path or the expression and its source position.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Any
 
+from voxcas.access import AccessPolicy
 from voxcas.errors import AccessDeniedError
 from voxcas.plan.nodes import (
     LOOP_OPS,
@@ -54,7 +48,7 @@ from voxcas.plan.nodes import (
     TemplateRef,
     Workplan,
 )
-from voxcas.primitives.registry import Namespace, Primitive, Registry, default_registry
+from voxcas.primitives.registry import Primitive, Registry, default_registry
 from voxcas.span import Span
 
 # primitives whose value is a list of file paths found under their (checked) root argument
@@ -91,12 +85,13 @@ def check_save_template(target: str, span: Span | None = None) -> None:
         raise AccessDeniedError(f"{_where(span)}save path {target!r}: {exc}") from None
 
 
-def refuse_write(op: str, span: Span | None = None) -> None:
-    """Programs submitted over HTTP write files only through save goals (in the output directory)."""
-    raise AccessDeniedError(
-        f"{_where(span)}{op} writes a file: programs submitted over HTTP may write only with save "
-        "goals, inside the run's output directory"
-    )
+def check_write_target(op: str, target: str, span: Span | None = None) -> None:
+    """A file a primitive of an HTTP run writes must be named relative to the run's output directory."""
+    pure = PurePath(target)
+    if pure.is_absolute() or ".." in pure.parts or not pure.parts:
+        raise AccessDeniedError(
+            f"{_where(span)}{op}: path {target!r} must be relative and stay inside the run's output directory"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,10 +114,13 @@ class _Source:
 
 
 class _Checker:
-    def __init__(self, plan: Workplan, roots: Sequence[Path], registry: Registry, cwd: Path) -> None:
+    def __init__(
+        self, plan: Workplan, roots: Sequence[Path], registry: Registry, cwd: Path, writable: bool = True
+    ) -> None:
         self.plan = plan
         self.policy = PathPolicy.of(roots, cwd)
         self.registry = registry
+        self.writable = writable
 
     # -- entry ---------------------------------------------------------------------------------
     def run(self) -> None:
@@ -192,7 +190,7 @@ class _Checker:
     def _check_apply(self, op: str, args: list[_Source], span: Span | None) -> None:
         prim = self._primitive(op)
         if prim is not None and prim.writes_files:
-            refuse_write(op, span)
+            self._check_write_sources(prim, args, span)
         if prim is None or not prim.reads_files:
             return
         offset = 1 if prim.base_image else 0
@@ -204,6 +202,20 @@ class _Checker:
             for i, source in enumerate(args):
                 if i not in indices:
                     self._check_pattern(source, op, span)
+
+    def _check_write_sources(self, prim: Primitive, args: list[_Source], span: Span | None) -> None:
+        """A constant path a writer is given must be relative and stay in the output directory
+        (computed ones are checked by the access policy as they are written)."""
+        if not self.writable:
+            raise AccessDeniedError(
+                f"{_where(span)}{prim.qualified} writes files: "
+                "this server has no output directory (--out-root)"
+            )
+        offset = 1 if prim.base_image else 0
+        for i in prim.write_params:
+            if offset + i < len(args):
+                for path in self._constant(args[offset + i]) or ():
+                    check_write_target(prim.qualified, path, span)
 
     def _primitive(self, op: str) -> Primitive | None:
         return self.registry.find(op)
@@ -289,7 +301,8 @@ class _Checker:
 
 @dataclass(frozen=True, slots=True)
 class PathPolicy:
-    """The data roots (symlinks resolved) and the directory relative paths are taken from."""
+    """The data roots (symlinks resolved) and the directory relative paths are taken from: the
+    static proof's view of `voxcas.access.AccessPolicy`, whose checks it uses (with positions)."""
 
     roots: tuple[Path, ...]
     cwd: Path
@@ -299,31 +312,15 @@ class PathPolicy:
         return cls(tuple(Path(os.path.realpath(r)) for r in roots), cwd or Path.cwd())
 
     def check_path(self, op: str, path: str, span: Span | None = None) -> None:
-        if not self.roots:
-            raise AccessDeniedError(
-                f"{_where(span)}{op}: reading {path!r} is not allowed: this server has no data roots"
-            )
-        if not inside(path, self.roots, self.cwd):
-            raise AccessDeniedError(
-                f"{_where(span)}{op}: path {path!r} is outside the data roots "
-                f"({', '.join(str(r) for r in self.roots)})"
-            )
-        if op in LISTING_OPS:
-            return  # a listing opens no file; its items are checked when they are read
-        from voxcas.server.datafiles import UncheckableHeader, opened_with
-
-        real = os.path.realpath(os.path.join(self.cwd, path))
+        access = AccessPolicy(read_roots=self.roots)
+        full = os.path.join(self.cwd, path)
         try:
-            also = opened_with(real)
-        except UncheckableHeader as exc:
-            raise AccessDeniedError(
-                f"{_where(span)}{op}: {exc}: cannot check it against the data roots"
-            ) from None
-        for other in also:
-            if not inside(other, self.roots, self.cwd):
-                raise AccessDeniedError(
-                    f"{_where(span)}{op}: {path!r} makes the reader open {other!r}, outside the data roots"
-                )
+            if op in LISTING_OPS:
+                access.check_listing(full, op)  # a listing opens no file; its items are checked when read
+            else:
+                access.check_read(full, op)
+        except AccessDeniedError as exc:
+            raise AccessDeniedError(f"{_where(span)}{str(exc).replace(repr(full), repr(path))}") from None
 
     def check_pattern(self, op: str, pattern: str, span: Span | None = None) -> None:
         pure = PurePath(pattern)
@@ -333,87 +330,15 @@ class PathPolicy:
             )
 
 
-def _path_indices(prim: Primitive) -> list[int]:
-    """Declared-parameter indices of the paths a file-reading primitive reads (all, if undeclared)."""
-    return list(prim.path_params) or list(range(len(prim.params)))
+def read_policy(data_roots: Sequence[Path]) -> AccessPolicy:
+    """What a program submitted over HTTP may read while it is reduced: the data roots; no writes."""
+    return AccessPolicy.confined(tuple(data_roots), None, writable=False)
 
 
-def _check_args(prim: Primitive, policy: PathPolicy, args: Sequence[Any]) -> None:
-    indices = _path_indices(prim)
-    for i in indices:
-        if i < len(args) and isinstance(args[i], str):
-            policy.check_path(prim.qualified, args[i])
-    if prim.qualified in LISTING_OPS:
-        for j, arg in enumerate(args):
-            if j not in indices and isinstance(arg, str):
-                policy.check_pattern(prim.qualified, arg)
-
-
-def guard_primitive(prim: Primitive, policy: PathPolicy, cache: Any = None) -> Primitive:
-    """`prim` checking its paths against `policy` before reading (unchanged if it reads no files).
-
-    Name, version and fingerprints are unchanged, so node ids are the same as without the guard;
-    `cache` is the fingerprint cache the unguarded fingerprint would have used (the store).
-    A primitive that writes files (`writes_files`) refuses every call."""
-    if prim.writes_files:
-
-        def refuse(*args: Any) -> Any:
-            refuse_write(prim.qualified)
-
-        return dataclasses.replace(prim, fn=refuse)
-    if not prim.reads_files:
-        return prim
-    offset = 1 if prim.base_image else 0
-    inner_fn, inner_fingerprint = prim.fn, prim.fingerprint
-
-    def fn(*args: Any) -> Any:
-        _check_args(prim, policy, args[offset:])
-        return inner_fn(*args)
-
-    def fingerprint(args: list[Any]) -> str:
-        from voxcas.plan.fingerprint import primitive_fingerprint
-
-        _check_args(prim, policy, args)
-        if inner_fingerprint is not None:
-            return inner_fingerprint(args)
-        return primitive_fingerprint(dataclasses.replace(prim, fingerprint=None), args, cache)
-
-    return dataclasses.replace(prim, fn=fn, fingerprint=fingerprint)
-
-
-class GuardedRegistry(Registry):
-    """A view of a registry whose file-reading primitives are guarded by a `PathPolicy`."""
-
-    def __init__(self, inner: Registry, policy: PathPolicy, cache: Any = None) -> None:
-        super().__init__(modules={})
-        self._inner = inner
-        self._modules = inner._modules  # prelude_path() finds prelude files beside these modules
-        self._policy = policy
-        self._cache = cache
-
-    def names(self) -> list[str]:
-        return self._inner.names()
-
-    def has_namespace(self, name: str) -> bool:
-        return self._inner.has_namespace(name)
-
-    def check_import(self, path: str, where: Any = None) -> None:
-        """An imported program file (at any depth of imports) must lie inside the data roots."""
-        self._policy.check_path("import", path, where if isinstance(where, Span) else None)
-
-    def namespace(self, name: str) -> Namespace:
-        if name not in self._loaded:
-            ns = self._inner.namespace(name)
-            guarded = {k: guard_primitive(p, self._policy, self._cache) for k, p in ns.primitives.items()}
-            self._loaded[name] = dataclasses.replace(ns, primitives=guarded)
-        return self._loaded[name]
-
-
-def guarded_registry(
-    roots: Sequence[Path], *, registry: Registry | None = None, cwd: Path | None = None, cache: Any = None
-) -> Registry:
-    """The registry HTTP programs are reduced and run with: file reads only inside `roots`."""
-    return GuardedRegistry(registry or default_registry(), PathPolicy.of(roots, cwd), cache)
+def run_policy(data_roots: Sequence[Path], out_dir: Path | None) -> AccessPolicy:
+    """What an HTTP run may touch: reads under the data roots, writes under its output directory
+    (none at all when the server has no `--out-root`)."""
+    return AccessPolicy.confined(tuple(data_roots), out_dir, writable=out_dir is not None)
 
 
 def _where(span: Span | None) -> str:
@@ -426,7 +351,9 @@ def check_plan(
     *,
     registry: Registry | None = None,
     cwd: Path | None = None,
+    writable: bool = True,
 ) -> None:
     """Refuse (`AccessDeniedError`) a plan that could read a file outside `roots` or save outside its
-    output directory; return quietly when every read is proved to be inside."""
-    _Checker(plan, roots, registry or default_registry(), cwd or Path.cwd()).run()
+    output directory (or write at all, when not `writable`: a server without `--out-root`); return
+    quietly when every read is proved to be inside."""
+    _Checker(plan, roots, registry or default_registry(), cwd or Path.cwd(), writable).run()

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +37,7 @@ from voxcas.errors import ObjectNotFoundError, RunCancelled, VoxcasError
 from voxcas.ids import RunId, new_run_id
 
 if TYPE_CHECKING:
+    from voxcas.access import AccessPolicy
     from voxcas.execute.options import RunSummary
     from voxcas.ids import NodeId
     from voxcas.lang.budget import Budget
@@ -56,7 +57,8 @@ class RunJob:
     max_seconds: float
     workers: int | None
     out_dir: Path | None
-    registry: Registry | None = None  # the (guarded) registry the run reads files through
+    registry: Registry | None = None
+    access: AccessPolicy | None = None  # where the run may read and write (`voxcas.access`)
     submitted: float = field(default_factory=time.time)
     status: str = "queued"  # reducing | queued | running | ok | failed | cancelled | timeout
     started: float | None = None
@@ -130,6 +132,7 @@ def execute_job(job: RunJob, store: Store, progress: Any) -> RunSummary:
         program_text=job.program_text,
         cancel=job.cancel,
         registry=job.registry,
+        access=job.access,
     )
     return run_workplan(job.plan, store, options, progress=progress)
 
@@ -156,8 +159,10 @@ class RunManager:
         self._store_for_thread = store_for_thread
         self._execute = execute
         self._max_jobs = max_jobs
+        self._workers = workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vox-run")
         self._reducers = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vox-reduce")
+        self._closed = False
         self._jobs: dict[RunId, RunJob] = {}
         self._lock = threading.Lock()
 
@@ -172,8 +177,14 @@ class RunManager:
         workers: int | None = None,
         out_root: Path | None = None,
         registry: Registry | None = None,
+        data_roots: Sequence[Path] | None = None,
     ) -> RunJob:
+        """Queue `plan`; with `data_roots`, it runs under `voxcas.server.guard.run_policy` (reads
+        under them, writes under its own output directory, `out_root/<id>`)."""
+        from voxcas.server.guard import run_policy
+
         run_id = new_run_id()
+        out_dir = (out_root / run_id) if out_root is not None else None
         job = RunJob(
             id=run_id,
             name=name,
@@ -181,8 +192,9 @@ class RunManager:
             program_text=program_text,
             max_seconds=max_seconds,
             workers=workers,
-            out_dir=(out_root / run_id) if out_root is not None else None,
+            out_dir=out_dir,
             registry=registry,
+            access=run_policy(data_roots, out_dir) if data_roots is not None else None,
         )
         with self._lock:
             self._jobs[run_id] = job
@@ -199,12 +211,16 @@ class RunManager:
         max_nodes: int | None = None,
         workers: int | None = None,
         out_root: Path | None = None,
+        data_roots: Sequence[Path] | None = None,
         on_reduced: Callable[[RunJob], None] | None = None,
     ) -> RunJob:
-        """Register a job for program text ("reducing") and reduce it in the background."""
+        """Register a job for program text ("reducing") and reduce it in the background; with
+        `data_roots`, it runs under `voxcas.server.guard.run_policy` (as `submit`)."""
         from voxcas.plan.nodes import Workplan
+        from voxcas.server.guard import run_policy
 
         run_id = new_run_id()
+        out_dir = (out_root / run_id) if out_root is not None else None
         job = RunJob(
             id=run_id,
             name=name,
@@ -212,8 +228,9 @@ class RunManager:
             program_text=program_text,
             max_seconds=max_seconds,
             workers=workers,
-            out_dir=(out_root / run_id) if out_root is not None else None,
+            out_dir=out_dir,
             status="reducing",
+            access=run_policy(data_roots, out_dir) if data_roots is not None else None,
         )
         with self._lock:
             self._jobs[run_id] = job
@@ -255,7 +272,19 @@ class RunManager:
                 self._finish(job, "cancelled", "cancelled before it started")
         return job
 
+    def start(self) -> None:
+        """Ready to take runs again after `shutdown` (an app served twice, as ASGI test clients do)."""
+        with self._lock:
+            if self._closed:
+                self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="vox-run")
+                self._reducers = ThreadPoolExecutor(
+                    max_workers=self._workers, thread_name_prefix="vox-reduce"
+                )
+                self._closed = False
+
     def shutdown(self) -> None:
+        with self._lock:
+            self._closed = True
         for job in self.jobs():
             if not job.is_final:
                 job.cancel.set()

@@ -2,9 +2,11 @@
 
 `prepare_program(text, name, settings)` parses and reduces the program exactly as `vox run`
 would (`voxcas.lang.reduce_source`), so syntax and resolution errors come back at once as a 400
-with the position. Before reduction, file imports (`import "lib.imgql"`) must lie inside a data
-root (namespace imports such as `import "vox1"` are always allowed); after reduction,
-`voxcas.server.guard.check_plan` proves every file read and save target is allowed (403 otherwise).
+with the position. It is reduced under the server's read policy (`voxcas.access`: file imports
+at any depth, folded listings and fingerprints only inside the data roots; namespace imports such
+as `import "vox1"` are always allowed); after reduction, `voxcas.server.guard.check_plan` proves
+every file read and save target is allowed before anything runs (403 otherwise), and the run
+itself reads and writes under `run_policy`.
 Reduction runs under the run's `Budget` (its cancel event and the server's node limit), in the
 run manager's reducer threads, never on the event loop (`voxcas.server.runner.submit_program`).
 The program's name is a bare file name: it appears in error positions and the run record, and
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING
 from voxcas.errors import AccessDeniedError, SourceError, UsageError
 from voxcas.plan.nodes import Workplan
 from voxcas.primitives.registry import Registry, default_registry
-from voxcas.server.guard import PathPolicy, check_plan, inside
+from voxcas.server.guard import PathPolicy, check_plan, read_policy
 from voxcas.server.settings import ServerSettings
 
 if TYPE_CHECKING:
@@ -33,26 +35,6 @@ def check_program_name(name: str) -> str:
     if not name or len(pure.parts) != 1 or name in (".", "..") or "\\" in name:
         raise UsageError(f"invalid program name {name!r}: expected a bare file name such as 'prog.imgql'")
     return name
-
-
-def check_imports(text: str, name: str, settings: ServerSettings, registry: Registry) -> None:
-    """File imports must lie inside a data root; namespace imports are always fine."""
-    from voxcas.lang import ast as A
-    from voxcas.lang import parse
-
-    program = parse(text, name)  # deep nesting is a syntax error with its position, never a crash
-    for command in program.commands:
-        if not isinstance(command, A.Import) or registry.has_namespace(command.target):
-            continue
-        if not settings.data_roots:
-            raise AccessDeniedError(
-                f"{command.span}: importing {command.target!r} is not allowed: this server has no data roots"
-            )
-        if not inside(command.target, settings.data_roots):
-            raise AccessDeniedError(
-                f"{command.span}: import {command.target!r} is outside the data roots "
-                f"({', '.join(str(r) for r in settings.resolved_roots)})"
-            )
 
 
 _MISSING = re.compile(r"^'(?P<name>[^']+)' cannot read '(?P<path>.*)': no such file")
@@ -73,7 +55,7 @@ def _hide_existence(exc: SourceError, settings: ServerSettings, registry: Regist
         if p.reads_files and p.name == name
     ]
     op = readers[0] if len(readers) == 1 else f"'{name}'"
-    PathPolicy.of(settings.data_roots).check_path(op, path, exc.span)  # the guard's 403 when outside
+    PathPolicy.of(settings.data_roots).check_path(op, path, exc.span)  # the policy's 403 when outside
 
 
 def _loaded(registry: Registry, namespace: str) -> bool:
@@ -95,16 +77,17 @@ def prepare_program(
     """The checked workplan of a program submitted over HTTP (400 on bad source, 403 on forbidden reads,
     422 over the node limit of `budget`, `RunCancelled` once its cancel event is set).
 
-    `registry` should be the guarded registry of `guarded_registry` (the one the run will use);
-    a read the guard refuses during reduction (a folded listing, a fingerprint) comes back as the
-    guard's 403 with the position of the expression, not as the reducer's 400."""
+    The program is reduced under `read_policy` (`voxcas.access`): imports at any depth, folded
+    listings and fingerprints read only inside the data roots, and a read the policy refuses comes
+    back as its 403 with the position of the expression, not as the reducer's 400."""
+    from voxcas.access import using
     from voxcas.lang import reduce_source
 
     registry = registry or default_registry()
     check_program_name(name)
-    check_imports(text, name, settings, registry)
     try:
-        plan = reduce_source(text, name, registry=registry, fingerprints=fingerprints, budget=budget)
+        with using(read_policy(settings.data_roots)):
+            plan = reduce_source(text, name, registry=registry, fingerprints=fingerprints, budget=budget)
     except SourceError as exc:
         where = f"{exc.span}: " if exc.span is not None else ""
         denied = exc.__context__
@@ -112,7 +95,9 @@ def prepare_program(
             raise AccessDeniedError(f"{where}{denied}") from None
         _hide_existence(exc, settings, registry)
         raise
-    check_plan(plan, settings.data_roots, registry=registry, cwd=Path.cwd())
+    check_plan(
+        plan, settings.data_roots, registry=registry, cwd=Path.cwd(), writable=settings.out_root is not None
+    )
     if settings.out_root is None and any(goal.kind == "save" for goal in plan.goals):
         goal = next(g for g in plan.goals if g.kind == "save")
         where = f"{goal.span}: " if goal.span is not None else ""

@@ -2,8 +2,11 @@
 
 Mark and sweep, in ONE write transaction (writers wait for it; readers never block):
 
-1. **Kept runs**: every run a ref points at, the newest `keep_runs` runs, and runs still marked
-   `running` that started within the grace period (runs in flight).
+0. **Leases** (`voxcas.store.lease`): every run in flight holds one. The grace period is
+   extended back to the start of the oldest live lease, so steps 2 and 4 keep every result and
+   object written since then; a lease of a process that is gone is deleted, not obeyed.
+1. **Kept runs**: every run a ref points at, the newest `keep_runs` runs, runs that hold a live
+   lease, and runs still marked `running` that started within the grace period.
 2. **Kept results**: results computed by a kept run, nodes a kept run noted as computed or reused
    (`run_nodes`), the goal nodes of kept runs, every result younger than the grace period, and,
    with `older_than`, every result younger than that.
@@ -26,6 +29,7 @@ Mark and sweep, in ONE write transaction (writers wait for it; readers never blo
 6. **Blob files** (a store with `vox init --blobs DIR`): files of the blob directory that no object
    row names and that were not modified within the grace period are deleted (the bytes of objects
    just swept, blobs a worker wrote but nobody indexed, temporary files of a killed writer).
+   The files of a `settle` run's own objects that were just swept go at once (`drop_blobs`).
 
 Run records, failures and refs are history and are never deleted by gc.
 """
@@ -38,7 +42,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from voxcas.errors import UsageError
-from voxcas.ids import RunId
+from voxcas.ids import Digest, RunId
 from voxcas.store.retention import Dropped, Retention
 from voxcas.store.sqlite import SqliteStore
 from voxcas.store.sqlite_gc import mark_and_sweep, vacuum
@@ -104,6 +108,7 @@ class GcReport:
     min_saving: float = 0.0  # seconds saved per stored byte a result needed to stay (keep="goals")
     fits: bool | None = None  # with max_size: whether the kept objects fit under it
     dropped: tuple[Dropped, ...] = ()  # results of kept runs let go, largest first
+    leases: int = 0  # live leases of runs in flight, whose work was kept (voxcas.store.lease)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -149,7 +154,9 @@ def gc(
     plans_deleted = blobs_deleted = 0
     if not dry_run:
         vacuum(store)
-        blobs_deleted = store.sweep_blobs(grace_cut)
+        blobs_deleted = store.sweep_blobs(swept.grace_cut)
+        if swept.settled_dead:  # the settled run's own objects: no grace to wait for
+            blobs_deleted += store.drop_blobs([Digest(d) for d in swept.settled_dead])
         from voxcas.plan import cache
 
         plans_deleted = cache.clear(store.directory) if clear_plans else 0
@@ -169,6 +176,7 @@ def gc(
         min_saving=policy.min_saving if policy.keep == "goals" else 0.0,
         fits=None if max_size is None else swept.bytes_kept <= max_size,
         dropped=swept.dropped,
+        leases=swept.leases,
     )
 
 

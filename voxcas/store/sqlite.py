@@ -74,7 +74,14 @@ from voxcas.store.blobs_dir import DirectoryBlobs
 from voxcas.store.common import check_ref_name, op_of, resolve_text
 from voxcas.store.detached import Detached, DetachedRow
 from voxcas.store.preencoded import InTier, PreEncoded
-from voxcas.store.schema import RESULT_BYTES, RUN_COLUMNS, migrate
+from voxcas.store.schema import (
+    RESULT_BYTES,
+    RUN_COLUMNS,
+    SCHEMA_VERSION,
+    check_version,
+    migrate,
+    read_version,
+)
 from voxcas.store.sqlite_blobs import SqliteBlobs
 from voxcas.store.sqlite_conn import (
     BUSY_TIMEOUT_MS,
@@ -86,6 +93,8 @@ from voxcas.store.sqlite_conn import (
     ProcessLock,
     connect,
     connect_reader,
+    connect_readonly,
+    writable,
 )
 from voxcas.store.tiers import normal_location, open_tier
 from voxcas.store.trust import Trust
@@ -137,12 +146,19 @@ class SqliteStore(Store):
         self._read_lock = ProcessLock()
         self._reader: Any = None  # a second connection for queries (opened on first use)
         self._wal_identity: tuple[int, int] | None = None  # the WAL file of our last commit
+        # a store this process may not write is opened read-only: reads work, writes say why
+        self.readonly = self.db_path.exists() and not writable(self.directory, self.db_path)
         try:
-            self._conn = connect(self.db_path, create=create)
+            self._conn = (
+                connect_readonly(self.db_path) if self.readonly else connect(self.db_path, create=create)
+            )
         except apsw.NotADBError:
             raise StoreError(f"{self.db_path} is not a voxcas store (not an SQLite database)") from None
         try:
-            migrate(self._conn, str(self.directory))
+            if self.readonly:
+                self._check_readable_version()
+            else:
+                migrate(self._conn, str(self.directory))
         except BaseException as exc:
             self._conn.close()
             if isinstance(exc, apsw.NotADBError):
@@ -156,8 +172,26 @@ class SqliteStore(Store):
         except BaseException:
             self._conn.close()
             raise
-        self._checkpointer = Checkpointer(self.db_path)
-        self._conn.set_wal_hook(self._checkpointer.hook)  # replaces SQLite's automatic checkpoint
+        self._checkpointer: Checkpointer | None = None
+        if not self.readonly:
+            self._checkpointer = Checkpointer(self.db_path)
+            self._conn.set_wal_hook(self._checkpointer.hook)  # replaces SQLite's automatic checkpoint
+
+    def _check_readable_version(self) -> None:
+        """A read-only store must already have the current layout (it cannot be migrated)."""
+        version = read_version(self._conn)
+        check_version(version, str(self.directory))
+        if version < SCHEMA_VERSION:
+            raise StoreError(
+                f"the store {self.directory} is read-only and has schema version {version}; this "
+                f"voxcas needs {SCHEMA_VERSION}: open it once with write access to upgrade it"
+            )
+
+    def _refuse_write(self) -> StoreError:
+        return StoreError(
+            f"cannot write to the store {self.directory}: it is read-only (this process may read "
+            "it, not change it); nothing was written"
+        )
 
     def _open_blobs(self, wanted: Path | str | None) -> BlobStore:
         """The blob tier `meta.blobs` names (choosing `wanted` first, when given)."""
@@ -206,6 +240,8 @@ class SqliteStore(Store):
                 finally:
                     self._depth -= 1
                 return
+            if self.readonly:
+                raise self._refuse_write()
             self._check_wal()
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
@@ -291,7 +327,9 @@ class SqliteStore(Store):
             if self._reader is None:
                 if self._conn is None:
                     raise StoreError(f"the store {self.directory} is closed")
-                self._reader = connect_reader(self.db_path)
+                self._reader = (
+                    connect_readonly(self.db_path) if self.readonly else connect_reader(self.db_path)
+                )
             return list(self._reader.execute(sql, params))
 
     def checkpoint(self) -> None:
@@ -302,6 +340,8 @@ class SqliteStore(Store):
 
         import apsw
 
+        if self.readonly:
+            return
         for _attempt in range(50):
             with self._lock:
                 try:
@@ -319,7 +359,7 @@ class SqliteStore(Store):
         if isinstance(value, StoredSequence) and value.store is not self:
             for digest in value.digests:
                 self._encode_copy(value.store, digest, out)
-        enc = codec.encode(value, lambda item: self._encode(item, out))
+        enc = codec.encode(value, lambda item: self._encode(item, out), pieces=True)
         out.append(enc)
         return enc.digest
 
@@ -377,7 +417,7 @@ class SqliteStore(Store):
                 if enc.children:
                     items.extend((enc.digest, i, c) for i, c in enumerate(enc.children))
                 continue
-            stored_size = memoryview(stored).nbytes
+            stored_size = codec.nbytes(stored)
             if stored_size < LARGE:
                 small.append((enc.digest, enc.kind, enc.size, stored_size, how, now, stored))
             else:  # through the blob tier: no copy of the value in a bound parameter
@@ -394,7 +434,7 @@ class SqliteStore(Store):
                     continue  # another process stored it meanwhile
                 # a separate tier was written before the transaction: put again only if gone since
                 if inline or not self.blobs.has(enc.digest):
-                    self.blobs.put(enc.digest, stored)
+                    self._put_blob(enc.digest, stored)
             if enc.children:
                 items.extend((enc.digest, i, c) for i, c in enumerate(enc.children))
         if small:
@@ -429,8 +469,14 @@ class SqliteStore(Store):
         if self.blobs.inline:
             return
         for enc, _, stored in prepared:
-            if not isinstance(stored, InTier) and memoryview(stored).nbytes >= LARGE:
-                self.blobs.put(enc.digest, stored)
+            if not isinstance(stored, InTier) and codec.nbytes(stored) >= LARGE:
+                self._put_blob(enc.digest, stored)
+
+    def _put_blob(self, digest: Digest, stored: Any) -> None:
+        if isinstance(stored, codec.Pieces):  # a large array's encoding: written where it lies
+            self.blobs.put_pieces(digest, stored.parts)
+        else:
+            self.blobs.put(digest, stored)
 
     def put(self, value: Any) -> Digest:
         encoded: list[codec.Encoded] = []
@@ -510,6 +556,21 @@ class SqliteStore(Store):
             for path, mtime in list(self.blobs.temporaries()):
                 if mtime < before:
                     path.unlink(missing_ok=True)
+        return deleted
+
+    def drop_blobs(self, digests: Iterable[Digest]) -> int:
+        """Delete at once (no grace period) the blob tier's files of these objects when no row
+        names them (gc of a finished run's own objects); return how many. Under the write lock:
+        a writer indexing one of them later finds its file gone and writes it again
+        (`_insert_objects`), one that indexed it before keeps it (its row names it)."""
+        if self.blobs.inline:
+            return 0
+        deleted = 0
+        with self.transaction():
+            for digest in sorted(self.missing(digests)):
+                if self.blobs.has(digest):
+                    self.blobs.delete(digest)
+                    deleted += 1
         return deleted
 
     def _row(self, digest: Digest, *, hasher: Any = None) -> tuple[str, int, str, Any]:
@@ -940,6 +1001,8 @@ class SqliteStore(Store):
         # size and mtime_ns stay filled (schema v2 readers, plain SQLite users); stamp is the key
         parts = stamp.split(":")
         size, mtime_ns = (int(parts[1]), int(parts[2])) if len(parts) > 2 else (0, 0)
+        if self.readonly:  # a cache: a read-only store hashes again next time
+            return
         with self.transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO fingerprints(path, size, mtime_ns, stamp, fingerprint) "
@@ -956,7 +1019,8 @@ class SqliteStore(Store):
         with self._lock:
             if self._conn is None:
                 return
-            self._checkpointer.stop()
+            if self._checkpointer is not None:
+                self._checkpointer.stop()
             self._conn.close()  # the last connection to close checkpoints and removes the WAL
             self._conn = None
 
@@ -973,7 +1037,7 @@ def _held_bytes(
     sizes: dict[str, int] = {}
     children: dict[str, tuple[Digest, ...]] = {e.digest: e.children for e in encoded}
     for enc, _, stored in prepared:
-        sizes[enc.digest] = stored.stored_size if isinstance(stored, InTier) else memoryview(stored).nbytes
+        sizes[enc.digest] = stored.stored_size if isinstance(stored, InTier) else codec.nbytes(stored)
         children[enc.digest] = enc.children
     held: dict[Digest, int] = {}
     for root in dict.fromkeys(roots):

@@ -52,6 +52,45 @@ def connect_reader(db_path: Path) -> Any:
     return conn
 
 
+def connect_readonly(db_path: Path) -> Any:
+    """A read-only connection to a store this process may not write (read-only directory, files
+    or file system): `vox ls`, `cat`, `log`, `show` and `status` work there.
+
+    SQLite reads a WAL database read-only when its `-wal` and `-shm` files exist (a writer has it
+    open, or was killed). A store closed cleanly has neither, and a read-only directory cannot get
+    them: then nothing is outside `store.db`, and it is opened `immutable` (no locks, no WAL). A
+    `-wal` with commits but no readable `-shm` cannot be read without writing: refused."""
+    import urllib.parse
+
+    import apsw
+
+    quoted = urllib.parse.quote(str(db_path.absolute()))
+    flags = apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI
+    try:
+        conn = apsw.Connection(f"file:{quoted}?mode=ro", flags=flags)
+        conn.setbusytimeout(BUSY_TIMEOUT_MS)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchall()  # WAL errors show on first read
+        return conn
+    except (apsw.ReadOnlyError, apsw.CantOpenError):
+        pass
+    wal = db_path.with_name(db_path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise StoreError(
+            f"the store {db_path.parent} is read-only and its write-ahead log ({wal.name}) holds commits "
+            f"that cannot be read without writing {db_path.name}-shm; open it once with write access"
+        )
+    try:
+        conn = apsw.Connection(f"file:{quoted}?mode=ro&immutable=1", flags=flags)
+    except apsw.CantOpenError:
+        raise StoreNotFoundError(f"cannot open the store database {db_path}") from None
+    return conn
+
+
+def writable(directory: Path, db_path: Path) -> bool:
+    """Whether this process may write the store (its directory and database file)."""
+    return os.access(directory, os.W_OK) and os.access(db_path, os.W_OK)
+
+
 _HASH_CHUNK = 4 << 20
 _hash_pool: Any = None
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from voxcas.ids import RunId
+from voxcas.store.lease import MARGIN_SECONDS, live_leases
 from voxcas.store.retention import Dropped, Retention
 from voxcas.store.sqlite import SqliteStore
 
@@ -99,6 +100,9 @@ class Sweep:
     objects_total: int
     bytes_kept: int
     dropped: tuple[Dropped, ...] = ()
+    settled_dead: tuple[str, ...] = ()  # objects of the settled run deleted (their blobs go at once)
+    grace_cut: float = 0.0  # the cut applied: the grace period's, or the oldest live lease's start
+    leases: int = 0  # live leases obeyed
 
 
 def mark_and_sweep(
@@ -116,10 +120,15 @@ def mark_and_sweep(
     """Mark what `voxcas.store.gc` keeps and (unless `dry_run`) delete the rest, in one transaction."""
     policy = retention
     with store.transaction() as conn:
+        # runs in flight (voxcas.store.lease), read under the write lock: a run that starts now
+        # takes its lease before it can write; what was written since the oldest began is kept
+        leases = [held for held in live_leases(store.directory) if settle is None or held.run != settle]
+        grace_cut = min([grace_cut, *(held.started - MARGIN_SECONDS for held in leases)])
         conn.execute(_TEMP)
         if settle is not None:
             conn.execute(_SETTLED, (settle,))
         conn.execute("INSERT OR IGNORE INTO gc_runs SELECT run FROM refs")
+        conn.executemany("INSERT OR IGNORE INTO gc_runs VALUES(?)", [(h.run,) for h in leases if h.run])
         if policy.keep == "all" and not policy.force:
             conn.execute("INSERT OR IGNORE INTO gc_pin " + _RUN_NODES.format(t="gc_runs"))
         conn.execute(
@@ -184,6 +193,12 @@ def mark_and_sweep(
                 "ORDER BY coalesce(results.bytes, 0) DESC, results.node"
             )
         )
+        settled_dead = tuple(
+            str(r[0])
+            for r in conn.execute(
+                "SELECT digest FROM gc_settled WHERE digest NOT IN (SELECT digest FROM gc_objs)"
+            )
+        )
         dead_results = _one(conn, "SELECT count(*) FROM results WHERE node NOT IN (SELECT node FROM gc_keep)")
         dead_objects = _one(
             conn, "SELECT count(*) FROM objects WHERE digest NOT IN (SELECT digest FROM gc_objs)"
@@ -217,6 +232,9 @@ def mark_and_sweep(
         objects_total=objects_total,
         bytes_kept=kept_bytes,
         dropped=dropped,
+        settled_dead=settled_dead,
+        grace_cut=grace_cut,
+        leases=len(leases),
     )
 
 

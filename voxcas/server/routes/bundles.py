@@ -41,6 +41,7 @@ router = APIRouter(prefix="/bundles", tags=["bundles"])
 BUNDLE_MEDIA_TYPE = "application/vnd.voxcas.bundle"
 BUNDLE_RESPONSE: dict[int | str, dict[str, object]] = {
     200: {"content": {BUNDLE_MEDIA_TYPE: {}}, "description": "A bundle file"},
+    400: {"model": ErrorPublic, "description": "A malformed digest or root, or an ambiguous prefix"},
     404: {"model": ErrorPublic, "description": "A root does not exist"},
 }
 UPLOAD_BODY = {
@@ -142,7 +143,12 @@ def download_bundle(
     return _export(store, root, closure)
 
 
-@router.post("/closure", response_model=ClosurePublic, summary="The digests of every object the roots reach")
+@router.post(
+    "/closure",
+    response_model=ClosurePublic,
+    summary="The digests of every object the roots reach",
+    responses={k: v for k, v in BUNDLE_RESPONSE.items() if k != 200},
+)
 def closure(store: StoreDep, body: ClosureRequest) -> ClosurePublic:
     from voxcas.remote import reachable
 

@@ -23,7 +23,11 @@ def _a(noun: str) -> str:
 
 router = APIRouter(prefix="/objects", tags=["objects"])
 
+BAD_DIGEST: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorPublic, "description": "Not a digest, or a prefix matching several objects"},
+}
 ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorPublic, "description": "Not a digest, an ambiguous prefix, or not an image (PNG)"},
     404: {"model": ErrorPublic, "description": "No such object"},
     500: {"model": ErrorPublic, "description": "The stored object is corrupt"},
 }
@@ -102,13 +106,22 @@ def get_object_png(
     return Response(image_png(value, slice, axis, view), media_type="image/png")
 
 
-@router.head("/{digest}", summary="Whether the store holds an object (200 or 404, no body)")
+@router.head(
+    "/{digest}",
+    summary="Whether the store holds an object (200 or 404, no body)",
+    responses={**BAD_DIGEST, 404: {"description": "No such object"}},
+)
 def head_object(store: StoreDep, digest: str) -> Response:
     resolved = parse_digest(digest)
     return Response(status_code=200 if store.has(resolved) else 404)
 
 
-@router.post("/missing", response_model=MissingPublic, summary="Which of these digests the store lacks")
+@router.post(
+    "/missing",
+    response_model=MissingPublic,
+    summary="Which of these digests the store lacks",
+    responses=BAD_DIGEST,
+)
 def missing_objects(store: StoreDep, body: MissingRequest) -> MissingPublic:
     digests = [parse_digest(d) for d in body.digests]
     lacking = store.missing(digests)

@@ -29,7 +29,10 @@ if TYPE_CHECKING:
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 
-NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"model": ErrorPublic, "description": "No such run"}}
+NOT_FOUND: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorPublic, "description": "A run id prefix matching several runs"},
+    404: {"model": ErrorPublic, "description": "No such run"},
+}
 
 
 def run_public(job: RunJob) -> RunPublic:
@@ -72,14 +75,13 @@ async def create_run(
         str | None, Header(description="`respond-async`: answer at once, before the program is reduced")
     ] = None,
 ) -> RunPublic:
-    from voxcas.server.guard import guarded_registry
     from voxcas.server.submit import check_program_name, prepare_program
 
     check_program_name(body.name)
     settings = state.settings
 
     def prepare(store: Store, budget: Budget) -> tuple[Workplan, Registry]:
-        registry = guarded_registry(settings.data_roots, registry=state.registry, cache=store)
+        registry = state.registry  # the run's access policy holds its files to the roots (voxcas.access)
         plan = prepare_program(body.program, body.name, settings, registry, fingerprints=store, budget=budget)
         return plan, registry
 
@@ -102,6 +104,7 @@ async def create_run(
         max_nodes=settings.max_nodes,
         workers=body.workers or settings.workers_per_run,
         out_root=settings.out_root,
+        data_roots=settings.data_roots,
         on_reduced=wake,
     )
     if prefer is not None and "respond-async" in prefer.lower():
