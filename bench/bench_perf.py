@@ -168,6 +168,12 @@ def _images_section(report: Report, root: Path) -> None:
         "cold: empty store; --no-cache: the same store again (compute, encode and hash everything, "
         "nothing to write); bare: the same primitives in one process, no store; best of 2, alternating"
     )
+    report.note(
+        "a new store keeps large objects as files in its own blobs/ (one write, one fsync each; in "
+        "store.db they went through the WAL and again through the checkpoint), and a large array's "
+        "encoding is held in pieces around the array's own memory (codec.Pieces: no copy while it is "
+        "hashed and written)"
+    )
     for kind, text in (("dot-ops", DOT_OPS), ("cross-corr", CROSS_CORR)):
         program = root / f"{kind}.imgql"
         program.write_text(text)

@@ -19,6 +19,7 @@ from voxcas.store.retention import GIB, worth
 from voxcas.store.sqlite import SqliteStore
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "store.md"
+CLI_DOC = DOC.with_name("cli-store.md")
 SECTION = DOC.read_text().split("**Worked example.**", 1)[1].split("## Bundles", 1)[0]
 ROW = re.compile(
     r"^\| `(\w+)` \([^)]*\) \| ([\d.]+) \| (\d+) (KiB|B) \| (\d+|goal) \| (goes|stays) \|$", re.M
@@ -81,6 +82,8 @@ def test_keep_goals_drops_what_the_table_says_and_prints_what_the_page_shows(tmp
     assert command == "$ vox gc --keep goals --grace 0s --dry-run"
     out = vox("gc", "--keep", "goals", "--dry-run", "--grace", "0s", "--store", store)
     assert out.splitlines() == expected
+    elsewhere = CLI_DOC.read_text().split(shown, 1)  # docs/cli-store.md shows the same session
+    assert len(elsewhere) == 2, "docs/cli-store.md no longer shows the worked example's gc"
     report = json.loads(vox("gc", "--keep", "goals", "--grace", "0s", "--store", store, "--json"))
     assert {d["label"] for d in report["dropped"]} == {name for name, *_, v in rows() if v == "goes"}
     listed = json.loads(vox("ls", "--store", store, "--json"))

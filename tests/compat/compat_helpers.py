@@ -16,7 +16,7 @@ def vox_run(
     tmp_path: Path, program: str, capsys: pytest.CaptureFixture[str], *options: str
 ) -> tuple[int, list[str], str]:
     """Exit status, printed lines and stderr of `vox run prog.imgql -q OPTIONS` in tmp_path."""
-    (tmp_path / "prog.imgql").write_text(program)
+    (tmp_path / "prog.imgql").write_text(program, encoding="utf-8")
     capsys.readouterr()
     with pytest.raises(SystemExit) as info:
         main(

@@ -18,9 +18,8 @@ IMAGE = (np.arange(4 * 5 * 6).reshape(4, 5, 6) % 9).astype(np.int16)
 def test_the_documented_voxlogica1_example_prints_what_the_page_shows(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    block = re.search(
-        r"```\n\$ cat prog.imgql\n(.*?)\$ vox run prog.imgql -q\n(.*?)```", DOC.read_text(), re.S
-    )
+    text = DOC.read_text(encoding="utf-8")
+    block = re.search(r"```\n\$ cat prog.imgql\n(.*?)\$ vox run prog.imgql -q\n(.*?)```", text, re.S)
     assert block is not None
     volume(tmp_path / "img.nii.gz", IMAGE)
     program = block.group(1).replace('"img.nii.gz"', f'"{tmp_path / "img.nii.gz"}"')
@@ -37,7 +36,7 @@ def test_a_bad_dialect_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.Cap
     code, printed, err = vox_run(tmp_path, 'print "x" 1', capsys, "--dialect", "voxlogica3")
     assert (code, printed) == (2, [])
     assert err == "error: unknown dialect 'voxlogica3' (use voxlogica1 or voxlogica2)\n"
-    assert "`error: unknown dialect 'x' (use voxlogica1 or voxlogica2)`" in DOC.read_text()
+    assert "`error: unknown dialect 'x' (use voxlogica1 or voxlogica2)`" in DOC.read_text(encoding="utf-8")
 
 
 def test_a_program_mixing_both_dialects_is_refused_with_the_documented_error(
@@ -47,8 +46,8 @@ def test_a_program_mixing_both_dialects_is_refused_with_the_documented_error(
     assert code == 2
     headline = err.splitlines()[0]
     documented = headline.replace(str(tmp_path / "prog.imgql"), "prog.imgql")
-    assert f"`{documented}`" in DOC.read_text()
+    assert f"`{documented}`" in DOC.read_text(encoding="utf-8")
 
 
 def test_the_index_links_the_page() -> None:
-    assert "[compat.md](compat.md)" in (DOC.parent / "index.md").read_text()
+    assert "[compat.md](compat.md)" in (DOC.parent / "index.md").read_text(encoding="utf-8")

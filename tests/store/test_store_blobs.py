@@ -304,3 +304,29 @@ def test_an_unreachable_blob_url_is_named_in_one_line(tmp_path: Path) -> None:
     with pytest.raises(StoreError) as exc:
         SqliteStore(tmp_path / ".vox", create=True, blobs="unreachable://host/blobs")
     assert str(exc.value) == "cannot reach the blob tier unreachable://host/blobs: Connection refused"
+
+
+@pytest.mark.parametrize("kind", ["directory", "url"])
+def test_a_damaged_blob_is_discarded_and_the_next_put_stores_it_whole(tmp_path: Path, kind: str) -> None:
+    blobs: Path | str = tmp_path / "blobs" if kind == "directory" else memory_url()
+    with SqliteStore(tmp_path / ".vox", create=True, blobs=blobs) as store:
+        data = payload(15)
+        digest = store.put(data)
+        other = store.put(payload(16))
+        assert not store.discard_damaged(digest)  # whole: left alone
+        stored = bytearray(store.read_stored(digest)[3])
+        stored[len(stored) // 2] ^= 0xFF  # damaged at the same length: only the hash can tell
+        if isinstance(store.blobs, DirectoryBlobs):
+            store.blobs.path(digest).write_bytes(bytes(stored))
+        else:
+            assert isinstance(store.blobs, UrlBlobs)
+            store.blobs.fs.pipe_file(store.blobs.path(digest), bytes(stored))
+        with pytest.raises(CorruptObjectError):
+            store.get(digest)
+        store.put(data)  # a put alone keeps the damaged bytes: the row is there
+        with pytest.raises(CorruptObjectError):
+            store.get(digest)
+        assert store.discard_damaged(digest) and not store.has(digest)
+        assert store.put(data) == digest
+        assert store.get(digest) == data and store.get(other) == payload(16)
+        assert fsck(store).ok

@@ -177,3 +177,37 @@ def test_a_range_of_a_billion_items_is_one_small_object_that_decodes_to_the_same
     encoded = codec.encode(range(0, 10**9), lambda item: pytest.fail("no item is stored"))
     assert encoded.kind == "range" and encoded.size < 64 and encoded.children == ()
     assert bytes(encoded.data) == b"vox1 range     \n[0,1000000000,1]"  # header padded to 16
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.random.default_rng(3).normal(size=(40, 80, 90)).astype(np.float32),  # stays raw
+        np.random.default_rng(4).random((130, 90, 100)) > 0.7,  # compresses
+        np.arange(2 << 20, dtype=np.uint8).reshape(2048, 1024)[:, ::2],  # not contiguous
+    ],
+)
+def test_a_large_array_in_pieces_is_the_joined_encoding_without_copying_the_array(array: Any) -> None:
+    values: list[Any] = [array]
+    if array.ndim == 3:
+        values.append(Image(array, (1.0, 2.0, 3.0), (0.0, 0.0, 0.0), tuple(np.eye(3).ravel()), 1))
+    for value in values:
+        joined = codec.encode(value, lambda _: Digest(""))
+        pieces = codec.encode(value, lambda _: Digest(""), pieces=True)
+        assert isinstance(pieces.data, codec.Pieces)
+        data = pieces.data.tobytes()
+        assert data == bytes(joined.data) and pieces.size == len(data)
+        assert pieces.digest == joined.digest == "sha256:" + hashlib.sha256(data).hexdigest()
+        if array.flags.c_contiguous:  # the array's own memory is one of the parts
+            base = array.__array_interface__["data"][0]
+            assert any(np.frombuffer(p, np.uint8).ctypes.data == base for p in pieces.data.parts)
+        how, stored = codec.compress(pieces.data)
+        assert how == codec.compress(joined.data)[0]
+        restored = codec.decompress(how, stored.tobytes() if how == "none" else stored, len(data), "d")
+        assert bytes(restored) == data
+
+
+def test_a_slice_of_pieces_reads_across_their_boundaries() -> None:
+    pieces = codec.Pieces.of([b"abc", b"", memoryview(b"defgh"), bytearray(b"ij")])
+    assert pieces.nbytes == 10 and len(pieces.parts) == 3
+    assert [pieces.slice(start, 4) for start in (0, 2, 7, 9, 10)] == [b"abcd", b"cdef", b"hij", b"j", b""]

@@ -4,6 +4,8 @@ own gc judges its young results."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from store_helpers import const_node
@@ -186,3 +188,18 @@ def test_an_unknown_keep_and_a_negative_size_are_refused(sqlite_store: SqliteSto
     with pytest.raises(UsageError) as exc:
         gc(sqlite_store, max_size=-1)
     assert str(exc.value) == "--max-size must be 0 or more, not -1"
+
+
+def test_a_settled_runs_dropped_blobs_leave_the_disk_at_once(tmp_path: Path) -> None:
+    with SqliteStore(tmp_path / ".vox", create=True, blobs=tmp_path / "blobs") as store:
+        big = noise(2 << 20, 5)  # over the 1 MiB of a blob file
+        run = record_run(store, goals={1: "goal"}, others={2: (big, 0.0)})
+        other = record_run(store, goals={3: "goal"}, others={4: (noise(2 << 20, 6), 0.0)})
+
+        def files() -> list[str]:  # the blob files (named by the digest's hex after two digits)
+            return sorted(p.name for p in (tmp_path / "blobs").rglob("*") if len(p.name) == 62)
+
+        assert len(files()) == 2
+        report = gc(store, retention=GOALS, settle=run)
+        assert report.blobs_deleted == 1 and len(files()) == 1  # the other run's young blob stays
+        assert kept(store, [1, 2, 3, 4]) == [1, 3, 4] and other

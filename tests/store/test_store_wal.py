@@ -57,6 +57,8 @@ def test_a_long_loop_keeps_the_wal_below_the_documented_bound(
 ) -> None:
     monkeypatch.setattr(sqlite_conn, "CHECKPOINT_BYTES", CHECKPOINT)
     monkeypatch.setattr(sqlite_conn, "WAL_LIMIT", LIMIT)
+    monkeypatch.setenv("VOX_STORE", "")  # `vox --store` sets it: recorded, so undone after the test
+    monkeypatch.delenv("VOX_STORE")
     program = tmp_path / "loop.imgql"
     program.write_text(f'b = length(range(0, 1))\nprint "n" length(for i in range(0, {ITEMS}) do i + b)\n')
     store = tmp_path / ".vox"

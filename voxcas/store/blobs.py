@@ -52,6 +52,11 @@ class BlobStore(ABC):
     def put(self, digest: Digest, stored: Bytes) -> None:
         """Keep the stored bytes of an object, durably; a second put of a digest is harmless."""
 
+    def put_pieces(self, digest: Digest, parts: tuple[memoryview, ...]) -> None:
+        """`put` of the concatenation of `parts` (an encoding held in pieces, `codec.Pieces`);
+        tiers that can write the parts one after another without joining them override it."""
+        self.put(digest, b"".join(parts))
+
     @abstractmethod
     def read(self, digest: Digest, size: int, hasher: Any = None) -> bytearray:
         """The `size` stored bytes of an object (fed to `hasher` as they are read)."""

@@ -44,7 +44,7 @@ class DirectoryBlobs(BlobStore):
         if create and not marker.is_file():
             try:
                 self.root.mkdir(parents=True, exist_ok=True)
-                self._write_file(marker, b"voxcas blob tier: one file per object, named by its digest\n")
+                self._write_file(marker, (b"voxcas blob tier: one file per object, named by its digest\n",))
             except OSError as exc:
                 raise _fail(self.root, exc) from None
         elif not marker.is_file():
@@ -57,13 +57,14 @@ class DirectoryBlobs(BlobStore):
         hexd = digest[len(DIGEST_PREFIX) :]
         return self.root / hexd[:2] / hexd[2:]
 
-    def _write_file(self, final: Path, stored: Bytes) -> None:
+    def _write_file(self, final: Path, parts: tuple[Bytes, ...]) -> None:
         tmp = final.with_name(f".tmp-{final.name[:8]}-{os.getpid()}-{secrets.token_hex(6)}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
-            view = memoryview(stored).cast("B")
-            while view:
-                view = view[os.write(fd, view) :]
+            for part in parts:  # one after another: an encoding in pieces is never joined
+                view = memoryview(part).cast("B")
+                while view:
+                    view = view[os.write(fd, view) :]
             os.fsync(fd)
         except BaseException:
             os.close(fd)
@@ -82,13 +83,21 @@ class DirectoryBlobs(BlobStore):
             os.close(dirfd)
 
     def put(self, digest: Digest, stored: Bytes) -> None:
+        self._put(digest, stored)
+
+    def put_pieces(self, digest: Digest, parts: tuple[memoryview, ...]) -> None:
+        self._put(digest, parts)
+
+    def _put(self, digest: Digest, stored: Bytes | tuple[memoryview, ...]) -> None:
         final = self.path(digest)
+        parts: tuple[Bytes, ...] = stored if isinstance(stored, tuple) else (stored,)
+        size = sum(memoryview(part).nbytes for part in parts)
         try:
-            if final.is_file() and final.stat().st_size == memoryview(stored).nbytes:
+            if final.is_file() and final.stat().st_size == size:
                 os.utime(final)
                 return
             final.parent.mkdir(exist_ok=True)
-            self._write_file(final, stored)
+            self._write_file(final, parts)
         except OSError as exc:
             raise _fail(self.root, exc) from None
 

@@ -25,6 +25,11 @@ same width (bool → uint8, complex → float pairs, datetime/timedelta → int6
 restores them. Object, string, void and long-double arrays are refused with `EncodingError`.
 Decoded arrays are read-only views of the stored bytes (values are immutable).
 
+A large array's encoding may be held as `Pieces` (`encode(..., pieces=True)`, what the SQLite
+store asks for): the header and Arrow framing as small buffers around the array's own memory, so
+encoding copies nothing; hashing, the compression probe and the blob write read the array where
+it is. The bytes are those of the joined encoding (same digest).
+
 Compression (`compress`) is a separate stage: zstd level 1 when it saves at least 10 % (small
 objects) or 25 % (objects over 1 MiB). Large payloads are probed first: a few 64 KiB samples are
 compressed, and only a promising probe pays for the full pass. The higher bar for large objects is
@@ -42,7 +47,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from voxcas.errors import CorruptObjectError, EncodingError
-from voxcas.ids import DIGEST_PREFIX, Digest, digest_bytes, is_hex
+from voxcas.ids import DIGEST_PREFIX, Digest, digest_bytes, digest_chunks, is_hex
 from voxcas.values import Image, kind_of
 
 if TYPE_CHECKING:
@@ -56,6 +61,7 @@ CODEC_NONE = "none"
 CODEC_ZSTD = "zstd"
 ZSTD_LEVEL = 1
 PROBE_THRESHOLD = 1 << 20  # payloads above 1 MiB are probed before compressing
+PIECES_FROM = 1 << 20  # arrays from this size on may be encoded as `Pieces` (never a small object)
 _PROBE_CHUNK = 64 << 10
 _PROBE_SAMPLES = 8
 _SAVING = 0.9  # keep the compressed form only when it is at most 90 % of the original ...
@@ -63,18 +69,53 @@ _LARGE_SAVING = 0.75  # ... or 75 % for payloads above PROBE_THRESHOLD
 
 
 @dataclass(frozen=True, slots=True)
+class Pieces:
+    """An encoding held as consecutive buffers, never joined: the header and Arrow framing around
+    an array's own bytes (`encode(..., pieces=True)`), so encoding a large array copies nothing."""
+
+    parts: tuple[memoryview, ...]
+    nbytes: int
+
+    @classmethod
+    def of(cls, parts: Sequence[Any]) -> Pieces:
+        views = tuple(memoryview(p).cast("B") for p in parts)
+        return cls(tuple(v for v in views if v.nbytes), sum(v.nbytes for v in views))
+
+    def tobytes(self) -> bytes:
+        return b"".join(self.parts)
+
+    def slice(self, start: int, length: int) -> bytes:
+        """`length` bytes from `start` (across parts), copied: for small samples only."""
+        out, offset = [], 0
+        for part in self.parts:
+            end = offset + part.nbytes
+            if end > start and offset < start + length:
+                out.append(part[max(0, start - offset) : min(part.nbytes, start + length - offset)])
+            offset = end
+        return b"".join(out)
+
+
+def nbytes(data: Any) -> int:
+    """The length of an encoding or of stored bytes (bytes-like or `Pieces`)."""
+    if type(data) is bytes:
+        return len(data)
+    if isinstance(data, Pieces):
+        return data.nbytes
+    return memoryview(data).nbytes
+
+
+@dataclass(frozen=True, slots=True)
 class Encoded:
     """An object ready to store: its kind, uncompressed encoding, digest and child digests."""
 
     kind: str
-    data: Any  # bytes-like (bytes or a pyarrow Buffer), the uncompressed encoding
+    data: Any  # bytes-like (bytes or a pyarrow Buffer) or `Pieces`, the uncompressed encoding
     digest: Digest
     children: tuple[Digest, ...] = ()
 
     @property
     def size(self) -> int:
-        data = self.data
-        return len(data) if type(data) is bytes else memoryview(data).nbytes
+        return nbytes(self.data)
 
 
 def _header(kind: str) -> bytes:
@@ -213,8 +254,36 @@ def _view_type(arrow_type: Any) -> str:
     return str(np.dtype(arrow_type.to_pandas_dtype()).str)
 
 
-def encode_array(array: np.ndarray, geometry: dict[str, Any] | None = None) -> Encoded:
-    """Encode an ndarray (geometry None) or an image's array with its geometry."""
+class _PiecesSink:
+    """A file for `pyarrow.PythonFile` that keeps what it is given: pyarrow hands the IPC writer's
+    body buffers over as `pyarrow.Buffer`s of the array's own memory (no copy)."""
+
+    def __init__(self, header: bytes) -> None:
+        self.parts: list[Any] = [header]
+        self.closed = False
+
+    def write(self, data: Any) -> int:
+        self.parts.append(data)
+        return memoryview(data).nbytes
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+    def writable(self) -> bool:
+        return True
+
+
+def encode_array(
+    array: np.ndarray, geometry: dict[str, Any] | None = None, *, pieces: bool = False
+) -> Encoded:
+    """Encode an ndarray (geometry None) or an image's array with its geometry.
+
+    With `pieces`, an array of `PIECES_FROM` bytes or more is encoded as `Pieces` that share the
+    array's memory (its bytes are hashed and written where they are); the bytes, and so the digest,
+    are those of the joined encoding."""
     import numpy as np
     import pyarrow as pa
 
@@ -233,6 +302,12 @@ def encode_array(array: np.ndarray, geometry: dict[str, Any] | None = None) -> E
     batch = pa.RecordBatch.from_arrays(
         [column], schema=pa.schema([pa.field("data", arrow_type, False)], metadata=meta)
     )
+    if pieces and data.nbytes >= PIECES_FROM:
+        parts = _PiecesSink(_HEADERS[kind])
+        with pa.ipc.new_stream(pa.PythonFile(parts, mode="w"), batch.schema) as writer:
+            writer.write_batch(batch)
+        joined = Pieces.of(parts.parts)
+        return Encoded(kind, joined, digest_chunks(list(joined.parts)))
     sink = pa.BufferOutputStream()
     sink.write(_HEADERS[kind])
     with pa.ipc.new_stream(sink, batch.schema) as writer:
@@ -282,8 +357,9 @@ def _decode_array(kind: str, data: Any, header_len: int) -> Any:
 # -- entry points ---------------------------------------------------------------------------------
 
 
-def encode(value: Any, put_item: Callable[[Any], Digest]) -> Encoded:
-    """The encoding of a value; container items are stored first through `put_item`."""
+def encode(value: Any, put_item: Callable[[Any], Digest], *, pieces: bool = False) -> Encoded:
+    """The encoding of a value; container items are stored first through `put_item`. With
+    `pieces`, a large array's encoding may be `Pieces` (see `encode_array`)."""
     from voxcas.store.base import StoredSequence
 
     if type(value) is int:  # the most common value of all: no kind dispatch
@@ -294,9 +370,9 @@ def encode(value: Any, put_item: Callable[[Any], Digest]) -> Encoded:
     if kind == "bytes":
         return _finish("bytes", bytes(value))
     if kind == "image":
-        return encode_array(value.array, _geometry(value))
+        return encode_array(value.array, _geometry(value), pieces=pieces)
     if kind == "ndarray":
-        return encode_array(value)
+        return encode_array(value, pieces=pieces)
     if isinstance(value, StoredSequence):
         return encode_sequence(value.digests)
     if type(value) is range:
@@ -382,16 +458,19 @@ def verify(data: Any, digest: str) -> None:
 # -- compression stage ----------------------------------------------------------------------------
 
 
-def _probe_says_compressible(view: memoryview) -> bool:
+def _probe_says_compressible(data: memoryview | Pieces) -> bool:
     import zstandard
 
-    size = view.nbytes
+    size = data.nbytes
     step = size // _PROBE_SAMPLES
     compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_content_size=False)
     raw = packed = 0
     for i in range(_PROBE_SAMPLES):
-        sample = view[i * step : i * step + _PROBE_CHUNK]
-        raw += sample.nbytes
+        if isinstance(data, Pieces):
+            sample: bytes | memoryview = data.slice(i * step, _PROBE_CHUNK)
+        else:
+            sample = data[i * step : i * step + _PROBE_CHUNK]
+        raw += len(sample)
         packed += len(compressor.compress(sample))
     return packed <= raw * _LARGE_SAVING
 
@@ -403,14 +482,19 @@ def compress(data: Any) -> tuple[str, Any]:
     """(codec, stored bytes): zstd when it saves at least 10 %, else the encoding itself."""
     import zstandard
 
-    view = memoryview(data).cast("B")
+    view = data if isinstance(data, Pieces) else memoryview(data).cast("B")
     size = view.nbytes
     if size < COMPRESS_FROM:
         return CODEC_NONE, data
     if size > PROBE_THRESHOLD and not _probe_says_compressible(view):
         return CODEC_NONE, data
     threads = 2 if size > 4 * PROBE_THRESHOLD else 0
-    packed = zstandard.ZstdCompressor(level=ZSTD_LEVEL, threads=threads).compress(view)
+    compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL, threads=threads)
+    if isinstance(view, Pieces):  # one frame over the parts, with the content size, like compress()
+        packer = compressor.compressobj(size=size)
+        packed = b"".join([*(packer.compress(part) for part in view.parts), packer.flush()])
+    else:
+        packed = compressor.compress(view)
     if len(packed) <= size * (_LARGE_SAVING if size > PROBE_THRESHOLD else _SAVING):
         return CODEC_ZSTD, packed
     return CODEC_NONE, data

@@ -29,6 +29,7 @@ Mark and sweep, in ONE write transaction (writers wait for it; readers never blo
 6. **Blob files** (a store with `vox init --blobs DIR`): files of the blob directory that no object
    row names and that were not modified within the grace period are deleted (the bytes of objects
    just swept, blobs a worker wrote but nobody indexed, temporary files of a killed writer).
+   The files of a `settle` run's own objects that were just swept go at once (`drop_blobs`).
 
 Run records, failures and refs are history and are never deleted by gc.
 """
@@ -41,7 +42,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from voxcas.errors import UsageError
-from voxcas.ids import RunId
+from voxcas.ids import Digest, RunId
 from voxcas.store.retention import Dropped, Retention
 from voxcas.store.sqlite import SqliteStore
 from voxcas.store.sqlite_gc import mark_and_sweep, vacuum
@@ -154,6 +155,8 @@ def gc(
     if not dry_run:
         vacuum(store)
         blobs_deleted = store.sweep_blobs(swept.grace_cut)
+        if swept.settled_dead:  # the settled run's own objects: no grace to wait for
+            blobs_deleted += store.drop_blobs([Digest(d) for d in swept.settled_dead])
         from voxcas.plan import cache
 
         plans_deleted = cache.clear(store.directory) if clear_plans else 0

@@ -359,7 +359,7 @@ class SqliteStore(Store):
         if isinstance(value, StoredSequence) and value.store is not self:
             for digest in value.digests:
                 self._encode_copy(value.store, digest, out)
-        enc = codec.encode(value, lambda item: self._encode(item, out))
+        enc = codec.encode(value, lambda item: self._encode(item, out), pieces=True)
         out.append(enc)
         return enc.digest
 
@@ -417,7 +417,7 @@ class SqliteStore(Store):
                 if enc.children:
                     items.extend((enc.digest, i, c) for i, c in enumerate(enc.children))
                 continue
-            stored_size = memoryview(stored).nbytes
+            stored_size = codec.nbytes(stored)
             if stored_size < LARGE:
                 small.append((enc.digest, enc.kind, enc.size, stored_size, how, now, stored))
             else:  # through the blob tier: no copy of the value in a bound parameter
@@ -434,7 +434,7 @@ class SqliteStore(Store):
                     continue  # another process stored it meanwhile
                 # a separate tier was written before the transaction: put again only if gone since
                 if inline or not self.blobs.has(enc.digest):
-                    self.blobs.put(enc.digest, stored)
+                    self._put_blob(enc.digest, stored)
             if enc.children:
                 items.extend((enc.digest, i, c) for i, c in enumerate(enc.children))
         if small:
@@ -469,8 +469,14 @@ class SqliteStore(Store):
         if self.blobs.inline:
             return
         for enc, _, stored in prepared:
-            if not isinstance(stored, InTier) and memoryview(stored).nbytes >= LARGE:
-                self.blobs.put(enc.digest, stored)
+            if not isinstance(stored, InTier) and codec.nbytes(stored) >= LARGE:
+                self._put_blob(enc.digest, stored)
+
+    def _put_blob(self, digest: Digest, stored: Any) -> None:
+        if isinstance(stored, codec.Pieces):  # a large array's encoding: written where it lies
+            self.blobs.put_pieces(digest, stored.parts)
+        else:
+            self.blobs.put(digest, stored)
 
     def put(self, value: Any) -> Digest:
         encoded: list[codec.Encoded] = []
@@ -550,6 +556,21 @@ class SqliteStore(Store):
             for path, mtime in list(self.blobs.temporaries()):
                 if mtime < before:
                     path.unlink(missing_ok=True)
+        return deleted
+
+    def drop_blobs(self, digests: Iterable[Digest]) -> int:
+        """Delete at once (no grace period) the blob tier's files of these objects when no row
+        names them (gc of a finished run's own objects); return how many. Under the write lock:
+        a writer indexing one of them later finds its file gone and writes it again
+        (`_insert_objects`), one that indexed it before keeps it (its row names it)."""
+        if self.blobs.inline:
+            return 0
+        deleted = 0
+        with self.transaction():
+            for digest in sorted(self.missing(digests)):
+                if self.blobs.has(digest):
+                    self.blobs.delete(digest)
+                    deleted += 1
         return deleted
 
     def _row(self, digest: Digest, *, hasher: Any = None) -> tuple[str, int, str, Any]:
@@ -1016,7 +1037,7 @@ def _held_bytes(
     sizes: dict[str, int] = {}
     children: dict[str, tuple[Digest, ...]] = {e.digest: e.children for e in encoded}
     for enc, _, stored in prepared:
-        sizes[enc.digest] = stored.stored_size if isinstance(stored, InTier) else memoryview(stored).nbytes
+        sizes[enc.digest] = stored.stored_size if isinstance(stored, InTier) else codec.nbytes(stored)
         children[enc.digest] = enc.children
     held: dict[Digest, int] = {}
     for root in dict.fromkeys(roots):

@@ -39,6 +39,17 @@ class SqliteBlobs(BlobStore):
             with conn.blob_open("main", "objects", "data", rowid, True) as blob:
                 blob.write(stored)
 
+    def put_pieces(self, digest: Digest, parts: tuple[memoryview, ...]) -> None:
+        """The parts written one after another into the row's blob (no joined copy)."""
+        with self._lock:
+            conn = self._connection()
+            rowid = self._rowid(conn, digest)
+            if rowid is None:
+                raise CorruptObjectError(f"object {digest} has no row to hold its bytes")
+            with conn.blob_open("main", "objects", "data", rowid, True) as blob:
+                for part in parts:
+                    blob.write(part)
+
     def read(self, digest: Digest, size: int, hasher: Any = None) -> bytearray:
         with self._lock:
             conn = self._connection()

@@ -100,6 +100,7 @@ class Sweep:
     objects_total: int
     bytes_kept: int
     dropped: tuple[Dropped, ...] = ()
+    settled_dead: tuple[str, ...] = ()  # objects of the settled run deleted (their blobs go at once)
     grace_cut: float = 0.0  # the cut applied: the grace period's, or the oldest live lease's start
     leases: int = 0  # live leases obeyed
 
@@ -192,6 +193,12 @@ def mark_and_sweep(
                 "ORDER BY coalesce(results.bytes, 0) DESC, results.node"
             )
         )
+        settled_dead = tuple(
+            str(r[0])
+            for r in conn.execute(
+                "SELECT digest FROM gc_settled WHERE digest NOT IN (SELECT digest FROM gc_objs)"
+            )
+        )
         dead_results = _one(conn, "SELECT count(*) FROM results WHERE node NOT IN (SELECT node FROM gc_keep)")
         dead_objects = _one(
             conn, "SELECT count(*) FROM objects WHERE digest NOT IN (SELECT digest FROM gc_objs)"
@@ -225,6 +232,7 @@ def mark_and_sweep(
         objects_total=objects_total,
         bytes_kept=kept_bytes,
         dropped=dropped,
+        settled_dead=settled_dead,
         grace_cut=grace_cut,
         leases=len(leases),
     )
