@@ -91,3 +91,10 @@ def test_a_voxlogica1_program_imports_voxlogica1_files(tmp_path: Path, image: st
         str(tmp_path / "q.imgql"),
     )
     assert wp.goals[0].node == same.goals[0].node
+
+
+def test_a_wrong_program_with_forty_nested_parentheses_is_answered_not_backtracked_for_ever() -> None:
+    # VoxLogicA 1 detection used to parse a lone bracketed operand twice per level: 2^40 steps
+    text = 'print "x" ' + "(" * 40 + "1" + ")" * 40 + " +\n"
+    with pytest.raises(VoxSyntaxError):
+        parse(text, "p.imgql", dialect=None)  # detection: tried as VoxLogicA 1 too

@@ -183,10 +183,19 @@ class Vox1Parser:
 
     def expr(self) -> A.Expr:
         start = self.pos
+        bracket: A.Expr | None = None
+        after = start
         try:  # infix: an operand, an operator, [extra arguments], the expression to its right
-            left = self.bracketed() if self.text.startswith("(", start) else self.simple()
+            if self.text.startswith("(", start):
+                left = bracket = self.bracketed()
+            else:
+                left = self.simple()
+            after = self.pos
             op, op_pos = self.operator()
         except _NoMatch:
+            if bracket is not None:  # a bracketed operand alone: parsing it again would cost 2^depth
+                self.pos = after
+                return bracket
             self.pos = start
         else:
             extra = self.args("[", "]") if self.text.startswith("[", self.pos) else ()
