@@ -23,6 +23,15 @@ StoreOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+MinSavingOption = Annotated[
+    str,
+    typer.Option(
+        "--min-saving",
+        metavar="SECONDS/SIZE",
+        help="With --keep goals: keep a result that saves at least this much compute per "
+        "stored size (60s/G, 1s/100M).",
+    ),
+]
 DialectOption = Annotated[
     str | None,
     typer.Option(

@@ -16,6 +16,7 @@ import typer
 from voxcas.cli.common import (
     DialectOption,
     JsonOption,
+    MinSavingOption,
     ParamOption,
     StoreOption,
     echo_json,
@@ -143,15 +144,7 @@ def register(app: typer.Typer) -> None:
                 "the results saving at least --min-saving, applied when the run ends (as vox gc --keep).",
             ),
         ] = "all",
-        min_saving: Annotated[
-            str,
-            typer.Option(
-                "--min-saving",
-                metavar="SECONDS/SIZE",
-                help="With --keep goals: keep a result that saves at least this much compute per "
-                "stored size (60s/G, 1s/100M).",
-            ),
-        ] = "60s/G",
+        min_saving: MinSavingOption = "60s/G",
         json_out: JsonOption = False,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the goals' output.")] = False,
         progress: Annotated[

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from voxcas.cli.common import JsonOption, StoreOption, echo_json, open_store, sqlite_only
+from voxcas.cli.common import JsonOption, MinSavingOption, StoreOption, echo_json, open_store, sqlite_only
 from voxcas.cli.render import human_size, short, table
 
 if TYPE_CHECKING:
@@ -37,15 +37,7 @@ def gc(
             "at least --min-saving (drops large results cheap to recompute).",
         ),
     ] = "all",
-    min_saving: Annotated[
-        str,
-        typer.Option(
-            "--min-saving",
-            metavar="SECONDS/SIZE",
-            help="With --keep goals: keep a result that saves at least this much compute per "
-            "stored size (60s/G, 1s/100M).",
-        ),
-    ] = "60s/G",
+    min_saving: MinSavingOption = "60s/G",
     older_than: Annotated[
         str | None, typer.Option("--older-than", help="Only delete results older than this (30d, 12h).")
     ] = None,
