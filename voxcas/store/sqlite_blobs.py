@@ -31,13 +31,7 @@ class SqliteBlobs(BlobStore):
 
     def put(self, digest: Digest, stored: Bytes) -> None:
         """Write the bytes into the object's row (inserted by the caller with `zeroblob(size)`)."""
-        with self._lock:
-            conn = self._connection()
-            rowid = self._rowid(conn, digest)
-            if rowid is None:
-                raise CorruptObjectError(f"object {digest} has no row to hold its bytes")
-            with conn.blob_open("main", "objects", "data", rowid, True) as blob:
-                blob.write(stored)
+        self.put_pieces(digest, (memoryview(stored),))
 
     def put_pieces(self, digest: Digest, parts: tuple[memoryview, ...]) -> None:
         """The parts written one after another into the row's blob (no joined copy)."""
